@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// The rooms of the operator, and the one direction their dependencies point:
+/// resilience-operator -> ResilienceOperator -> OperatorRuntime -> KubernetesClient -> KubernetesAPI,
+/// and ResilienceCore (pure decisions) -> KubernetesAPI.
+let package = Package(
+    name: "resilience-operator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "resilience-operator", targets: ["resilience-operator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // Kubernetes API types: Codable projections of the objects the operator reads. No I/O.
+        .target(name: "KubernetesAPI"),
+        // Speaks HTTP to the API server: configuration, TLS, verbs, errors. Decides nothing.
+        .target(
+            name: "KubernetesClient",
+            dependencies: [
+                "KubernetesAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Watchers, the cache, the work queue, leader election, Events.
+        .target(name: "OperatorRuntime", dependencies: ["KubernetesClient"]),
+        // The pure resilience decisions: health judgement and planning. No I/O, no clock of its own.
+        .target(name: "ResilienceCore", dependencies: ["KubernetesAPI"]),
+        // Reconcilers, executors and HTTP endpoints.
+        .target(name: "ResilienceOperator", dependencies: ["OperatorRuntime", "ResilienceCore"]),
+        .executableTarget(
+            name: "resilience-operator",
+            dependencies: [
+                "KubernetesClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Finds or starts the local control plane for integration tests; never used by the operator.
+        .target(name: "TestSupport", dependencies: ["KubernetesClient"], path: "Tests/TestSupport"),
+        .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
+        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,195 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import AsyncHTTPClient
+import KubernetesAPI
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Speaks HTTP to one API server: builds requests, authenticates, verifies TLS, decodes answers and
+/// classifies failures. It decides nothing and retries nothing; callers own that policy.
+///
+/// Call ``shutdown()`` before dropping the last reference.
+public final class KubernetesClient: Sendable {
+    public let configuration: ClientConfiguration
+    private let http: HTTPClient
+    private let tokenFile: TokenFileSource?
+    private let logger: Logger
+
+    /// The largest response body accepted for a non-streaming request.
+    static let maxResponseBytes = 256 * 1024 * 1024
+
+    /// Prepares TLS (the configured CA as the only trust root, the client certificate) and the HTTP client.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the configuration's source when a certificate or key does
+    ///   not parse, or when credentials would travel over plain HTTP.
+    public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "resilience.kubernetes-client")) throws {
+        let source = configuration.source
+        guard configuration.server.hasPrefix("https://") || configuration.server.hasPrefix("http://") else {
+            throw ConfigurationError("\(source): server '\(configuration.server)' is not an http(s) URL")
+        }
+        if configuration.server.hasPrefix("http://"), configuration.clientCertificate != nil || configuration.token != nil {
+            throw ConfigurationError("\(source): refusing to send credentials over plain HTTP to \(configuration.server)")
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let pem = configuration.certificateAuthorityPEM {
+            let roots = try Self.certificates(pem, what: "certificate authority", source: source)
+            tls.trustRoots = .certificates(roots)
+        }
+        if configuration.insecureSkipTLSVerify {
+            tls.certificateVerification = .none
+        }
+        if let client = configuration.clientCertificate {
+            let chain = try Self.certificates(client.certificatePEM, what: "client certificate", source: source)
+            tls.certificateChain = chain.map { .certificate($0) }
+            do {
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: client.keyPEM, format: .pem))
+            } catch {
+                throw ConfigurationError("\(source): the client key is not a valid PEM private key (\(error))")
+            }
+        }
+        var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
+        httpConfiguration.timeout = .init(connect: .seconds(10))
+        httpConfiguration.httpVersion = .http1Only
+        // Fail fast: retrying (with backoff, and honouring the API server's answers) is the caller's policy.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        // Watches hold a connection each for minutes; a low limit would queue requests behind them.
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        if case .file(let path) = configuration.token {
+            self.tokenFile = TokenFileSource(path: path)
+        } else {
+            self.tokenFile = nil
+        }
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Closes the connections.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    /// Lists one page of `type`, in `namespace` or across all namespaces when it is nil.
+    public func list<Resource: KubernetesResource>(
+        _ type: Resource.Type,
+        namespace: String? = nil,
+        options: ListOptions = ListOptions()
+    ) async throws -> ResourceList<Resource> {
+        let path = Resource.path(namespace: namespace) + QueryString.encode(options.queryItems)
+        return try await decode(ResourceList<Resource>.self, from: send(.GET, path), request: "GET \(path)")
+    }
+
+    /// Reads one object.
+    public func get<Resource: KubernetesResource>(
+        _ type: Resource.Type,
+        name: String,
+        namespace: String? = nil
+    ) async throws -> Resource {
+        let path = Resource.path(namespace: namespace, name: name)
+        return try await decode(Resource.self, from: send(.GET, path), request: "GET \(path)")
+    }
+
+    /// Sends one request and returns the body of a 2xx answer.
+    ///
+    /// - Parameters:
+    ///   - path: the path and query, starting with `/`.
+    ///   - body: a JSON (or patch) document.
+    ///   - contentType: the body's media type.
+    /// - Throws: ``KubernetesError`` for any non-2xx answer and for transport and TLS failures.
+    @discardableResult
+    public func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]? = nil,
+        contentType: String = "application/json",
+        timeout: Duration = .seconds(60)
+    ) async throws -> [UInt8] {
+        let request = "\(method.rawValue) \(path)"
+        var http = HTTPClientRequest(url: configuration.server + path)
+        http.method = method
+        http.headers.add(name: "Accept", value: "application/json")
+        http.headers.add(name: "User-Agent", value: configuration.userAgent)
+        if let token = try bearerToken() {
+            http.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        if let body {
+            http.headers.add(name: "Content-Type", value: contentType)
+            http.body = .bytes(body)
+        }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await self.http.execute(http, timeout: TimeAmount(timeout))
+            bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
+        } catch {
+            throw classifyTransport(error, request: request)
+        }
+        let code = Int(response.status.code)
+        let payload = Array(bytes.readableBytesView)
+        guard (200..<300).contains(code) else {
+            let status = (try? KubernetesJSON.decoder().decode(Status.self, from: Data(payload)))
+                ?? Status(message: String(decoding: payload.prefix(512), as: UTF8.self), code: code)
+            let error = KubernetesError(
+                code: code, status: status, retryAfterHeader: response.headers.first(name: "Retry-After"),
+                request: request)
+            logger.debug("request failed", metadata: ["request": "\(request)", "code": "\(code)", "reason": "\(status.reason ?? "")"])
+            throw error
+        }
+        return payload
+    }
+
+    private func bearerToken() throws -> String? {
+        switch configuration.token {
+        case .inline(let token): return token
+        case .file: return try tokenFile?.token()
+        case nil: return nil
+        }
+    }
+
+    private func decode<Value: Decodable>(_ type: Value.Type, from payload: [UInt8], request: String) throws -> Value {
+        do {
+            return try KubernetesJSON.decoder().decode(type, from: Data(payload))
+        } catch let error as DecodingError {
+            throw KubernetesError(
+                reason: .decoding, request: request,
+                message: "the answer does not decode as \(type): \(DecodingErrorDescription.describe(error))")
+        }
+    }
+
+    private func classifyTransport(_ error: any Error, request: String) -> KubernetesError {
+        let detail = String(describing: error)
+        let trust = "the certificate authority of \(configuration.source)"
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return KubernetesError(
+                reason: .tlsVerification, request: request,
+                message: "TLS verification of \(configuration.server) failed: its certificate does not name that host (\(detail))")
+        }
+        if error is NIOSSLError || detail.contains("CERTIFICATE_VERIFY_FAILED") {
+            let cause = detail.contains("CERTIFICATE_VERIFY_FAILED") ? "CERTIFICATE_VERIFY_FAILED" : detail
+            return KubernetesError(
+                reason: .tlsVerification, request: request,
+                message: "TLS verification of \(configuration.server) failed (\(cause)): its certificate is not signed by \(trust)")
+        }
+        return KubernetesError(
+            reason: .transport, request: request,
+            message: "no answer from \(configuration.server): \(detail)")
+    }
+
+    private static func certificates(_ pem: [UInt8], what: String, source: String) throws -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMBytes(pem)
+        } catch {
+            throw ConfigurationError("\(source): the \(what) is not valid PEM (\(error))")
+        }
+        guard !certificates.isEmpty else {
+            throw ConfigurationError("\(source): the \(what) holds no PEM certificate")
+        }
+        return certificates
+    }
+}

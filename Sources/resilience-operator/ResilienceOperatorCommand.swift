@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `resilience-operator` command line.
+@main
+struct ResilienceOperatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resilience-operator",
+        abstract: "Judges pod health and recovers Deployments, as ResiliencePolicy objects declare.",
+        version: "0.1.0",
+        subcommands: [CheckCommand.self]
+    )
+}

@@ -1,0 +1,57 @@
+import Foundation
+import KubernetesClient
+
+/// The real control plane that integration tests run against.
+///
+/// The plane is named by its state folder: `$RO_TEST_STATE_DIR`, or `~/.cache/resilience-operator/planes/test`.
+/// The first test to ask runs `hack/control-plane.sh up` on it, which reuses a running plane or starts
+/// one (building Kubernetes first on a new machine). If that fails, every integration test fails with the
+/// script's output: nothing is skipped.
+public struct LocalControlPlane: Sendable {
+    /// The plane's state folder.
+    public let stateDirectory: String
+    /// The admin kubeconfig (O=system:masters).
+    public let kubeconfigPath: String
+
+    /// The plane, started on first use and shared by every test in the process.
+    public static func shared() async throws -> LocalControlPlane {
+        try await startup.value
+    }
+
+    private static let startup = Task<LocalControlPlane, any Error> {
+        let environment = ProcessInfo.processInfo.environment
+        let state = environment["RO_TEST_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "\(environment["HOME"] ?? "/tmp")/.cache/resilience-operator/planes/test"
+        let result = try await ProcessRunner.run(
+            "/bin/bash", [RepositoryPaths.root + "/hack/control-plane.sh", "--state-dir", state, "up"])
+        guard result.exitCode == 0 else {
+            throw TestSupportError("hack/control-plane.sh --state-dir \(state) up failed (exit \(result.exitCode)):\n\(result.output.suffix(4000))")
+        }
+        return LocalControlPlane(stateDirectory: state, kubeconfigPath: state + "/admin.kubeconfig")
+    }
+
+    /// The admin client configuration, from the plane's kubeconfig through the project's own loader.
+    public func configuration() throws -> ClientConfiguration {
+        try KubeConfig.load(path: kubeconfigPath).configuration()
+    }
+
+    /// Runs the kubectl built for the plane (1.20, not whatever kubectl is on PATH) and returns its output.
+    ///
+    /// - Throws: when kubectl exits with a non-zero code, with its output.
+    @discardableResult
+    public func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        try await script(["kubectl"] + arguments, stdin: stdin)
+    }
+
+    /// Runs `hack/control-plane.sh --state-dir <this plane> <arguments>`.
+    @discardableResult
+    public func script(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        let result = try await ProcessRunner.run(
+            "/bin/bash", [RepositoryPaths.root + "/hack/control-plane.sh", "--state-dir", stateDirectory] + arguments,
+            stdin: stdin)
+        guard result.exitCode == 0 else {
+            throw TestSupportError("control-plane.sh \(arguments.joined(separator: " ")) failed (exit \(result.exitCode)): \(result.output)")
+        }
+        return result.output
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test: the unit tests, and the integration tests against a real local control plane
+# (started here, or reused when it already runs). Extra arguments go to `swift test`.
+#
+# RO_TEST_STATE_DIR names the plane (default ~/.cache/resilience-operator/planes/test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v swift >/dev/null || export PATH=$PATH:/opt/swift/usr/bin
+command -v swift >/dev/null || { echo "error: no Swift toolchain: install Swift 6 (it is at /opt/swift on the project's machines)" >&2; exit 1; }
+
+export RO_TEST_STATE_DIR=${RO_TEST_STATE_DIR:-${RO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/resilience-operator}/planes/test}
+# Bring the plane up first, so the long first build shows its progress; the tests then reuse it.
+hack/control-plane.sh --state-dir "$RO_TEST_STATE_DIR" up
+swift test "$@"
