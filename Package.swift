@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // Kubernetes API types: Codable projections of the objects the operator reads. No I/O.
@@ -34,7 +35,14 @@ let package = Package(
             ]
         ),
         // Watchers, the cache, the work queue, leader election, Events.
-        .target(name: "OperatorRuntime", dependencies: ["KubernetesClient"]),
+        .target(
+            name: "OperatorRuntime",
+            dependencies: [
+                "KubernetesClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         // The pure resilience decisions: health judgement and planning. No I/O, no clock of its own.
         .target(name: "ResilienceCore", dependencies: ["KubernetesAPI"]),
         // Reconcilers, executors and HTTP endpoints.
@@ -52,5 +60,12 @@ let package = Package(
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
+        .testTarget(
+            name: "OperatorRuntimeTests",
+            dependencies: [
+                "OperatorRuntime", "TestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
     ]
 )

@@ -18,6 +18,9 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// The namespace requests default to.
     public var namespace = "default"
     public var userAgent = ClientConfiguration.defaultUserAgent
+    /// The client-side rate limit: requests a second, and the burst above it.
+    public var qps: Double = 20
+    public var burst = 30
 
     public init(server: String, source: String) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server

@@ -10,15 +10,17 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// Speaks HTTP to one API server: builds requests, authenticates, verifies TLS, decodes answers and
-/// classifies failures. It decides nothing and retries nothing; callers own that policy.
+/// Speaks HTTP to one API server: builds requests, authenticates, verifies TLS, limits its own rate,
+/// decodes answers and classifies failures. It decides nothing and retries nothing; callers own that.
 ///
-/// Call ``shutdown()`` before dropping the last reference.
+/// The verbs live in extensions: reads and writes (`KubernetesClient+Verbs`), watches
+/// (``WatchStream``) and discovery. Call ``shutdown()`` before dropping the last reference.
 public final class KubernetesClient: Sendable {
     public let configuration: ClientConfiguration
-    private let http: HTTPClient
+    let http: HTTPClient
+    let logger: Logger
     private let tokenFile: TokenFileSource?
-    private let logger: Logger
+    private let rateLimit: TokenBucket<ContinuousClock>
 
     /// The largest response body accepted for a non-streaming request.
     static let maxResponseBytes = 256 * 1024 * 1024
@@ -34,6 +36,9 @@ public final class KubernetesClient: Sendable {
         }
         if configuration.server.hasPrefix("http://"), configuration.clientCertificate != nil || configuration.token != nil {
             throw ConfigurationError("\(source): refusing to send credentials over plain HTTP to \(configuration.server)")
+        }
+        guard configuration.qps > 0, configuration.burst > 0 else {
+            throw ConfigurationError("\(source): the client rate limit needs qps > 0 and burst > 0 (got \(configuration.qps), \(configuration.burst))")
         }
         var tls = TLSConfiguration.makeClientConfiguration()
         if let pem = configuration.certificateAuthorityPEM {
@@ -65,6 +70,7 @@ public final class KubernetesClient: Sendable {
         } else {
             self.tokenFile = nil
         }
+        self.rateLimit = TokenBucket(rate: configuration.qps, burst: configuration.burst, clock: ContinuousClock())
         self.configuration = configuration
         self.logger = logger
     }
@@ -72,26 +78,6 @@ public final class KubernetesClient: Sendable {
     /// Closes the connections.
     public func shutdown() async throws {
         try await http.shutdown()
-    }
-
-    /// Lists one page of `type`, in `namespace` or across all namespaces when it is nil.
-    public func list<Resource: KubernetesResource>(
-        _ type: Resource.Type,
-        namespace: String? = nil,
-        options: ListOptions = ListOptions()
-    ) async throws -> ResourceList<Resource> {
-        let path = Resource.path(namespace: namespace) + QueryString.encode(options.queryItems)
-        return try await decode(ResourceList<Resource>.self, from: send(.GET, path), request: "GET \(path)")
-    }
-
-    /// Reads one object.
-    public func get<Resource: KubernetesResource>(
-        _ type: Resource.Type,
-        name: String,
-        namespace: String? = nil
-    ) async throws -> Resource {
-        let path = Resource.path(namespace: namespace, name: name)
-        return try await decode(Resource.self, from: send(.GET, path), request: "GET \(path)")
     }
 
     /// Sends one request and returns the body of a 2xx answer.
@@ -110,6 +96,27 @@ public final class KubernetesClient: Sendable {
         timeout: Duration = .seconds(60)
     ) async throws -> [UInt8] {
         let request = "\(method.rawValue) \(path)"
+        let response = try await perform(method, path, body: body, contentType: contentType, timeout: timeout)
+        do {
+            return Array(try await response.body.collect(upTo: Self.maxResponseBytes).readableBytesView)
+        } catch {
+            throw classifyTransport(error, request: request)
+        }
+    }
+
+    /// Sends one request and returns the answer's head with its body still to be read, after checking
+    /// that it is 2xx. Non-2xx answers are read whole and thrown as ``KubernetesError``.
+    ///
+    /// - Parameter timeout: the deadline for the whole exchange, body included.
+    func perform(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]? = nil,
+        contentType: String = "application/json",
+        timeout: Duration
+    ) async throws -> HTTPClientResponse {
+        let request = "\(method.rawValue) \(path)"
+        try await rateLimit.acquire()
         var http = HTTPClientRequest(url: configuration.server + path)
         http.method = method
         http.headers.add(name: "Accept", value: "application/json")
@@ -122,25 +129,22 @@ public final class KubernetesClient: Sendable {
             http.body = .bytes(body)
         }
         let response: HTTPClientResponse
-        let bytes: ByteBuffer
         do {
             response = try await self.http.execute(http, timeout: TimeAmount(timeout))
-            bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
         } catch {
             throw classifyTransport(error, request: request)
         }
         let code = Int(response.status.code)
-        let payload = Array(bytes.readableBytesView)
         guard (200..<300).contains(code) else {
+            let payload = (try? await response.body.collect(upTo: 1024 * 1024)).map { Array($0.readableBytesView) } ?? []
             let status = (try? KubernetesJSON.decoder().decode(Status.self, from: Data(payload)))
                 ?? Status(message: String(decoding: payload.prefix(512), as: UTF8.self), code: code)
-            let error = KubernetesError(
+            logger.debug("request failed", metadata: ["request": "\(request)", "code": "\(code)", "reason": "\(status.reason ?? "")"])
+            throw KubernetesError(
                 code: code, status: status, retryAfterHeader: response.headers.first(name: "Retry-After"),
                 request: request)
-            logger.debug("request failed", metadata: ["request": "\(request)", "code": "\(code)", "reason": "\(status.reason ?? "")"])
-            throw error
         }
-        return payload
+        return response
     }
 
     private func bearerToken() throws -> String? {
@@ -151,7 +155,7 @@ public final class KubernetesClient: Sendable {
         }
     }
 
-    private func decode<Value: Decodable>(_ type: Value.Type, from payload: [UInt8], request: String) throws -> Value {
+    func decode<Value: Decodable>(_ type: Value.Type, from payload: [UInt8], request: String) throws -> Value {
         do {
             return try KubernetesJSON.decoder().decode(type, from: Data(payload))
         } catch let error as DecodingError {
@@ -161,7 +165,8 @@ public final class KubernetesClient: Sendable {
         }
     }
 
-    private func classifyTransport(_ error: any Error, request: String) -> KubernetesError {
+    func classifyTransport(_ error: any Error, request: String) -> KubernetesError {
+        if let error = error as? KubernetesError { return error }
         let detail = String(describing: error)
         let trust = "the certificate authority of \(configuration.source)"
         if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {

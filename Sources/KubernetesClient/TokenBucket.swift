@@ -1,0 +1,47 @@
+import Synchronization
+
+/// A token bucket: `rate` tokens a second, at most `burst` saved up. Reservations may drive the balance
+/// below zero, so that waiting callers are served in order, each after its own delay.
+public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration {
+    private let clock: C
+    private let rate: Double
+    private let burst: Double
+    private let state: Mutex<State>
+
+    private struct State {
+        var tokens: Double
+        var updated: C.Instant
+    }
+
+    /// - Parameters:
+    ///   - rate: tokens added a second; must be positive.
+    ///   - burst: the most tokens saved up, and the starting balance.
+    public init(rate: Double, burst: Int, clock: C) {
+        precondition(rate > 0 && burst > 0, "a token bucket needs a positive rate and burst")
+        self.clock = clock
+        self.rate = rate
+        self.burst = Double(burst)
+        self.state = Mutex(State(tokens: Double(burst), updated: clock.now))
+    }
+
+    /// Takes a token and says how long to wait before using it: zero when one was saved up.
+    public func reserve() -> Duration {
+        state.withLock { state in
+            let now = clock.now
+            let elapsed = state.updated.duration(to: now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.tokens = min(burst, state.tokens + max(0, seconds) * rate)
+            state.updated = now
+            state.tokens -= 1
+            return state.tokens >= 0 ? .zero : .seconds(-state.tokens / rate)
+        }
+    }
+
+    /// Takes a token, waiting on the clock until it may be used.
+    public func acquire() async throws {
+        let wait = reserve()
+        if wait > .zero {
+            try await clock.sleep(for: wait)
+        }
+    }
+}

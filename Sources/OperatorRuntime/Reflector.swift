@@ -1,0 +1,53 @@
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import Metrics
+
+/// Keeps a ``Store`` in step with the API: runs a ``Watcher`` until cancelled, backing off after each
+/// failure (``Backoff``: 0.8 s to 30 s with jitter, reset after 120 s of health), and tells an observer
+/// about each event once the store holds it.
+///
+/// Metrics: `resilience_watch_restarts_total{kind, reason}` counts failures that interrupted the watch.
+public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration == Duration {
+    public let store: Store<Source.Resource>
+    private let source: Source
+    private let clock: C
+    private let logger: Logger
+    private let pageSize: Int
+
+    public init(_ source: Source, store: Store<Source.Resource> = Store(), clock: C, pageSize: Int = 500, logger: Logger) {
+        self.source = source
+        self.store = store
+        self.clock = clock
+        self.pageSize = pageSize
+        self.logger = logger
+    }
+
+    /// Runs until the task is cancelled. `onEvent` runs after the store has applied the event.
+    public func run(onEvent: @Sendable (WatcherEvent<Source.Resource>) async -> Void = { _ in }) async {
+        var watcher = Watcher(source, pageSize: pageSize)
+        var backoff = Backoff<C.Instant>()
+        let kind = Source.Resource.kind
+        while !Task.isCancelled {
+            do {
+                for event in try await watcher.step() {
+                    store.apply(event)
+                    await onEvent(event)
+                }
+            } catch {
+                if Task.isCancelled { return }
+                let reason = (error as? KubernetesError).map { "\($0.reason)" } ?? "other"
+                Counter(label: "resilience_watch_restarts_total", dimensions: [("kind", kind), ("reason", reason)]).increment()
+                let delay = backoff.next(at: clock.now)
+                logger.warning(
+                    "watch interrupted; retrying",
+                    metadata: ["kind": "\(kind)", "error": "\(error)", "retryIn": "\(delay)", "relist": "\(watcher.resourceVersion == nil)"])
+                do {
+                    try await clock.sleep(for: delay)
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+}

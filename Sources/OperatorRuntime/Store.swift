@@ -1,0 +1,125 @@
+import KubernetesAPI
+import Synchronization
+
+/// The watch cache of one kind: one writer (its ``Reflector``), any number of readers.
+///
+/// Readers look objects up by key, by namespace, by label selector and by owner UID. A relist is built
+/// aside and swapped in whole at `initDone`, so a reader sees either the old contents or the new, never a
+/// half-listed cache. ``waitUntilSynced()`` returns once the first list is in.
+public final class Store<Resource: KubernetesResource>: Sendable {
+    private struct Contents {
+        var objects: [ObjectKey: Resource] = [:]
+        var byNamespace: [String: Set<ObjectKey>] = [:]
+        var byOwner: [String: Set<ObjectKey>] = [:]
+
+        mutating func insert(_ object: Resource) {
+            guard let key = ObjectKey(object.metadata) else { return }
+            remove(key)
+            objects[key] = object
+            byNamespace[key.namespace, default: []].insert(key)
+            for owner in object.metadata.ownerReferences ?? [] {
+                byOwner[owner.uid, default: []].insert(key)
+            }
+        }
+
+        mutating func remove(_ key: ObjectKey) {
+            guard let old = objects.removeValue(forKey: key) else { return }
+            byNamespace[key.namespace]?.remove(key)
+            if byNamespace[key.namespace]?.isEmpty == true { byNamespace[key.namespace] = nil }
+            for owner in old.metadata.ownerReferences ?? [] {
+                byOwner[owner.uid]?.remove(key)
+                if byOwner[owner.uid]?.isEmpty == true { byOwner[owner.uid] = nil }
+            }
+        }
+    }
+
+    private struct State {
+        var live = Contents()
+        var building: Contents?
+        var synced = false
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Applies one watcher event. Only the store's reflector calls this.
+    public func apply(_ event: WatcherEvent<Resource>) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            switch event {
+            case .initStart:
+                state.building = Contents()
+            case .initPage(let objects):
+                for object in objects { state.building?.insert(object) }
+            case .initDone:
+                state.live = state.building ?? Contents()
+                state.building = nil
+                if !state.synced {
+                    state.synced = true
+                    let waiters = Array(state.waiters.values)
+                    state.waiters = [:]
+                    return waiters
+                }
+            case .apply(let object):
+                state.live.insert(object)
+            case .delete(let object):
+                if let key = ObjectKey(object.metadata) { state.live.remove(key) }
+            }
+            return []
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Whether the first complete list is in.
+    public var isSynced: Bool { state.withLock { $0.synced } }
+
+    /// Returns once the first complete list is in, or at once when the task is cancelled.
+    public func waitUntilSynced() async {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if state.synced || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    public func get(_ key: ObjectKey) -> Resource? {
+        state.withLock { $0.live.objects[key] }
+    }
+
+    /// The objects in `namespace` (all namespaces when nil) that `selector` matches (all when nil).
+    public func list(namespace: String? = nil, selector: LabelSelector? = nil) -> [Resource] {
+        state.withLock { state in
+            let candidates: [Resource]
+            if let namespace {
+                candidates = (state.live.byNamespace[namespace] ?? []).compactMap { state.live.objects[$0] }
+            } else {
+                candidates = Array(state.live.objects.values)
+            }
+            guard let selector else { return candidates }
+            return candidates.filter { selector.matches($0.metadata.labels) }
+        }
+    }
+
+    /// The objects that name `uid` among their owner references.
+    public func owned(by uid: String) -> [Resource] {
+        state.withLock { state in
+            (state.live.byOwner[uid] ?? []).compactMap { state.live.objects[$0] }
+        }
+    }
+
+    /// How many objects the cache holds.
+    public var count: Int { state.withLock { $0.live.objects.count } }
+}

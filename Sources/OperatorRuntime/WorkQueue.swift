@@ -1,0 +1,160 @@
+import KubernetesClient
+import Metrics
+
+/// The controller's queue of keys to reconcile.
+///
+/// Guarantees:
+/// - a key waits in the queue at most once, however often it is added;
+/// - a key is never handed out twice at once: one added while being processed is queued again when
+///   ``done(_:)`` is called;
+/// - ``add(_:after:)`` wakes a key at that moment; of two pending wake-ups the earlier wins;
+/// - ``addRateLimited(_:)`` retries a failing key after a per-key exponential delay (5 ms doubling to
+///   1000 s) that is also held under an overall token bucket (10 a second, burst 100), as client-go does;
+///   ``forget(_:)`` clears the key's failures after a success.
+///
+/// Metrics: `resilience_workqueue_depth{queue}` and `resilience_workqueue_retries_total{queue}`.
+public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == Duration {
+    private let name: String
+    private let clock: C
+    private let bucket: TokenBucket<C>
+    private let baseDelay: Duration
+    private let maxDelay: Duration
+
+    private var queue: [Key] = []
+    private var head = 0
+    private var dirty: Set<Key> = []
+    private var processing: Set<Key> = []
+    private var waiters: [CheckedContinuation<Key?, Never>] = []
+    private var failures: [Key: Int] = [:]
+    private var delayed: [Key: (deadline: C.Instant, timer: Task<Void, Never>)] = [:]
+    private var shuttingDown = false
+    private let depthGauge: Gauge
+    private let retryCounter: Counter
+
+    public init(
+        name: String,
+        clock: C,
+        baseDelay: Duration = .milliseconds(5),
+        maxDelay: Duration = .seconds(1000),
+        overallRate: Double = 10,
+        overallBurst: Int = 100
+    ) {
+        self.name = name
+        self.clock = clock
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.bucket = TokenBucket(rate: overallRate, burst: overallBurst, clock: clock)
+        self.depthGauge = Gauge(label: "resilience_workqueue_depth", dimensions: [("queue", name)])
+        self.retryCounter = Counter(label: "resilience_workqueue_retries_total", dimensions: [("queue", name)])
+    }
+
+    /// Queues `key` now, unless it is already waiting.
+    public func add(_ key: Key) {
+        guard !shuttingDown, !dirty.contains(key) else { return }
+        dirty.insert(key)
+        guard !processing.contains(key) else { return }
+        enqueue(key)
+    }
+
+    /// Queues `key` at `delay` from now; an earlier pending wake-up for the key wins over a later one.
+    public func add(_ key: Key, after delay: Duration) {
+        guard !shuttingDown else { return }
+        guard delay > .zero else { return add(key) }
+        let deadline = clock.now.advanced(by: delay)
+        if let pending = delayed[key] {
+            if pending.deadline <= deadline { return }
+            pending.timer.cancel()
+        }
+        let clock = self.clock
+        let timer = Task { [weak self] in
+            do {
+                try await clock.sleep(until: deadline, tolerance: nil)
+            } catch {
+                return
+            }
+            await self?.wake(key, deadline: deadline)
+        }
+        delayed[key] = (deadline, timer)
+    }
+
+    /// Queues `key` again after its failures' backoff, held under the overall rate limit.
+    public func addRateLimited(_ key: Key) {
+        let attempts = failures[key, default: 0]
+        failures[key] = attempts + 1
+        retryCounter.increment()
+        let exponential = attempts >= 40 ? maxDelay : min(baseDelay * (1 << attempts), maxDelay)
+        add(key, after: max(exponential, bucket.reserve()))
+    }
+
+    /// Clears the failures of `key` (after a successful reconcile).
+    public func forget(_ key: Key) {
+        failures[key] = nil
+    }
+
+    /// How often `key` has failed since it was last forgotten.
+    public func failureCount(_ key: Key) -> Int {
+        failures[key, default: 0]
+    }
+
+    /// The next key to process, waiting for one; nil once the queue is shut down.
+    public func next() async -> Key? {
+        if let key = dequeue() { return key }
+        if shuttingDown { return nil }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Marks `key` as processed; if it was added meanwhile, it is queued again.
+    public func done(_ key: Key) {
+        processing.remove(key)
+        if dirty.contains(key), !shuttingDown {
+            enqueue(key)
+        }
+    }
+
+    /// Stops handing out keys: waiting workers get nil, pending wake-ups are cancelled.
+    public func shutDown() {
+        shuttingDown = true
+        for (_, pending) in delayed { pending.timer.cancel() }
+        delayed = [:]
+        let waiting = waiters
+        waiters = []
+        for waiter in waiting { waiter.resume(returning: nil) }
+    }
+
+    /// Keys waiting to be processed now (not counting delayed ones).
+    public var depth: Int { queue.count - head }
+
+    /// Keys with a pending delayed wake-up.
+    public var delayedCount: Int { delayed.count }
+
+    private func wake(_ key: Key, deadline: C.Instant) {
+        guard let pending = delayed[key], pending.deadline == deadline else { return }
+        delayed[key] = nil
+        add(key)
+    }
+
+    private func enqueue(_ key: Key) {
+        if !waiters.isEmpty {
+            dirty.remove(key)
+            processing.insert(key)
+            waiters.removeFirst().resume(returning: key)
+            return
+        }
+        queue.append(key)
+        depthGauge.record(depth)
+    }
+
+    private func dequeue() -> Key? {
+        guard head < queue.count else { return nil }
+        let key = queue[head]
+        head += 1
+        if head > 64, head * 2 > queue.count {
+            queue.removeFirst(head)
+            head = 0
+        }
+        dirty.remove(key)
+        processing.insert(key)
+        depthGauge.record(depth)
+        return key
+    }
+}

@@ -1,0 +1,83 @@
+import KubernetesAPI
+import Logging
+import OperatorRuntime
+import Synchronization
+import TestSupport
+import Testing
+
+@Suite struct ControllerTests {
+    private let key = ObjectKey(namespace: "shop", name: "web")
+
+    @Test func waitsForCachesThenNeverRunsOneKeyTwiceAtOnce() async throws {
+        let clock = ManualClock()
+        let queue = WorkQueue<ObjectKey, ManualClock>(name: "c", clock: clock)
+        let store = Store<Pod>()
+        let running = Mutex((now: 0, most: 0, total: 0))
+        let controller = Controller(name: "c", queue: queue, concurrency: 4, logger: Logger(label: "test")) { _ in
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.total += 1 }
+            try await Task.sleep(for: .milliseconds(5))
+            running.withLock { $0.now -= 1 }
+            return .awaitChange
+        }
+        let task = Task { await controller.run(waitingFor: [store]) }
+        await queue.add(key)
+        try await Task.sleep(for: .milliseconds(30))
+        #expect(running.withLock { $0.total } == 0, "no reconcile before the cache has synced")
+        store.apply(.initStart)
+        store.apply(.initDone)
+        for _ in 0..<20 {
+            await queue.add(key)
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        try await eventually("the queue to drain") { await queue.depth == 0 && running.withLock({ $0.now }) == 0 ? true : nil }
+        #expect(running.withLock { $0.most } == 1)
+        #expect(running.withLock { $0.total } >= 2)
+        task.cancel()
+        await task.value
+    }
+
+    @Test func requeueAfterWakesTheKeyAtThatMoment() async throws {
+        let clock = ManualClock()
+        let queue = WorkQueue<ObjectKey, ManualClock>(name: "r", clock: clock)
+        let runs = Mutex(0)
+        let controller = Controller(name: "r", queue: queue, concurrency: 1, logger: Logger(label: "test")) { _ in
+            runs.withLock { $0 += 1 }
+            return .requeue(after: .seconds(30))
+        }
+        let task = Task { await controller.run(waitingFor: []) }
+        await queue.add(key)
+        try await eventually("the first reconcile") { runs.withLock { $0 } == 1 ? true : nil }
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(29))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(runs.withLock { $0 } == 1)
+        clock.advance(by: .seconds(1))
+        try await eventually("the wake-up at 30 s") { runs.withLock { $0 } == 2 ? true : nil }
+        task.cancel()
+        await task.value
+    }
+
+    @Test func failuresRetryWithBackoffAndSuccessForgets() async throws {
+        struct Flaky: Error {}
+        let clock = ManualClock()
+        let queue = WorkQueue<ObjectKey, ManualClock>(name: "f", clock: clock)
+        let runs = Mutex(0)
+        let controller = Controller(name: "f", queue: queue, concurrency: 1, logger: Logger(label: "test")) { _ in
+            let run = runs.withLock { $0 += 1; return $0 }
+            if run <= 2 { throw Flaky() }
+            return .awaitChange
+        }
+        let task = Task { await controller.run(waitingFor: []) }
+        await queue.add(key)
+        try await eventually("the first failure") { runs.withLock { $0 } == 1 ? true : nil }
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(5))
+        try await eventually("the retry after 5 ms") { runs.withLock { $0 } == 2 ? true : nil }
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(10))
+        try await eventually("the retry after 10 ms") { runs.withLock { $0 } == 3 ? true : nil }
+        try await eventually("the failures to be forgotten") { await queue.failureCount(key) == 0 ? true : nil }
+        task.cancel()
+        await task.value
+    }
+}

@@ -1,0 +1,90 @@
+import OperatorRuntime
+import TestSupport
+import Testing
+
+@Suite struct WorkQueueTests {
+    private func queue(_ clock: ManualClock) -> WorkQueue<String, ManualClock> {
+        WorkQueue(name: "test", clock: clock)
+    }
+
+    @Test func dedupesWaitingKeysAndKeepsOrder() async {
+        let queue = queue(ManualClock())
+        for key in ["a", "b", "a", "c", "b"] { await queue.add(key) }
+        #expect(await queue.depth == 3)
+        #expect(await queue.next() == "a")
+        #expect(await queue.next() == "b")
+        #expect(await queue.next() == "c")
+    }
+
+    @Test func aKeyAddedWhileProcessingWaitsUntilDone() async {
+        let queue = queue(ManualClock())
+        await queue.add("a")
+        #expect(await queue.next() == "a")
+        await queue.add("a")
+        await queue.add("a")
+        #expect(await queue.depth == 0, "a runs now: it must not be handed out twice at once")
+        await queue.done("a")
+        #expect(await queue.depth == 1)
+        #expect(await queue.next() == "a")
+        await queue.done("a")
+        #expect(await queue.depth == 0)
+    }
+
+    @Test func delayedAddWakesAtItsMomentAndTheEarlierDeadlineWins() async throws {
+        let clock = ManualClock()
+        let queue = queue(clock)
+        await queue.add("a", after: .seconds(30))
+        await queue.add("a", after: .seconds(10))
+        await queue.add("a", after: .seconds(20))
+        #expect(await queue.delayedCount == 1)
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(9))
+        #expect(await queue.depth == 0)
+        clock.advance(by: .seconds(1))
+        try await eventually("a to be queued at 10 s", timeout: .seconds(5), every: .milliseconds(1)) {
+            await queue.depth == 1 ? true : nil
+        }
+        #expect(await queue.delayedCount == 0)
+        clock.advance(by: .seconds(30))
+        #expect(await queue.next() == "a")
+        await queue.done("a")
+        #expect(await queue.depth == 0, "the later wake-ups were dropped")
+    }
+
+    @Test func rateLimitedRetriesBackOffPerKeyAndForgetResets() async throws {
+        let clock = ManualClock()
+        let queue = queue(clock)
+        for expected in [Duration.milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(40)] {
+            await queue.addRateLimited("a")
+            try await clock.waitForSleepers(1)
+            clock.advance(by: expected - .nanoseconds(1))
+            #expect(await queue.depth == 0)
+            clock.advance(by: .nanoseconds(1))
+            #expect(await queue.next() == "a")
+            await queue.done("a")
+        }
+        #expect(await queue.failureCount("a") == 4)
+        await queue.forget("a")
+        #expect(await queue.failureCount("a") == 0)
+    }
+
+    @Test func overallBucketHoldsABurstOfFailures() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<Int, ManualClock>(name: "burst", clock: clock, overallRate: 10, overallBurst: 2)
+        for key in 0..<4 { await queue.addRateLimited(key) }
+        #expect(await queue.delayedCount == 4)
+        clock.advance(by: .milliseconds(5))
+        for _ in 0..<50 { await Task.yield() }
+        #expect(await queue.depth == 2, "two keys fit the burst; the others wait for tokens")
+    }
+
+    @Test func shutDownReleasesWaitingWorkers() async {
+        let queue = queue(ManualClock())
+        let worker = Task { await queue.next() }
+        for _ in 0..<50 { await Task.yield() }
+        await queue.shutDown()
+        #expect(await worker.value == nil)
+        await queue.add("late")
+        #expect(await queue.depth == 0)
+    }
+}
