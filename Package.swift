@@ -51,6 +51,7 @@ let package = Package(
             name: "resilience-operator",
             dependencies: [
                 "KubernetesClient",
+                "OperatorRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

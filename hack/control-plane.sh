@@ -2,7 +2,7 @@
 # A real, local Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and one simulated Ready node. Built once per machine from Debian bookworm's sources.
 #
-#   hack/control-plane.sh [--state-dir DIR] deps|build|up|down|env|status|kubeconfig|kubectl
+#   hack/control-plane.sh [--state-dir DIR] deps|build|up|down|env|status|kubeconfig|kubectl|stop|start|etcdctl
 #
 #   deps        install the Debian packages the plane and the Swift build need
 #   build       deps, then build the Kubernetes binaries into the cache (once per machine)
@@ -12,6 +12,9 @@
 #   status      say what runs and whether the API server is ready (exit 1 when it is not)
 #   kubeconfig  print the path of the plane's admin kubeconfig
 #   kubectl ... run the kubectl built here against the plane
+#   stop NAME   stop one component (etcd, kube-apiserver, ...) of a running plane, for fault tests
+#   start NAME  start it again with the arguments it had
+#   etcdctl ... run etcdctl against the plane's etcd (to compact it, say)
 #
 # Environment: RO_CACHE_DIR (default ~/.cache/resilience-operator) holds the build and the default
 # state folder; RO_STATE_DIR picks the state folder (as --state-dir does), so several planes can run
@@ -23,7 +26,7 @@ readonly DEB_SOURCE_VERSION=1.20.5+really1.20.2
 readonly K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 readonly NODE_NAME=sim-node-1
 readonly SERVICE_CIDR=10.0.0.0/24
-readonly APT_PACKAGES=(etcd-server golang-go golang-github-modern-go-reflect2-dev rsync jq openssl curl
+readonly APT_PACKAGES=(etcd-server etcd-client golang-go golang-github-modern-go-reflect2-dev rsync jq openssl curl
   dpkg-dev util-linux iproute2 libcurl4-openssl-dev libyaml-dev)
 
 CACHE_DIR=${RO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/resilience-operator}
@@ -234,6 +237,8 @@ free_port() {
 start() {
   local name=$1
   shift
+  mkdir -p "$STATE_DIR/cmd"
+  printf '%s\0' "$@" >"$STATE_DIR/cmd/$name"
   (
     for fd in $(ls /proc/$BASHPID/fd); do
       [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null
@@ -319,7 +324,7 @@ default_service_account_ready() {
 
 start_plane() {
   local started=$SECONDS
-  rm -rf "$STATE_DIR/etcd" "$STATE_DIR/pki" "$STATE_DIR/ports" "$STATE_DIR/pids" "$STATE_DIR/logs"
+  rm -rf "$STATE_DIR/etcd" "$STATE_DIR/pki" "$STATE_DIR/ports" "$STATE_DIR/pids" "$STATE_DIR/logs" "$STATE_DIR/cmd"
   mkdir -p "$STATE_DIR/ports" "$STATE_DIR/pids" "$STATE_DIR/logs"
   make_pki
   local etcd_port etcd_peer api_port cm_port sched_port pki=$STATE_DIR/pki
@@ -397,17 +402,52 @@ plane_running() {
   api_ready
 }
 
+stop_daemon() {
+  local d=$1 pid i
+  pid_alive "$d" || { rm -f "$STATE_DIR/pids/$d"; return 0; }
+  pid=$(cat "$STATE_DIR/pids/$d")
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 50); do pid_alive "$d" || break; sleep 0.1; done
+  pid_alive "$d" && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$STATE_DIR/pids/$d"
+  log "stopped $d ($pid)"
+}
+
 stop_plane() {
-  local d pid i
-  for d in kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    pid_alive "$d" || { rm -f "$STATE_DIR/pids/$d"; continue; }
-    pid=$(cat "$STATE_DIR/pids/$d")
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 50); do pid_alive "$d" || break; sleep 0.1; done
-    pid_alive "$d" && kill -KILL "$pid" 2>/dev/null || true
-    rm -f "$STATE_DIR/pids/$d"
-    log "stopped $d ($pid)"
-  done
+  local d
+  for d in kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_daemon "$d"; done
+}
+
+# For fault tests: stop or start one component of a running plane, with the arguments it started with.
+component_name() {
+  local d
+  for d in "${DAEMONS[@]}"; do [ "$d" = "${1:-}" ] && return 0; done
+  die "unknown component '${1:-}' (one of: ${DAEMONS[*]})"
+}
+
+cmd_stop_component() {
+  component_name "$1"
+  exec 9>"$STATE_DIR/.lock"
+  flock 9
+  stop_daemon "$1"
+}
+
+cmd_start_component() {
+  component_name "$1"
+  [ -f "$STATE_DIR/cmd/$1" ] || die "$1 never ran in $STATE_DIR"
+  exec 9>"$STATE_DIR/.lock"
+  flock 9
+  if pid_alive "$1"; then log "$1 already runs"; return 0; fi
+  local args=()
+  mapfile -d '' args <"$STATE_DIR/cmd/$1"
+  start "$1" "${args[@]}"
+  log "started $1 ($(cat "$STATE_DIR/pids/$1"))"
+  if [ "$1" = kube-apiserver ]; then wait_for "kube-apiserver /readyz" 60 api_ready; fi
+}
+
+# etcdctl against the plane's etcd, for fault tests (compaction).
+cmd_etcdctl() {
+  ETCDCTL_API=3 exec etcdctl --endpoints "http://127.0.0.1:$(cat "$STATE_DIR/ports/etcd")" "$@"
 }
 
 cmd_down() {
@@ -466,6 +506,9 @@ main() {
     status) cmd_status ;;
     kubeconfig) echo "$STATE_DIR/admin.kubeconfig" ;;
     kubectl) shift; exec "$BIN_DIR/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" "$@" ;;
+    stop) cmd_stop_component "${2:-}" ;;
+    start) cmd_start_component "${2:-}" ;;
+    etcdctl) shift; cmd_etcdctl "$@" ;;
     *) usage >&2; return 2 ;;
   esac
 }

@@ -21,6 +21,8 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// The client-side rate limit: requests a second, and the burst above it.
     public var qps: Double = 20
     public var burst = 30
+    /// How long a token read from a file is used before the file is read again (it may have rotated).
+    public var tokenFileMaxAge: Duration = .seconds(60)
 
     public init(server: String, source: String) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server

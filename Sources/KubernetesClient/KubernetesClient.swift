@@ -66,7 +66,7 @@ public final class KubernetesClient: Sendable {
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         if case .file(let path) = configuration.token {
-            self.tokenFile = TokenFileSource(path: path)
+            self.tokenFile = TokenFileSource(path: path, maxAge: configuration.tokenFileMaxAge)
         } else {
             self.tokenFile = nil
         }

@@ -21,14 +21,23 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
     private let concurrency: Int
     private let reconcile: Reconcile
     private let logger: Logger
+    private let metrics: any MetricsFactory
 
-    public init(name: String, queue: WorkQueue<ObjectKey, C>, concurrency: Int = 4, logger: Logger, reconcile: @escaping Reconcile) {
+    public init(
+        name: String,
+        queue: WorkQueue<ObjectKey, C>,
+        concurrency: Int = 4,
+        logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        reconcile: @escaping Reconcile
+    ) {
         precondition(concurrency > 0, "a controller needs at least one worker")
         self.name = name
         self.queue = queue
         self.concurrency = concurrency
         self.reconcile = reconcile
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Waits for the caches, then reconciles until the task is cancelled (which shuts the queue down).
@@ -50,7 +59,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     private func work() async {
-        let timer = Metrics.Timer(label: "resilience_reconcile_duration_seconds", dimensions: [("controller", name)], preferredDisplayUnit: .seconds)
+        let timer = Metrics.Timer(label: "resilience_reconcile_duration_seconds", dimensions: [("controller", name)], factory: metrics)
         while let key = await queue.next() {
             let started = ContinuousClock.now
             do {
@@ -74,7 +83,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     private func count(_ result: String) {
-        Counter(label: "resilience_reconcile_total", dimensions: [("controller", name), ("result", result)]).increment()
+        Counter(label: "resilience_reconcile_total", dimensions: [("controller", name), ("result", result)], factory: metrics).increment()
     }
 }
 

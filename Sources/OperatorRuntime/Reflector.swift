@@ -14,13 +14,22 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
     private let clock: C
     private let logger: Logger
     private let pageSize: Int
+    private let metrics: any MetricsFactory
 
-    public init(_ source: Source, store: Store<Source.Resource> = Store(), clock: C, pageSize: Int = 500, logger: Logger) {
+    public init(
+        _ source: Source,
+        store: Store<Source.Resource> = Store(),
+        clock: C,
+        pageSize: Int = 500,
+        logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.source = source
         self.store = store
         self.clock = clock
         self.pageSize = pageSize
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Runs until the task is cancelled. `onEvent` runs after the store has applied the event.
@@ -37,7 +46,7 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
             } catch {
                 if Task.isCancelled { return }
                 let reason = (error as? KubernetesError).map { "\($0.reason)" } ?? "other"
-                Counter(label: "resilience_watch_restarts_total", dimensions: [("kind", kind), ("reason", reason)]).increment()
+                Counter(label: "resilience_watch_restarts_total", dimensions: [("kind", kind), ("reason", reason)], factory: metrics).increment()
                 let delay = backoff.next(at: clock.now)
                 logger.warning(
                     "watch interrupted; retrying",

@@ -37,15 +37,16 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         baseDelay: Duration = .milliseconds(5),
         maxDelay: Duration = .seconds(1000),
         overallRate: Double = 10,
-        overallBurst: Int = 100
+        overallBurst: Int = 100,
+        metrics: any MetricsFactory = MetricsSystem.factory
     ) {
         self.name = name
         self.clock = clock
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.bucket = TokenBucket(rate: overallRate, burst: overallBurst, clock: clock)
-        self.depthGauge = Gauge(label: "resilience_workqueue_depth", dimensions: [("queue", name)])
-        self.retryCounter = Counter(label: "resilience_workqueue_retries_total", dimensions: [("queue", name)])
+        self.depthGauge = Gauge(label: "resilience_workqueue_depth", dimensions: [("queue", name)], factory: metrics)
+        self.retryCounter = Counter(label: "resilience_workqueue_retries_total", dimensions: [("queue", name)], factory: metrics)
     }
 
     /// Queues `key` now, unless it is already waiting.

@@ -79,12 +79,7 @@ import Testing
         let namespace = "token-\(UInt32.random(in: 0...UInt32.max))"
         let token = try await withClient(admin) { admin in
             try await admin.send(.POST, "/api/v1/namespaces", body: Array(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\#(namespace)"}}"#.utf8))
-            try await admin.send(.POST, "/api/v1/namespaces/\(namespace)/serviceaccounts", body: Array(#"{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"reader"}}"#.utf8))
-            let answer = try await admin.send(
-                .POST, "/api/v1/namespaces/\(namespace)/serviceaccounts/reader/token",
-                body: Array(#"{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":600}}"#.utf8))
-            let json = try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]
-            return try #require((json?["status"] as? [String: Any])?["token"] as? String)
+            return try await ServiceAccountTokens.token(for: "reader", namespace: namespace, admin: admin)
         }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sa-token-\(namespace)")
         try Data(token.utf8).write(to: file)

@@ -1,5 +1,6 @@
 import KubernetesAPI
 import Logging
+import MetricsTestKit
 import OperatorRuntime
 import Synchronization
 import TestSupport
@@ -60,9 +61,10 @@ import Testing
     @Test func failuresRetryWithBackoffAndSuccessForgets() async throws {
         struct Flaky: Error {}
         let clock = ManualClock()
-        let queue = WorkQueue<ObjectKey, ManualClock>(name: "f", clock: clock)
+        let metrics = TestMetrics()
+        let queue = WorkQueue<ObjectKey, ManualClock>(name: "f", clock: clock, metrics: metrics)
         let runs = Mutex(0)
-        let controller = Controller(name: "f", queue: queue, concurrency: 1, logger: Logger(label: "test")) { _ in
+        let controller = Controller(name: "f", queue: queue, concurrency: 1, logger: Logger(label: "test"), metrics: metrics) { _ in
             let run = runs.withLock { $0 += 1; return $0 }
             if run <= 2 { throw Flaky() }
             return .awaitChange
@@ -77,6 +79,13 @@ import Testing
         clock.advance(by: .milliseconds(10))
         try await eventually("the retry after 10 ms") { runs.withLock { $0 } == 3 ? true : nil }
         try await eventually("the failures to be forgotten") { await queue.failureCount(key) == 0 ? true : nil }
+        try await eventually("the third reconcile to be timed") {
+            (try? metrics.expectTimer("resilience_reconcile_duration_seconds", [("controller", "f")]).values.count) == 3 ? true : nil
+        }
+        #expect(try metrics.expectCounter("resilience_reconcile_total", [("controller", "f"), ("result", "error")]).totalValue == 2)
+        #expect(try metrics.expectCounter("resilience_reconcile_total", [("controller", "f"), ("result", "success")]).totalValue == 1)
+        #expect(try metrics.expectCounter("resilience_workqueue_retries_total", [("queue", "f")]).totalValue == 2)
+        #expect(try metrics.expectGauge("resilience_workqueue_depth", [("queue", "f")]).lastValue == 0)
         task.cancel()
         await task.value
     }

@@ -18,16 +18,38 @@ public struct LocalControlPlane: Sendable {
         try await startup.value
     }
 
-    private static let startup = Task<LocalControlPlane, any Error> {
+    /// A second plane for tests that stop its components or compact its etcd (`<shared state>-faults`).
+    /// Suites that use it run their tests one at a time.
+    public static func faults() async throws -> LocalControlPlane {
+        try await faultsStartup.value
+    }
+
+    private static let baseState: String = {
         let environment = ProcessInfo.processInfo.environment
-        let state = environment["RO_TEST_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        return environment["RO_TEST_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? "\(environment["HOME"] ?? "/tmp")/.cache/resilience-operator/planes/test"
+    }()
+
+    private static let startup = Task<LocalControlPlane, any Error> { try await up(baseState) }
+    private static let faultsStartup = Task<LocalControlPlane, any Error> { try await up(baseState + "-faults") }
+
+    private static func up(_ state: String) async throws -> LocalControlPlane {
         let result = try await ProcessRunner.run(
             "/bin/bash", [RepositoryPaths.root + "/hack/control-plane.sh", "--state-dir", state, "up"])
         guard result.exitCode == 0 else {
             throw TestSupportError("hack/control-plane.sh --state-dir \(state) up failed (exit \(result.exitCode)):\n\(result.output.suffix(4000))")
         }
         return LocalControlPlane(stateDirectory: state, kubeconfigPath: state + "/admin.kubeconfig")
+    }
+
+    /// The `resilience-operator` executable of this build.
+    public static func operatorExecutable() throws -> String {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("resilience-operator").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw TestSupportError("no resilience-operator executable next to \(folder.path): run 'swift build' first (hack/test.sh does)")
     }
 
     /// The admin client configuration, from the plane's kubeconfig through the project's own loader.

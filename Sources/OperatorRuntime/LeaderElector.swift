@@ -1,0 +1,163 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+import KubernetesClient
+import Logging
+
+/// Leader election on a `coordination.k8s.io/v1` Lease, as client-go does it.
+///
+/// Expected flow: ``run(lead:)`` tries to take the lease every `retryPeriod`. Once it holds it, it starts
+/// `lead` and renews every `retryPeriod`. A lease held by another candidate counts as valid until
+/// `leaseDuration` has passed since this process *observed* its last change, so clocks that disagree
+/// between nodes do not matter.
+///
+/// Guarantees:
+/// - `lead` runs only while this process holds the lease;
+/// - when renewing fails for `renewDeadline`, or another candidate is seen holding the lease, `lead` is
+///   cancelled at once and `run` returns ``Outcome/lost``: the caller should stop acting (and exit);
+/// - when the task running `run` is cancelled (graceful shutdown), `lead` is cancelled, the lease is
+///   released (empty holder, 1 s duration) so a successor takes over within its retry period, and `run`
+///   returns ``Outcome/released``.
+///
+/// RBAC: get, create and update on `leases` in the lease's namespace.
+public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
+    /// Timings, with client-go's defaults.
+    public struct Configuration: Sendable {
+        public var leaseName: String
+        public var namespace: String
+        public var identity: String
+        public var leaseDuration: Duration = .seconds(15)
+        public var renewDeadline: Duration = .seconds(10)
+        public var retryPeriod: Duration = .seconds(2)
+
+        public init(leaseName: String, namespace: String, identity: String) {
+            self.leaseName = leaseName
+            self.namespace = namespace
+            self.identity = identity
+        }
+    }
+
+    /// How a `run` ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Leadership was lost; `lead` was cancelled.
+        case lost
+        /// The task was cancelled; the lease was released if held.
+        case released
+    }
+
+    public let configuration: Configuration
+    private let client: KubernetesClient
+    private let clock: C
+    private let logger: Logger
+
+    public init(configuration: Configuration, client: KubernetesClient, clock: C, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Campaigns, leads while holding the lease, and returns when leadership ends.
+    public func run(lead: @escaping @Sendable () async -> Void) async -> Outcome {
+        var observed = Observation()
+        while !Task.isCancelled {
+            if await tryAcquireOrRenew(&observed) { break }
+            do { try await clock.sleep(for: configuration.retryPeriod) } catch { return .released }
+        }
+        if Task.isCancelled { return .released }
+        logger.info("became leader", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": "\(configuration.identity)"])
+        let leader = Task { await lead() }
+        var lastRenewal = clock.now
+        while true {
+            do {
+                try await clock.sleep(for: configuration.retryPeriod)
+            } catch {
+                leader.cancel()
+                // This task is cancelled, and so would be the release's request: release from a new task.
+                let held = observed.lease
+                await Task { await release(held) }.value
+                return .released
+            }
+            if await tryAcquireOrRenew(&observed) {
+                lastRenewal = clock.now
+            } else if observed.heldByOther(configuration.identity) || lastRenewal.duration(to: clock.now) >= configuration.renewDeadline {
+                leader.cancel()
+                logger.error("lost leadership; stopping every action", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)", "holder": "\(observed.lease?.spec.holderIdentity ?? "")"])
+                return .lost
+            }
+        }
+    }
+
+    /// What this candidate last saw of the lease, and when (on its own clock).
+    private struct Observation {
+        var lease: Lease?
+        var at: C.Instant?
+
+        func heldByOther(_ identity: String) -> Bool {
+            guard let holder = lease?.spec.holderIdentity, !holder.isEmpty else { return false }
+            return holder != identity
+        }
+    }
+
+    private func tryAcquireOrRenew(_ observed: inout Observation) async -> Bool {
+        let now = MicroTime(Date())
+        let seconds = Int(configuration.leaseDuration.components.seconds)
+        let current: Lease
+        do {
+            current = try await client.get(Lease.self, name: configuration.leaseName, namespace: configuration.namespace)
+        } catch let error as KubernetesError where error.reason == .notFound {
+            let lease = Lease(
+                metadata: ObjectMeta(name: configuration.leaseName, namespace: configuration.namespace),
+                spec: .init(holderIdentity: configuration.identity, leaseDurationSeconds: seconds, acquireTime: now, renewTime: now, leaseTransitions: 0))
+            do {
+                observed = Observation(lease: try await client.create(lease), at: clock.now)
+                return true
+            } catch {
+                logger.debug("could not create the lease", metadata: ["error": "\(error)"])
+                return false
+            }
+        } catch {
+            logger.warning("could not read the lease", metadata: ["error": "\(error)"])
+            return false
+        }
+        if observed.lease?.spec != current.spec || observed.at == nil {
+            observed = Observation(lease: current, at: clock.now)
+        }
+        let holder = current.spec.holderIdentity ?? ""
+        if !holder.isEmpty, holder != configuration.identity,
+           let at = observed.at, at.duration(to: clock.now) < .seconds(current.spec.leaseDurationSeconds ?? seconds) {
+            return false
+        }
+        var next = current
+        if holder != configuration.identity {
+            next.spec.acquireTime = now
+            next.spec.leaseTransitions = (current.spec.leaseTransitions ?? 0) + (holder.isEmpty && current.spec.acquireTime == nil ? 0 : 1)
+        }
+        next.spec.holderIdentity = configuration.identity
+        next.spec.leaseDurationSeconds = seconds
+        next.spec.renewTime = now
+        do {
+            observed = Observation(lease: try await client.update(next), at: clock.now)
+            return true
+        } catch {
+            logger.debug("could not take or renew the lease", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    private func release(_ held: Lease?) async {
+        guard var lease = held, lease.spec.holderIdentity == configuration.identity else { return }
+        lease.spec.holderIdentity = ""
+        lease.spec.leaseDurationSeconds = 1
+        lease.spec.renewTime = MicroTime(Date())
+        do {
+            _ = try await client.update(lease)
+            logger.info("released the lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)"])
+        } catch {
+            logger.warning("could not release the lease; a successor waits for it to expire", metadata: ["error": "\(error)"])
+        }
+    }
+}

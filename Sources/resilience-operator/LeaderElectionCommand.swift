@@ -1,0 +1,83 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import KubernetesClient
+import Logging
+import OperatorRuntime
+
+/// `resilience-operator leader-election`: campaigns for a Lease and reports when this process leads.
+///
+/// For checking a deployment's RBAC and failover: run two, kill one. Prints `campaigning`, `leading`,
+/// then `lost` or `released` on standard output, one line each. SIGTERM and SIGINT release the lease.
+struct LeaderElectionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leader-election",
+        abstract: "Campaign for a Lease and report leadership (for checking RBAC and failover)."
+    )
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(help: "The Lease's name.")
+    var lease = "resilience-operator"
+
+    @Option(help: "The Lease's namespace (default: the kubeconfig context's).")
+    var namespace: String?
+
+    @Option(help: "This candidate's identity (default: host name and process id).")
+    var identity: String?
+
+    @Option(help: "Seconds a lease stays valid without renewal.")
+    var leaseDuration = 15.0
+
+    @Option(help: "Seconds the leader keeps trying to renew before it gives up leading.")
+    var renewDeadline = 10.0
+
+    @Option(help: "Seconds between attempts to take or renew the lease.")
+    var retryPeriod = 2.0
+
+    func validate() throws {
+        guard leaseDuration > renewDeadline, renewDeadline > retryPeriod, retryPeriod > 0 else {
+            throw ValidationError("need --lease-duration > --renew-deadline > --retry-period > 0")
+        }
+    }
+
+    func run() async throws {
+        let clientConfiguration = try cluster.clientConfiguration()
+        let client = try KubernetesClient(configuration: clientConfiguration)
+        var configuration = LeaderElector<ContinuousClock>.Configuration(
+            leaseName: lease, namespace: namespace ?? clientConfiguration.namespace,
+            identity: identity ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
+        configuration.leaseDuration = .seconds(leaseDuration)
+        configuration.renewDeadline = .seconds(renewDeadline)
+        configuration.retryPeriod = .seconds(retryPeriod)
+        let elector = LeaderElector(configuration: configuration, client: client, clock: ContinuousClock(), logger: Logger(label: "leader-election"))
+
+        let election = Task { await elector.run { await Self.lead() } }
+        let signals = [SIGTERM, SIGINT].map { signal -> any DispatchSourceSignal in
+            Foundation.signal(signal, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+            source.setEventHandler { election.cancel() }
+            source.resume()
+            return source
+        }
+        Self.say("campaigning \(configuration.identity)")
+        let outcome = await election.value
+        signals.forEach { $0.cancel() }
+        Self.say(outcome == .lost ? "lost" : "released")
+        try await client.shutdown()
+        if outcome == .lost { throw ExitCode(2) }
+    }
+
+    /// Leads until cancelled.
+    private static func lead() async {
+        say("leading")
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(3600))
+        }
+    }
+
+    /// One line on standard output, written at once (a pipe would otherwise buffer it).
+    private static func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+}

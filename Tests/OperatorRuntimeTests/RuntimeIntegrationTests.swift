@@ -1,0 +1,142 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import OperatorRuntime
+import Synchronization
+import TestSupport
+import Testing
+
+/// Conflict retries, Events and leader election against the shared plane.
+@Suite struct RuntimeIntegrationTests {
+    private func namespace(_ prefix: String, _ client: KubernetesClient) async throws -> String {
+        let name = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await client.create(Namespace(metadata: ObjectMeta(name: name)))
+        return name
+    }
+
+    @Test func updateHittingConflictIsRetriedOnAFreshRead() async throws {
+        let plane = try await LocalControlPlane.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            let namespace = try await namespace("conflict", client)
+            _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "cm", namespace: namespace), data: ["a": "1"]))
+            let attempts = Mutex(0)
+            let written = try await updateRetryingOnConflict(ConfigMap.self, name: "cm", namespace: namespace, client: client) { configMap in
+                let attempt = attempts.withLock { $0 += 1; return $0 }
+                if attempt == 1 {
+                    // Another writer slips in between our read and our write.
+                    var other = try await client.get(ConfigMap.self, name: "cm", namespace: namespace)
+                    other.data?["b"] = "2"
+                    _ = try await client.update(other)
+                }
+                configMap.data?["c"] = "3"
+            }
+            #expect(attempts.withLock { $0 } == 2)
+            #expect(written.data == ["a": "1", "b": "2", "c": "3"])
+            let stale = ConfigMap(metadata: ObjectMeta(name: "cm", namespace: namespace), data: ["x": "y"])
+            var withOldVersion = stale
+            withOldVersion.metadata.resourceVersion = "1"
+            let error = await #expect(throws: KubernetesError.self) { _ = try await client.update(withOldVersion) }
+            #expect(error?.reason == .conflict)
+        }
+    }
+
+    @Test func repeatedEventsAreAggregatedIntoOneWithACount() async throws {
+        let plane = try await LocalControlPlane.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            let namespace = try await namespace("events", client)
+            let target = try await client.create(ConfigMap(metadata: ObjectMeta(name: "target", namespace: namespace)))
+            let recorder = EventRecorder(client: client, component: "resilience.dev/operator", instance: "test-1", logger: Logger(label: "test"))
+            let reference = ObjectReference(target)
+            for _ in 0..<3 {
+                await recorder.record(reference, type: .warning, reason: "PodEvicted", action: "Evict", message: "evicted web-1: crash loop")
+            }
+            await recorder.record(reference, type: .normal, reason: "PodEvicted", action: "Evict", message: "evicted web-2: crash loop")
+            let events = try await client.list(Event.self, namespace: namespace).items.sorted { ($0.count ?? 0) > ($1.count ?? 0) }
+            #expect(events.count == 2)
+            let repeated = try #require(events.first)
+            #expect(repeated.count == 3)
+            #expect(repeated.type == "Warning")
+            #expect(repeated.reason == "PodEvicted")
+            #expect(repeated.action == "Evict")
+            #expect(repeated.reportingComponent == "resilience.dev/operator")
+            #expect(repeated.reportingInstance == "test-1")
+            #expect(repeated.involvedObject.uid == target.metadata.uid)
+            #expect(repeated.involvedObject.kind == "ConfigMap")
+            #expect(events.last?.count == 1)
+            let described = try await plane.kubectl(["-n", namespace, "describe", "configmap", "target"])
+            #expect(described.contains("PodEvicted"))
+        }
+    }
+
+    @Test func twoProcessesGiveOneLeaderAndFailOverOnKillAndOnSIGTERM() async throws {
+        let plane = try await LocalControlPlane.shared()
+        let executable = try LocalControlPlane.operatorExecutable()
+        let lease = "lease-\(UInt32.random(in: 0...UInt32.max))"
+        let leaseDuration = 6.0, retryPeriod = 1.0
+        func candidate(_ identity: String) throws -> Candidate {
+            try Candidate(executable: executable, arguments: [
+                "leader-election", "--kubeconfig", plane.kubeconfigPath, "--lease", lease, "--namespace", "default",
+                "--identity", identity, "--lease-duration", "\(leaseDuration)", "--renew-deadline", "4",
+                "--retry-period", "\(retryPeriod)",
+            ])
+        }
+        let a = try candidate("a")
+        let b = try candidate("b")
+        defer { [a, b].forEach { $0.kill(SIGKILL) } }
+        try await eventually("a leader", timeout: .seconds(20)) { a.says("leading") || b.says("leading") ? true : nil }
+        try await Task.sleep(for: .seconds(3))
+        #expect(a.says("leading") != b.says("leading"), "exactly one leader")
+        let (leader, follower) = a.says("leading") ? (a, b) : (b, a)
+        let holder = try await withClient(KubernetesClient(configuration: plane.configuration())) {
+            try await $0.get(Lease.self, name: lease, namespace: "default").spec.holderIdentity
+        }
+        #expect(holder == (leader === a ? "a" : "b"))
+
+        leader.kill(SIGKILL)
+        let killed = ContinuousClock.now
+        try await eventually("the follower to lead after the kill", timeout: .seconds(30)) { follower.says("leading") ? true : nil }
+        let takeover = ContinuousClock.now - killed
+        #expect(takeover <= .seconds(leaseDuration + retryPeriod + 1), "took \(takeover)")
+
+        let successor = try candidate("c")
+        defer { successor.kill(SIGKILL) }
+        try await eventually("the successor to campaign") { successor.says("campaigning") ? true : nil }
+        try await Task.sleep(for: .seconds(2))
+        #expect(!successor.says("leading"))
+        follower.kill(SIGTERM)
+        try await eventually("the leader to release the lease") { follower.says("released") ? true : nil }
+        let released = ContinuousClock.now
+        try await eventually("the successor to lead", timeout: .seconds(30)) { successor.says("leading") ? true : nil }
+        let handover = ContinuousClock.now - released
+        #expect(handover <= .seconds(retryPeriod + 1), "took \(handover); a released lease must not be waited out")
+    }
+}
+
+/// A `resilience-operator` process whose standard output is collected in a file.
+final class Candidate: Sendable {
+    private let process: Process
+    private let output: URL
+
+    init(executable: String, arguments: [String]) throws {
+        output = FileManager.default.temporaryDirectory.appendingPathComponent("candidate-\(UUID().uuidString).out")
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw TestSupportError("cannot create \(output.path)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    func says(_ line: String) -> Bool {
+        ((try? String(contentsOf: output, encoding: .utf8)) ?? "").split(separator: "\n").contains { $0.hasPrefix(line) }
+    }
+
+    func kill(_ signal: Int32) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+    }
+}
