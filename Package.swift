@@ -56,6 +56,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Prints speed and memory figures: `swift run -c release resilience-bench`.
+        .executableTarget(
+            name: "resilience-bench",
+            dependencies: [
+                "KubernetesAPI", "OperatorRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Finds or starts the local control plane for integration tests; never used by the operator.
         .target(name: "TestSupport", dependencies: ["KubernetesClient"], path: "Tests/TestSupport"),
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),

@@ -53,6 +53,26 @@ api PUT "/api/v1/namespaces/$ns/configmaps/c" "$stale" | save status-conflict.js
 api POST "/api/v1/namespaces/$ns/configmaps" '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"Not_Valid"},"data":{"bad key!":"x"}}' \
   | save status-invalid.json
 
+# A watch stream as the server writes it: one JSON object a line, bookmarks near the timeout.
+version=$(api GET "/api/v1/namespaces/$ns/configmaps" | jq -r .metadata.resourceVersion)
+api GET "/api/v1/namespaces/$ns/configmaps?watch=1&allowWatchBookmarks=true&timeoutSeconds=4&resourceVersion=$version" \
+  >"$out/watch-configmaps.jsonl" &
+watcher=$!
+sleep 0.5
+kubectl -n "$ns" create configmap watched --from-literal=a=1 >/dev/null
+kubectl -n "$ns" patch configmap watched -p '{"data":{"a":"2"}}' >/dev/null
+kubectl -n "$ns" delete configmap watched >/dev/null
+wait $watcher || true
+echo "captured watch-configmaps.jsonl"
+
+# A watch from a version that etcd compacted away and the restarted API server's cache no longer has.
+revision=$("${plane[@]}" etcdctl endpoint status -w json | jq '.[0].Status.header.revision')
+"${plane[@]}" etcdctl compact "$revision" >/dev/null
+"${plane[@]}" stop kube-apiserver 2>/dev/null
+"${plane[@]}" start kube-apiserver 2>/dev/null
+api GET "/api/v1/namespaces/$ns/configmaps?watch=1&resourceVersion=$version&timeoutSeconds=1" >"$out/.expired" || true
+head -n 1 "$out/.expired" | save watch-event-expired.json && rm -f "$out/.expired"
+
 api POST "/api/v1/namespaces/$ns/serviceaccounts" '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"nobody"}}' >/dev/null
 TOKEN=$(api POST "/api/v1/namespaces/$ns/serviceaccounts/nobody/token" \
   '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":600}}' | jq -r .status.token)

@@ -36,11 +36,15 @@ extension KubernetesClient {
 
     /// Replaces `object`. Its `metadata.resourceVersion` makes this a compare-and-swap: a stale one gets
     /// 409 Conflict (``KubernetesError/Reason/conflict``).
+    ///
+    /// - Important: a PUT replaces the whole object, so only use it with types that decode every field
+    ///   (ConfigMap, Lease). A projection such as ``Pod`` would erase what it does not decode: patch those.
     public func update<Resource: KubernetesResource>(_ object: Resource) async throws -> Resource {
         try await write(.PUT, objectPath(object), object)
     }
 
-    /// Replaces the status subresource of `object`, leaving its spec alone.
+    /// Replaces the status subresource of `object`, leaving its spec alone. The same caveat as
+    /// ``update(_:)`` applies: patch the status of a projection instead.
     public func updateStatus<Resource: KubernetesResource>(_ object: Resource) async throws -> Resource {
         try await write(.PUT, objectPath(object) + "/status", object)
     }

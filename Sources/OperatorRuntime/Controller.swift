@@ -1,4 +1,5 @@
 import KubernetesAPI
+import KubernetesClient
 import Logging
 import Metrics
 
@@ -9,7 +10,8 @@ import Metrics
 /// guarantees it) and then:
 /// - on ``ReconcileAction/awaitChange``, forgets the key's failures;
 /// - on ``ReconcileAction/requeue(after:)``, forgets them and wakes the key at that moment;
-/// - on a thrown error, queues the key again after its backoff (``WorkQueue/addRateLimited(_:)``).
+/// - on a thrown error, queues the key again after its backoff (``WorkQueue/addRateLimited(_:atLeast:)``),
+///   and no sooner than a server's Retry-After.
 ///
 /// Metrics: `resilience_reconcile_total{controller, result}` with result `success`, `requeue` or `error`,
 /// and `resilience_reconcile_duration_seconds{controller}`.
@@ -75,7 +77,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
             } catch {
                 count("error")
                 logger.warning("reconcile failed; retrying with backoff", metadata: ["controller": "\(name)", "key": "\(key)", "error": "\(error)"])
-                await queue.addRateLimited(key)
+                await queue.addRateLimited(key, atLeast: (error as? KubernetesError)?.retryAfter ?? .zero)
             }
             timer.record(duration: ContinuousClock.now - started)
             await queue.done(key)

@@ -47,7 +47,8 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
                 if Task.isCancelled { return }
                 let reason = (error as? KubernetesError).map { "\($0.reason)" } ?? "other"
                 Counter(label: "resilience_watch_restarts_total", dimensions: [("kind", kind), ("reason", reason)], factory: metrics).increment()
-                let delay = backoff.next(at: clock.now)
+                // A server that asked for time (429 with Retry-After) gets at least that long.
+                let delay = max(backoff.next(at: clock.now), (error as? KubernetesError)?.retryAfter ?? .zero)
                 logger.warning(
                     "watch interrupted; retrying",
                     metadata: ["kind": "\(kind)", "error": "\(error)", "retryIn": "\(delay)", "relist": "\(watcher.resourceVersion == nil)"])

@@ -10,3 +10,14 @@ public enum WatcherEvent<Resource: Sendable>: Sendable {
     case apply(Resource)
     case delete(Resource)
 }
+
+extension WatcherEvent {
+    /// The objects the event is about, for mapping it to the keys it should trigger.
+    public var objects: [Resource] {
+        switch self {
+        case .initStart, .initDone: return []
+        case .initPage(let objects): return objects
+        case .apply(let object), .delete(let object): return [object]
+        }
+    }
+}

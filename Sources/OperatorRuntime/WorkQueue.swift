@@ -78,13 +78,14 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         delayed[key] = (deadline, timer)
     }
 
-    /// Queues `key` again after its failures' backoff, held under the overall rate limit.
-    public func addRateLimited(_ key: Key) {
+    /// Queues `key` again after its failures' backoff, held under the overall rate limit, and no sooner
+    /// than `atLeast` (a server's Retry-After).
+    public func addRateLimited(_ key: Key, atLeast minimum: Duration = .zero) {
         let attempts = failures[key, default: 0]
         failures[key] = attempts + 1
         retryCounter.increment()
         let exponential = attempts >= 40 ? maxDelay : min(baseDelay * (1 << attempts), maxDelay)
-        add(key, after: max(exponential, bucket.reserve()))
+        add(key, after: max(exponential, bucket.reserve(), minimum))
     }
 
     /// Clears the failures of `key` (after a successful reconcile).

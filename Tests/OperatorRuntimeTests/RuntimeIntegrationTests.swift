@@ -69,6 +69,47 @@ import Testing
         }
     }
 
+    @Test func podEventsTriggerTheReconcileOfTheirDeployment() async throws {
+        let plane = try await LocalControlPlane.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            let ns = try await namespace("trigger", client)
+            let logger = Logger(label: "test")
+            let pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
+            let replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
+            let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "trigger", clock: ContinuousClock())
+            let reconciled = Mutex<[ObjectKey: Int]>([:])
+            let controller = Controller(name: "trigger", queue: queue, concurrency: 2, logger: logger) { key in
+                reconciled.withLock { $0[key, default: 0] += 1 }
+                return .awaitChange
+            }
+            // A pod seen before its ReplicaSet is cached maps to nothing, so ReplicaSets trigger too.
+            let tasks = [
+                Task {
+                    await replicaSets.run { event in
+                        for replicaSet in event.objects {
+                            if let key = OwnerChain.controller(of: replicaSet.metadata, kind: "Deployment") { await queue.add(key) }
+                        }
+                    }
+                },
+                Task {
+                    await pods.run { event in
+                        for pod in event.objects {
+                            if let key = OwnerChain.deployment(of: pod, replicaSets: replicaSets.store) { await queue.add(key) }
+                        }
+                    }
+                },
+                Task { await controller.run(waitingFor: [pods.store, replicaSets.store]) },
+            ]
+            defer { tasks.forEach { $0.cancel() } }
+            try await plane.kubectl(["-n", ns, "create", "deployment", "web", "--image=registry.example/web:1", "--replicas=2"])
+            let key = ObjectKey(namespace: ns, name: "web")
+            try await eventually("a reconcile of deployment web triggered by its pods") { reconciled.withLock { $0[key] } != nil ? true : nil }
+            #expect(reconciled.withLock { Array($0.keys) } == [key])
+            try await plane.kubectl(["delete", "namespace", ns, "--wait=false"])
+            try await plane.kubectl(["-n", ns, "delete", "pods", "--all", "--grace-period=0", "--force"])
+        }
+    }
+
     @Test func twoProcessesGiveOneLeaderAndFailOverOnKillAndOnSIGTERM() async throws {
         let plane = try await LocalControlPlane.shared()
         let executable = try LocalControlPlane.operatorExecutable()

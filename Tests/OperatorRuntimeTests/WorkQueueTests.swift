@@ -68,6 +68,17 @@ import Testing
         #expect(await queue.failureCount("a") == 0)
     }
 
+    @Test func retryAfterIsAFloorForTheBackoff() async throws {
+        let clock = ManualClock()
+        let queue = queue(clock)
+        await queue.addRateLimited("a", atLeast: .seconds(3))
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .milliseconds(2999))
+        #expect(await queue.depth == 0, "the 5 ms backoff gave way to the server's 3 s")
+        clock.advance(by: .milliseconds(1))
+        #expect(await queue.next() == "a")
+    }
+
     @Test func overallBucketHoldsABurstOfFailures() async {
         let clock = ManualClock()
         let queue = WorkQueue<Int, ManualClock>(name: "burst", clock: clock, overallRate: 10, overallBurst: 2)

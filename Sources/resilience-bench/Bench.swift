@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `resilience-bench`: figures for speed and memory targets, printed, never asserted by a test.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resilience-bench",
+        abstract: "Print the operator's speed and memory figures (build with -c release).",
+        subcommands: [StoreBenchmark.self],
+        defaultSubcommand: StoreBenchmark.self
+    )
+}
