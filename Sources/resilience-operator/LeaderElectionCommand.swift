@@ -68,12 +68,11 @@ struct LeaderElectionCommand: AsyncParsableCommand {
         if outcome == .lost { throw ExitCode(2) }
     }
 
-    /// Leads until cancelled.
+    /// Leads until cancelled: nothing to do here but hold the lease.
     private static func lead() async {
         say("leading")
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(3600))
-        }
+        let (untilCancelled, _) = AsyncStream<Never>.makeStream()
+        for await _ in untilCancelled {}
     }
 
     /// One line on standard output, written at once (a pipe would otherwise buffer it).
