@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
+        .testTarget(name: "ResilienceCoreTests", dependencies: ["ResilienceCore"]),
         .testTarget(
             name: "OperatorRuntimeTests",
             dependencies: [

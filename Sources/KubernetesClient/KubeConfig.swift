@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import KubernetesAPI
 import Yams
 
 /// A kubeconfig file (`clientcmd/api/v1.Config`), as kubectl and cloud tooling write it.

@@ -1,6 +1,6 @@
 /// Turns a `DecodingError` into one line that names the field path, for error messages.
-enum DecodingErrorDescription {
-    static func describe(_ error: DecodingError) -> String {
+public enum DecodingErrorDescription {
+    public static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])): required field is missing"
@@ -15,7 +15,8 @@ enum DecodingErrorDescription {
         }
     }
 
-    static func path(_ keys: [any CodingKey]) -> String {
+    /// `spec.health.metrics[1].query`.
+    public static func path(_ keys: [any CodingKey]) -> String {
         guard !keys.isEmpty else { return "(top level)" }
         var text = ""
         for key in keys {

@@ -1,0 +1,69 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What the operator reports on a policy.
+public struct PolicyStatus: Codable, Sendable, Equatable {
+    public var observedGeneration: Int64?
+    /// `Ready`, `Healthy`, `Remediating`, `Suspended`.
+    public var conditions: [PolicyCondition]?
+    public var pods: PodSummary?
+    /// The most recent actions, newest first, bounded.
+    public var lastActions: [ActionRecord]?
+    public var budget: BudgetStatus?
+
+    public init() {}
+
+    /// The target's pods: how many, how many healthy, and why the others are not.
+    public struct PodSummary: Codable, Sendable, Equatable {
+        public var total: Int
+        public var healthy: Int
+        public var unhealthy: [UnhealthyPod]?
+    }
+
+    /// One unhealthy pod, its reasons, and since when.
+    public struct UnhealthyPod: Codable, Sendable, Equatable {
+        public var name: String
+        public var reasons: [String]
+        public var since: Date?
+    }
+
+    /// One action taken (or refused).
+    public struct ActionRecord: Codable, Sendable, Equatable {
+        public var time: Date
+        public var step: String
+        public var pod: String?
+        public var reason: String
+        /// `succeeded`, `failed`, `blocked`, `dryRun`.
+        public var result: String
+    }
+
+    /// The action budget of the current window.
+    public struct BudgetStatus: Codable, Sendable, Equatable {
+        public var used: Int
+        public var remaining: Int
+        public var resetsAt: Date?
+    }
+}
+
+/// A condition as `metav1.Condition` has it.
+public struct PolicyCondition: Codable, Sendable, Equatable {
+    public var type: String
+    /// `True`, `False` or `Unknown`.
+    public var status: String
+    public var reason: String
+    public var message: String
+    public var lastTransitionTime: Date
+    public var observedGeneration: Int64?
+
+    public init(type: String, status: String, reason: String, message: String, lastTransitionTime: Date, observedGeneration: Int64? = nil) {
+        self.type = type
+        self.status = status
+        self.reason = reason
+        self.message = message
+        self.lastTransitionTime = lastTransitionTime
+        self.observedGeneration = observedGeneration
+    }
+}

@@ -1,0 +1,168 @@
+/// Checks what the CRD's schema cannot: meaning and consistency. Returns every problem, each with its
+/// field path, so one `kubectl apply` round shows them all.
+public enum PolicyValidator {
+    public static func validate(_ spec: PolicySpec) -> [ValidationProblem] {
+        var problems = Problems()
+        target(spec, &problems)
+        if let health = spec.health { self.health(health, &problems) }
+        if let recovery = spec.recovery { self.recovery(recovery, &problems) }
+        if let safety = spec.safety { self.safety(safety, &problems) }
+        if let alerting = spec.alerting { self.alerting(alerting, &problems) }
+        return problems.list
+    }
+
+    private struct Problems {
+        var list: [ValidationProblem] = []
+
+        mutating func add(_ field: String, _ message: String) {
+            list.append(ValidationProblem(field, message))
+        }
+
+        /// Parses a duration, noting a problem when it is malformed or not positive.
+        @discardableResult
+        mutating func duration(_ text: String?, _ field: String) -> PolicyDuration? {
+            guard let text else { return nil }
+            guard let duration = PolicyDuration(text) else {
+                add(field, "'\(text)' is not a duration (use a number and a unit: 500ms, 30s, 10m, 1h30m)")
+                return nil
+            }
+            guard duration.duration > .zero else {
+                add(field, "must be longer than 0")
+                return nil
+            }
+            return duration
+        }
+
+        mutating func share(_ value: IntOrString?, _ field: String) {
+            guard let value, Threshold(value) == nil else { return }
+            switch value {
+            case .int(let count): add(field, "a count of pods cannot be negative (\(count))")
+            case .string(let text):
+                if text.hasSuffix("%"), let percent = Int(text.dropLast()) {
+                    add(field, "\(percent)% is outside 0% to 100%")
+                } else {
+                    add(field, "'\(text)' is neither a percentage like \"50%\" nor a count of pods")
+                }
+            }
+        }
+
+        mutating func oneOf(_ value: String?, _ allowed: [String], _ field: String) {
+            guard let value, !allowed.contains(value) else { return }
+            add(field, "'\(value)' is not one of: \(allowed.joined(separator: ", "))")
+        }
+
+        mutating func positive(_ value: Int?, _ field: String) {
+            guard let value, value < 1 else { return }
+            add(field, "must be at least 1 (is \(value))")
+        }
+    }
+
+    private static func target(_ spec: PolicySpec, _ problems: inout Problems) {
+        switch (spec.targetRef, spec.selector) {
+        case (nil, nil):
+            problems.add("spec", "needs targetRef (one Deployment) or selector (Deployments by label)")
+        case (.some, .some):
+            problems.add("spec", "has both targetRef and selector; give one")
+        case (let target?, nil):
+            if target.kind != "Deployment" { problems.add("spec.targetRef.kind", "'\(target.kind)' is not supported; only Deployment is") }
+            if target.name.isEmpty { problems.add("spec.targetRef.name", "must not be empty") }
+        case (nil, let selector?):
+            if (selector.matchLabels ?? [:]).isEmpty && (selector.matchExpressions ?? []).isEmpty {
+                problems.add("spec.selector", "is empty and would select every Deployment in the namespace; name labels")
+            }
+            for (index, requirement) in (selector.matchExpressions ?? []).enumerated() {
+                let field = "spec.selector.matchExpressions[\(index)]"
+                problems.oneOf(requirement.operator, ["In", "NotIn", "Exists", "DoesNotExist"], "\(field).operator")
+                let needsValues = ["In", "NotIn"].contains(requirement.operator)
+                if needsValues && (requirement.values ?? []).isEmpty { problems.add("\(field).values", "must not be empty for \(requirement.operator)") }
+                if !needsValues && !(requirement.values ?? []).isEmpty { problems.add("\(field).values", "must be empty for \(requirement.operator)") }
+            }
+        }
+    }
+
+    private static func health(_ health: HealthRules, _ problems: inout Problems) {
+        let field = "spec.health"
+        problems.duration(health.notReadyFor, "\(field).notReadyFor")
+        problems.duration(health.pendingFor, "\(field).pendingFor")
+        problems.duration(health.for, "\(field).for")
+        if let restarts = health.restarts {
+            problems.positive(restarts.limit, "\(field).restarts.limit")
+            problems.duration(restarts.window, "\(field).restarts.window")
+        }
+        if let probe = health.probe {
+            if !(1...65535).contains(probe.httpGet.port) { problems.add("\(field).probe.httpGet.port", "\(probe.httpGet.port) is not a port (1 to 65535)") }
+            if let path = probe.httpGet.path, !path.hasPrefix("/") { problems.add("\(field).probe.httpGet.path", "'\(path)' must start with /") }
+            problems.oneOf(probe.httpGet.scheme, ["HTTP", "HTTPS"], "\(field).probe.httpGet.scheme")
+            let period = problems.duration(probe.period, "\(field).probe.period")
+            let timeout = problems.duration(probe.timeout, "\(field).probe.timeout")
+            problems.positive(probe.failureThreshold, "\(field).probe.failureThreshold")
+            if let period, let timeout, timeout > period {
+                problems.add("\(field).probe.timeout", "\(timeout) is longer than the period \(period): probes would overlap")
+            }
+        }
+        var names: Set<String> = []
+        for (index, metric) in (health.metrics ?? []).enumerated() {
+            let path = "\(field).metrics[\(index)]"
+            if metric.name.isEmpty { problems.add("\(path).name", "must not be empty") }
+            if !names.insert(metric.name).inserted { problems.add("\(path).name", "'\(metric.name)' is used by an earlier metric") }
+            if metric.query.allSatisfy(\.isWhitespace) { problems.add("\(path).query", "must not be empty") }
+            let judgements = [metric.above, metric.below, metric.deviationFromPeers].compactMap { $0 }
+            if judgements.count != 1 {
+                problems.add(path, "needs exactly one of above, below or deviationFromPeers (has \(judgements.count))")
+            }
+            if let deviation = metric.deviationFromPeers, deviation <= 0 {
+                problems.add("\(path).deviationFromPeers", "must be above 0 (is \(deviation))")
+            }
+            problems.oneOf(metric.onMissing, ["ignore", "unhealthy", "freeze"], "\(path).onMissing")
+        }
+        for (index, reason) in (health.waitingReasons ?? []).enumerated() where reason.isEmpty {
+            problems.add("\(field).waitingReasons[\(index)]", "must not be empty")
+        }
+        for (index, reason) in (health.terminatedReasons ?? []).enumerated() where reason.isEmpty {
+            problems.add("\(field).terminatedReasons[\(index)]", "must not be empty")
+        }
+    }
+
+    private static func recovery(_ recovery: RecoveryPolicy, _ problems: inout Problems) {
+        let field = "spec.recovery"
+        var seen: Set<String> = []
+        for (index, step) in (recovery.steps ?? []).enumerated() {
+            problems.oneOf(step, RecoveryPolicy.knownSteps, "\(field).steps[\(index)]")
+            if !seen.insert(step).inserted { problems.add("\(field).steps[\(index)]", "'\(step)' is listed twice") }
+        }
+        problems.duration(recovery.stepTimeout, "\(field).stepTimeout")
+        problems.oneOf(recovery.podRestart, ["evict", "delete"], "\(field).podRestart")
+        problems.oneOf(recovery.isolation, ["readinessGate", "quarantine"], "\(field).isolation")
+        if let scaleUp = recovery.scaleUp { problems.positive(scaleUp.maxSurge, "\(field).scaleUp.maxSurge") }
+        if seen.contains("scaleUp") && recovery.scaleUp == nil {
+            problems.add("\(field).scaleUp", "is required when steps include scaleUp (how many replicas to add)")
+        }
+    }
+
+    private static func safety(_ safety: SafetyLimits, _ problems: inout Problems) {
+        let field = "spec.safety"
+        let cooldown = problems.duration(safety.cooldown, "\(field).cooldown")
+        if let budget = safety.maxActions {
+            problems.positive(budget.count, "\(field).maxActions.count")
+            if let window = problems.duration(budget.window, "\(field).maxActions.window"), let cooldown, window < cooldown {
+                problems.add("\(field).maxActions.window", "\(window) is shorter than the cooldown \(cooldown): the budget could never be used")
+            }
+        }
+        problems.positive(safety.maxInFlight, "\(field).maxInFlight")
+        problems.share(safety.minHealthy, "\(field).minHealthy")
+        problems.share(safety.maxUnhealthy, "\(field).maxUnhealthy")
+    }
+
+    private static func alerting(_ alerting: AlertingConfig, _ problems: inout Problems) {
+        let field = "spec.alerting"
+        if let url = alerting.alertmanager?.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            problems.add("\(field).alertmanager.url", "'\(url)' is not an http(s) URL")
+        }
+        for (index, webhook) in (alerting.webhooks ?? []).enumerated() {
+            let path = "\(field).webhooks[\(index)]"
+            if webhook.urlFrom.secretKeyRef.name.isEmpty { problems.add("\(path).urlFrom.secretKeyRef.name", "must not be empty") }
+            if webhook.urlFrom.secretKeyRef.key.isEmpty { problems.add("\(path).urlFrom.secretKeyRef.key", "must not be empty") }
+            problems.oneOf(webhook.format, ["generic", "slack"], "\(path).format")
+        }
+    }
+}

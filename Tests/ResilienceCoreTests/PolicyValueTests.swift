@@ -1,0 +1,46 @@
+import Foundation
+import ResilienceCore
+import Testing
+
+@Suite struct PolicyValueTests {
+    @Test(arguments: [("30s", 30_000), ("10m", 600_000), ("1h30m", 5_400_000), ("500ms", 500), ("1m30s", 90_000), ("0s", 0), ("2h", 7_200_000)])
+    func durationsParse(text: String, milliseconds: Int64) throws {
+        let duration = try #require(PolicyDuration(text))
+        #expect(duration.duration == .milliseconds(milliseconds))
+        #expect(duration.description == text)
+    }
+
+    @Test(arguments: ["", "30", "s", "1.5s", "10m5h", "-1s", "1d", "1h1h", "30 s", " 30s", "1000000000s"])
+    func malformedDurationsAreRefused(text: String) {
+        #expect(PolicyDuration(text) == nil)
+    }
+
+    @Test func thresholdsResolveAgainstTheTotal() throws {
+        #expect(Threshold(.string("50%"))?.pods(of: 5) == 3, "percentages round up, as minAvailable does")
+        #expect(Threshold(.string("0%"))?.pods(of: 5) == 0)
+        #expect(Threshold(.int(2))?.pods(of: 5) == 2)
+        #expect(Threshold(.string("101%")) == nil)
+        #expect(Threshold(.string("5")) == nil)
+        #expect(Threshold(.int(-1)) == nil)
+    }
+
+    @Test func decodingErrorsNameThePolicyAndTheField() throws {
+        let broken = SketchPolicy.json.replacingOccurrences(of: #""maxInFlight": 1"#, with: #""maxInFlight": "one""#)
+        #expect(broken != SketchPolicy.json)
+        #expect(throws: PolicyDecoder.Failure(policy: "shop/web", field: "spec.safety.maxInFlight", message: "expected Int")) {
+            try PolicyDecoder.decode(Data(broken.utf8))
+        }
+        let missing = SketchPolicy.json.replacingOccurrences(of: #""limit": 3, "#, with: "")
+        let error = try #require(throws: PolicyDecoder.Failure.self) { try PolicyDecoder.decode(Data(missing.utf8)) }
+        #expect(error.description == "ResiliencePolicy shop/web: spec.health.restarts.limit: required field is missing")
+    }
+
+    @Test func theSketchDecodesEverySection() throws {
+        let policy = try PolicyDecoder.decode(Data(SketchPolicy.json.utf8))
+        #expect(policy.spec.targetRef == TargetReference(kind: "Deployment", name: "web"))
+        #expect(policy.spec.health?.metrics?.first?.above == 0.05)
+        #expect(policy.spec.recovery?.steps?.count == 5)
+        #expect(policy.spec.safety?.minHealthy == .string("50%"))
+        #expect(policy.spec.alerting?.webhooks?.first?.urlFrom.secretKeyRef.name == "hooks")
+    }
+}
