@@ -69,7 +69,8 @@ let package = Package(
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
-        .testTarget(name: "ResilienceCoreTests", dependencies: ["ResilienceCore"]),
+        .testTarget(name: "ResilienceCoreTests", dependencies: ["ResilienceCore", "TestSupport"]),
+        .testTarget(name: "PolicyAPITests", dependencies: ["ResilienceCore", "KubernetesClient", "TestSupport"]),
         .testTarget(
             name: "OperatorRuntimeTests",
             dependencies: [

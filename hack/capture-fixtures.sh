@@ -73,6 +73,15 @@ revision=$("${plane[@]}" etcdctl endpoint status -w json | jq '.[0].Status.heade
 api GET "/api/v1/namespaces/$ns/configmaps?watch=1&resourceVersion=$version&timeoutSeconds=1" >"$out/.expired" || true
 head -n 1 "$out/.expired" | save watch-event-expired.json && rm -f "$out/.expired"
 
+# Policies as the server returns them, with the CRD's defaults applied.
+kubectl apply -f "$repo/crds/resilience.dev_resiliencepolicies.yaml" >/dev/null
+kubectl wait --for=condition=Established --timeout=30s crd/resiliencepolicies.resilience.dev >/dev/null
+policies=/apis/resilience.dev/v1alpha1/namespaces/$ns/resiliencepolicies
+api POST "$policies" '{"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"minimal"},"spec":{"targetRef":{"kind":"Deployment","name":"web"},"recovery":{},"safety":{}}}' \
+  | save policy-minimal-defaulted.json
+kubectl -n "$ns" apply -f "$repo/examples/error-ratio-outliers.yaml" >/dev/null
+api GET "$policies/checkout-outliers" | save policy-error-ratio-outliers.json
+
 api POST "/api/v1/namespaces/$ns/serviceaccounts" '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"nobody"}}' >/dev/null
 TOKEN=$(api POST "/api/v1/namespaces/$ns/serviceaccounts/nobody/token" \
   '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":600}}' | jq -r .status.token)

@@ -7,6 +7,12 @@ import Foundation
 /// What the operator reports on a policy.
 public struct PolicyStatus: Codable, Sendable, Equatable {
     public var observedGeneration: Int64?
+    /// One word for `kubectl get`: `Ready`, `Degraded`, `Remediating`, `Suspended`, `Invalid`, `TargetMissing`.
+    public var phase: String?
+    /// Healthy pods over all pods, as `2/3`, for `kubectl get`.
+    public var healthy: String?
+    /// The latest action in a few words, for `kubectl get`.
+    public var lastAction: String?
     /// `Ready`, `Healthy`, `Remediating`, `Suspended`.
     public var conditions: [PolicyCondition]?
     public var pods: PodSummary?

@@ -18,15 +18,15 @@ public enum PolicyValidator {
             list.append(ValidationProblem(field, message))
         }
 
-        /// Parses a duration, noting a problem when it is malformed or not positive.
+        /// Parses a duration, noting a problem when it is malformed, or zero where zero means nothing.
         @discardableResult
-        mutating func duration(_ text: String?, _ field: String) -> PolicyDuration? {
+        mutating func duration(_ text: String?, _ field: String, zeroAllowed: Bool = false) -> PolicyDuration? {
             guard let text else { return nil }
             guard let duration = PolicyDuration(text) else {
                 add(field, "'\(text)' is not a duration (use a number and a unit: 500ms, 30s, 10m, 1h30m)")
                 return nil
             }
-            guard duration.duration > .zero else {
+            guard duration.duration > .zero || zeroAllowed else {
                 add(field, "must be longer than 0")
                 return nil
             }
@@ -84,7 +84,8 @@ public enum PolicyValidator {
         let field = "spec.health"
         problems.duration(health.notReadyFor, "\(field).notReadyFor")
         problems.duration(health.pendingFor, "\(field).pendingFor")
-        problems.duration(health.for, "\(field).for")
+        // Zero is meaningful here: a rule counts as soon as it holds.
+        problems.duration(health.for, "\(field).for", zeroAllowed: true)
         if let restarts = health.restarts {
             problems.positive(restarts.limit, "\(field).restarts.limit")
             problems.duration(restarts.window, "\(field).restarts.window")

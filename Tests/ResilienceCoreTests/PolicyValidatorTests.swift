@@ -34,7 +34,7 @@ import Testing
             $0.selector = LabelSelector(matchExpressions: [.init(key: "app", operator: "In", values: [])])
         },
         Case(name: "malformed duration", field: "spec.health.notReadyFor", message: "'30 seconds' is not a duration (use a number and a unit: 500ms, 30s, 10m, 1h30m)") { $0.health?.notReadyFor = "30 seconds" },
-        Case(name: "zero duration", field: "spec.health.for", message: "must be longer than 0") { $0.health?.for = "0s" },
+        Case(name: "zero duration", field: "spec.health.notReadyFor", message: "must be longer than 0") { $0.health?.notReadyFor = "0s" },
         Case(name: "restart limit", field: "spec.health.restarts.limit", message: "must be at least 1 (is 0)") { $0.health?.restarts?.limit = 0 },
         Case(name: "restart window", field: "spec.health.restarts.window", message: "'10' is not a duration (use a number and a unit: 500ms, 30s, 10m, 1h30m)") { $0.health?.restarts?.window = "10" },
         Case(name: "probe port", field: "spec.health.probe.httpGet.port", message: "70000 is not a port (1 to 65535)") { $0.health?.probe?.httpGet.port = 70000 },
@@ -81,6 +81,12 @@ import Testing
         var spec = try SketchPolicy.spec()
         testCase.change(&spec)
         #expect(PolicyValidator.validate(spec) == [ValidationProblem(testCase.field, testCase.message)])
+    }
+
+    @Test func zeroHysteresisIsAllowed() throws {
+        var spec = try SketchPolicy.spec()
+        spec.health?.for = "0s"
+        #expect(PolicyValidator.validate(spec) == [])
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() throws {

@@ -1,0 +1,34 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import ResilienceCore
+import TestSupport
+
+/// Installs crds/ on the shared plane once per test process.
+enum PolicyCRD {
+    static func installed() async throws -> LocalControlPlane {
+        try await installation.value
+    }
+
+    private static let installation = Task<LocalControlPlane, any Error> {
+        let plane = try await LocalControlPlane.shared()
+        try await plane.kubectl(["apply", "-f", RepositoryPaths.root + "/crds/resilience.dev_resiliencepolicies.yaml"])
+        try await plane.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/resiliencepolicies.resilience.dev"])
+        // kubectl caches discovery; wait until it knows the short name.
+        try await eventually("kubectl to know 'rp'", timeout: .seconds(30)) { () -> Bool? in
+            (try? await plane.kubectl(["get", "rp", "-A"])) != nil ? true : nil
+        }
+        return plane
+    }
+
+    static func namespace(_ prefix: String, _ client: KubernetesClient) async throws -> String {
+        let name = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await client.create(Namespace(metadata: ObjectMeta(name: name)))
+        return name
+    }
+
+    /// A policy body with `spec` as given, as a user would POST it.
+    static func body(name: String, spec: String) -> [UInt8] {
+        Array(#"{"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"\#(name)"},"spec":\#(spec)}"#.utf8)
+    }
+}
