@@ -249,12 +249,20 @@ start() {
   echo $! >"$STATE_DIR/pids/$name"
 }
 
-# A PID file names our process only while that PID still runs the binary we started.
+# A PID file names our process only while that PID still runs what we started: its command line names
+# this state folder. The command line reads empty for an instant while a process execs (and for good once
+# it has exited), so an empty one is read again before it counts.
 pid_alive() {
-  local name=$1 pid
+  local name=$1 pid cmd="" i
   [ -f "$STATE_DIR/pids/$name" ] || return 1
   pid=$(cat "$STATE_DIR/pids/$name")
-  [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$STATE_DIR"
+  for i in 1 2 3 4 5; do
+    [ -r "/proc/$pid/cmdline" ] || return 1
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+    [ -n "$cmd" ] && break
+    sleep 0.02
+  done
+  [[ $cmd == *"$STATE_DIR/"* ]]
 }
 
 readonly DAEMONS=(etcd kube-apiserver kube-controller-manager kube-scheduler)
