@@ -38,7 +38,7 @@ import Testing
         for pod in pods {
             #expect(pod.metadata.controllerReference?.uid == replicaSet.metadata.uid)
         }
-        try await forceDelete(namespace: namespace, plane: plane)
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { try await removeNamespace(namespace, client: $0) }
     }
 
     @Test func customResourcesDoNotCrashTheAPIServer() async throws {
@@ -123,12 +123,5 @@ import Testing
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let end = stat.lastIndex(of: ")") else { return false }
         return stat[stat.index(end, offsetBy: 2)] != "Z"
-    }
-
-    /// Without a kubelet nothing confirms a pod's termination: force the pods out so the namespace can go.
-    /// The namespace goes first, so that its ReplicaSets cannot create pods again.
-    private func forceDelete(namespace: String, plane: LocalControlPlane) async throws {
-        try await plane.kubectl(["delete", "namespace", namespace, "--wait=false"])
-        try await plane.kubectl(["-n", namespace, "delete", "pods", "--all", "--grace-period=0", "--force"])
     }
 }

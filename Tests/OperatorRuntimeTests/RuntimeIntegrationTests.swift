@@ -9,104 +9,99 @@ import Testing
 
 /// Conflict retries, Events and leader election against the shared plane.
 @Suite struct RuntimeIntegrationTests {
-    private func namespace(_ prefix: String, _ client: KubernetesClient) async throws -> String {
-        let name = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await client.create(Namespace(metadata: ObjectMeta(name: name)))
-        return name
-    }
-
     @Test func updateHittingConflictIsRetriedOnAFreshRead() async throws {
         let plane = try await LocalControlPlane.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
-            let namespace = try await namespace("conflict", client)
-            _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "cm", namespace: namespace), data: ["a": "1"]))
-            let attempts = Mutex(0)
-            let written = try await updateRetryingOnConflict(ConfigMap.self, name: "cm", namespace: namespace, client: client) { configMap in
-                let attempt = attempts.withLock { $0 += 1; return $0 }
-                if attempt == 1 {
-                    // Another writer slips in between our read and our write.
-                    var other = try await client.get(ConfigMap.self, name: "cm", namespace: namespace)
-                    other.data?["b"] = "2"
-                    _ = try await client.update(other)
+            try await withNamespace("conflict", client: client) { namespace in
+                _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "cm", namespace: namespace), data: ["a": "1"]))
+                let attempts = Mutex(0)
+                let written = try await updateRetryingOnConflict(ConfigMap.self, name: "cm", namespace: namespace, client: client) { configMap in
+                    let attempt = attempts.withLock { $0 += 1; return $0 }
+                    if attempt == 1 {
+                        // Another writer slips in between our read and our write.
+                        var other = try await client.get(ConfigMap.self, name: "cm", namespace: namespace)
+                        other.data?["b"] = "2"
+                        _ = try await client.update(other)
+                    }
+                    configMap.data?["c"] = "3"
                 }
-                configMap.data?["c"] = "3"
+                #expect(attempts.withLock { $0 } == 2)
+                #expect(written.data == ["a": "1", "b": "2", "c": "3"])
+                let stale = ConfigMap(metadata: ObjectMeta(name: "cm", namespace: namespace), data: ["x": "y"])
+                var withOldVersion = stale
+                withOldVersion.metadata.resourceVersion = "1"
+                let error = await #expect(throws: KubernetesError.self) { _ = try await client.update(withOldVersion) }
+                #expect(error?.reason == .conflict)
             }
-            #expect(attempts.withLock { $0 } == 2)
-            #expect(written.data == ["a": "1", "b": "2", "c": "3"])
-            let stale = ConfigMap(metadata: ObjectMeta(name: "cm", namespace: namespace), data: ["x": "y"])
-            var withOldVersion = stale
-            withOldVersion.metadata.resourceVersion = "1"
-            let error = await #expect(throws: KubernetesError.self) { _ = try await client.update(withOldVersion) }
-            #expect(error?.reason == .conflict)
         }
     }
 
     @Test func repeatedEventsAreAggregatedIntoOneWithACount() async throws {
         let plane = try await LocalControlPlane.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
-            let namespace = try await namespace("events", client)
-            let target = try await client.create(ConfigMap(metadata: ObjectMeta(name: "target", namespace: namespace)))
-            let recorder = EventRecorder(client: client, component: "resilience.dev/operator", instance: "test-1", logger: Logger(label: "test"))
-            let reference = ObjectReference(target)
-            for _ in 0..<3 {
-                await recorder.record(reference, type: .warning, reason: "PodEvicted", action: "Evict", message: "evicted web-1: crash loop")
+            try await withNamespace("events", client: client) { namespace in
+                let target = try await client.create(ConfigMap(metadata: ObjectMeta(name: "target", namespace: namespace)))
+                let recorder = EventRecorder(client: client, component: "resilience.dev/operator", instance: "test-1", logger: Logger(label: "test"))
+                let reference = ObjectReference(target)
+                for _ in 0..<3 {
+                    await recorder.record(reference, type: .warning, reason: "PodEvicted", action: "Evict", message: "evicted web-1: crash loop")
+                }
+                await recorder.record(reference, type: .normal, reason: "PodEvicted", action: "Evict", message: "evicted web-2: crash loop")
+                let events = try await client.list(Event.self, namespace: namespace).items.sorted { ($0.count ?? 0) > ($1.count ?? 0) }
+                #expect(events.count == 2)
+                let repeated = try #require(events.first)
+                #expect(repeated.count == 3)
+                #expect(repeated.type == "Warning")
+                #expect(repeated.reason == "PodEvicted")
+                #expect(repeated.action == "Evict")
+                #expect(repeated.reportingComponent == "resilience.dev/operator")
+                #expect(repeated.reportingInstance == "test-1")
+                #expect(repeated.involvedObject.uid == target.metadata.uid)
+                #expect(repeated.involvedObject.kind == "ConfigMap")
+                #expect(events.last?.count == 1)
+                let described = try await plane.kubectl(["-n", namespace, "describe", "configmap", "target"])
+                #expect(described.contains("PodEvicted"))
             }
-            await recorder.record(reference, type: .normal, reason: "PodEvicted", action: "Evict", message: "evicted web-2: crash loop")
-            let events = try await client.list(Event.self, namespace: namespace).items.sorted { ($0.count ?? 0) > ($1.count ?? 0) }
-            #expect(events.count == 2)
-            let repeated = try #require(events.first)
-            #expect(repeated.count == 3)
-            #expect(repeated.type == "Warning")
-            #expect(repeated.reason == "PodEvicted")
-            #expect(repeated.action == "Evict")
-            #expect(repeated.reportingComponent == "resilience.dev/operator")
-            #expect(repeated.reportingInstance == "test-1")
-            #expect(repeated.involvedObject.uid == target.metadata.uid)
-            #expect(repeated.involvedObject.kind == "ConfigMap")
-            #expect(events.last?.count == 1)
-            let described = try await plane.kubectl(["-n", namespace, "describe", "configmap", "target"])
-            #expect(described.contains("PodEvicted"))
         }
     }
 
     @Test func podEventsTriggerTheReconcileOfTheirDeployment() async throws {
         let plane = try await LocalControlPlane.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
-            let ns = try await namespace("trigger", client)
-            let logger = Logger(label: "test")
-            let pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
-            let replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
-            let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "trigger", clock: ContinuousClock())
-            let reconciled = Mutex<[ObjectKey: Int]>([:])
-            let controller = Controller(name: "trigger", queue: queue, concurrency: 2, logger: logger) { key in
-                reconciled.withLock { $0[key, default: 0] += 1 }
-                return .awaitChange
+            try await withNamespace("trigger", client: client) { ns in
+                let logger = Logger(label: "test")
+                let pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
+                let replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
+                let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "trigger", clock: ContinuousClock())
+                let reconciled = Mutex<[ObjectKey: Int]>([:])
+                let controller = Controller(name: "trigger", queue: queue, concurrency: 2, logger: logger) { key in
+                    reconciled.withLock { $0[key, default: 0] += 1 }
+                    return .awaitChange
+                }
+                // A pod seen before its ReplicaSet is cached maps to nothing, so ReplicaSets trigger too.
+                let tasks = [
+                    Task {
+                        await replicaSets.run { event in
+                            for replicaSet in event.objects {
+                                if let key = OwnerChain.controller(of: replicaSet.metadata, kind: "Deployment") { await queue.add(key) }
+                            }
+                        }
+                    },
+                    Task {
+                        await pods.run { event in
+                            for pod in event.objects {
+                                if let key = OwnerChain.deployment(of: pod, replicaSets: replicaSets.store) { await queue.add(key) }
+                            }
+                        }
+                    },
+                    Task { await controller.run(waitingFor: [pods.store, replicaSets.store]) },
+                ]
+                defer { tasks.forEach { $0.cancel() } }
+                try await plane.kubectl(["-n", ns, "create", "deployment", "web", "--image=registry.example/web:1", "--replicas=2"])
+                let key = ObjectKey(namespace: ns, name: "web")
+                try await eventually("a reconcile of deployment web triggered by its pods") { reconciled.withLock { $0[key] } != nil ? true : nil }
+                #expect(reconciled.withLock { Array($0.keys) } == [key])
             }
-            // A pod seen before its ReplicaSet is cached maps to nothing, so ReplicaSets trigger too.
-            let tasks = [
-                Task {
-                    await replicaSets.run { event in
-                        for replicaSet in event.objects {
-                            if let key = OwnerChain.controller(of: replicaSet.metadata, kind: "Deployment") { await queue.add(key) }
-                        }
-                    }
-                },
-                Task {
-                    await pods.run { event in
-                        for pod in event.objects {
-                            if let key = OwnerChain.deployment(of: pod, replicaSets: replicaSets.store) { await queue.add(key) }
-                        }
-                    }
-                },
-                Task { await controller.run(waitingFor: [pods.store, replicaSets.store]) },
-            ]
-            defer { tasks.forEach { $0.cancel() } }
-            try await plane.kubectl(["-n", ns, "create", "deployment", "web", "--image=registry.example/web:1", "--replicas=2"])
-            let key = ObjectKey(namespace: ns, name: "web")
-            try await eventually("a reconcile of deployment web triggered by its pods") { reconciled.withLock { $0[key] } != nil ? true : nil }
-            #expect(reconciled.withLock { Array($0.keys) } == [key])
-            try await plane.kubectl(["delete", "namespace", ns, "--wait=false"])
-            try await plane.kubectl(["-n", ns, "delete", "pods", "--all", "--grace-period=0", "--force"])
         }
     }
 

@@ -18,13 +18,12 @@ enum PolicyCRD {
         try await eventually("kubectl to know 'rp'", timeout: .seconds(30)) { () -> Bool? in
             (try? await plane.kubectl(["get", "rp", "-A"])) != nil ? true : nil
         }
+        // kubectl explain reads /openapi/v2, which the API server republishes a while after the CRD is
+        // Established.
+        try await eventually("the CRD's schema in /openapi/v2", timeout: .seconds(60)) { () -> Bool? in
+            (try? await plane.kubectl(["explain", "rp.spec.safety"])) != nil ? true : nil
+        }
         return plane
-    }
-
-    static func namespace(_ prefix: String, _ client: KubernetesClient) async throws -> String {
-        let name = "\(prefix)-\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await client.create(Namespace(metadata: ObjectMeta(name: name)))
-        return name
     }
 
     /// A policy body with `spec` as given, as a user would POST it.

@@ -19,18 +19,19 @@ import Testing
     @Test func getShowsThePrinterColumns() async throws {
         let plane = try await PolicyCRD.installed()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
-            let ns = try await PolicyCRD.namespace("columns", client)
-            let spec = #"{"targetRef":{"kind":"Deployment","name":"web"}}"#
-            try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
-            let status = #"{"status":{"phase":"Degraded","healthy":"2/3","lastAction":"restartPod web-1: succeeded"}}"#
-            _ = try await client.patch(ResiliencePolicy.self, name: "web", namespace: ns, .merge(Array(status.utf8)), subresource: "status")
-            let table = try await plane.kubectl(["-n", ns, "get", "rp"])
-            let lines = table.split(separator: "\n")
-            #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") == "NAME TARGET HEALTHY PHASE LAST ACTION AGE")
-            #expect(lines.dropFirst().first?.contains("web") == true)
-            #expect(lines.dropFirst().first?.contains("2/3") == true)
-            #expect(lines.dropFirst().first?.contains("Degraded") == true)
-            #expect(lines.dropFirst().first?.contains("restartPod web-1: succeeded") == true)
+            try await withNamespace("columns", client: client) { ns in
+                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"}}"#
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                let status = #"{"status":{"phase":"Degraded","healthy":"2/3","lastAction":"restartPod web-1: succeeded"}}"#
+                _ = try await client.patch(ResiliencePolicy.self, name: "web", namespace: ns, .merge(Array(status.utf8)), subresource: "status")
+                let table = try await plane.kubectl(["-n", ns, "get", "rp"])
+                let lines = table.split(separator: "\n")
+                #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") == "NAME TARGET HEALTHY PHASE LAST ACTION AGE")
+                #expect(lines.dropFirst().first?.contains("web") == true)
+                #expect(lines.dropFirst().first?.contains("2/3") == true)
+                #expect(lines.dropFirst().first?.contains("Degraded") == true)
+                #expect(lines.dropFirst().first?.contains("restartPod web-1: succeeded") == true)
+            }
         }
     }
 
@@ -40,15 +41,16 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files.count >= 4)
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
-            let ns = try await PolicyCRD.namespace("examples", client)
-            for file in files {
-                let output = try await plane.kubectl(["-n", ns, "apply", "-f", "\(folder)/\(file)"])
-                #expect(output.contains("created") || output.contains("configured"), "\(file): \(output)")
-            }
-            let policies = try await client.list(ResiliencePolicy.self, namespace: ns).items
-            #expect(policies.count == files.count)
-            for policy in policies {
-                #expect(PolicyValidator.validate(policy.spec) == [], "\(policy.metadata.name ?? "")")
+            try await withNamespace("examples", client: client) { ns in
+                for file in files {
+                    let output = try await plane.kubectl(["-n", ns, "apply", "-f", "\(folder)/\(file)"])
+                    #expect(output.contains("created") || output.contains("configured"), "\(file): \(output)")
+                }
+                let policies = try await client.list(ResiliencePolicy.self, namespace: ns).items
+                #expect(policies.count == files.count)
+                for policy in policies {
+                    #expect(PolicyValidator.validate(policy.spec) == [], "\(policy.metadata.name ?? "")")
+                }
             }
         }
     }
@@ -56,18 +58,19 @@ import Testing
     @Test func serverDefaultsMakeAMinimalPolicyComplete() async throws {
         let plane = try await PolicyCRD.installed()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
-            let ns = try await PolicyCRD.namespace("defaults", client)
-            let answer = try await client.send(
-                .POST, ResiliencePolicy.path(namespace: ns),
-                body: PolicyCRD.body(name: "minimal", spec: #"{"targetRef":{"kind":"Deployment","name":"web"},"safety":{},"recovery":{}}"#))
-            let policy = try PolicyDecoder.decode(Data(answer))
-            #expect(policy.spec.dryRun == false)
-            #expect(policy.spec.recovery?.steps == ["restartPod"])
-            #expect(policy.spec.recovery?.podRestart == "evict")
-            #expect(policy.spec.safety?.cooldown == "2m")
-            #expect(policy.spec.safety?.minHealthy == .string("50%"))
-            #expect(policy.spec.safety?.maxInFlight == 1)
-            #expect(PolicyValidator.validate(policy.spec) == [])
+            try await withNamespace("defaults", client: client) { ns in
+                let answer = try await client.send(
+                    .POST, ResiliencePolicy.path(namespace: ns),
+                    body: PolicyCRD.body(name: "minimal", spec: #"{"targetRef":{"kind":"Deployment","name":"web"},"safety":{},"recovery":{}}"#))
+                let policy = try PolicyDecoder.decode(Data(answer))
+                #expect(policy.spec.dryRun == false)
+                #expect(policy.spec.recovery?.steps == ["restartPod"])
+                #expect(policy.spec.recovery?.podRestart == "evict")
+                #expect(policy.spec.safety?.cooldown == "2m")
+                #expect(policy.spec.safety?.minHealthy == .string("50%"))
+                #expect(policy.spec.safety?.maxInFlight == 1)
+                #expect(PolicyValidator.validate(policy.spec) == [])
+            }
         }
     }
 
