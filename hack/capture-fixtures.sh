@@ -24,7 +24,9 @@ kubectl() { "${plane[@]}" kubectl "$@"; }
 api() {
   local auth=(--cert "$pki/admin.crt" --key "$pki/admin.key")
   [ -n "${TOKEN:-}" ] && auth=(-H "Authorization: Bearer $TOKEN")
-  curl -sS --max-time 10 --cacert "$pki/ca.crt" "${auth[@]}" -X "$1" -H 'Content-Type: application/json' \
+  local type=application/json
+  [ "$1" = PATCH ] && type=application/merge-patch+json
+  curl -sS --max-time 10 --cacert "$pki/ca.crt" "${auth[@]}" -X "$1" -H "Content-Type: $type" \
     ${3:+--data "$3"} "$server$2"
 }
 save() { jq . >"$out/$1"; echo "captured $1"; }
@@ -87,4 +89,47 @@ TOKEN=$(api POST "/api/v1/namespaces/$ns/serviceaccounts/nobody/token" \
   '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":600}}' | jq -r .status.token)
 TOKEN=$TOKEN api GET /api/v1/namespaces | save status-forbidden.json
 TOKEN=not-a-token api GET /api/v1/namespaces | save status-unauthorized.json
+unset TOKEN
 
+
+# A stuck rollout, as the planner sees it: revision 1 Ready, revision 2 crash-looping after an OOM kill,
+# one pod terminating, a PodDisruptionBudget and a HorizontalPodAutoscaler.
+ready_status() {
+  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  printf '{"status":{"phase":"Running","podIP":"%s","startTime":"%s","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"%s"},{"type":"ContainersReady","status":"True","lastTransitionTime":"%s"}],"containerStatuses":[{"name":"shop","ready":true,"started":true,"restartCount":0,"image":"%s","imageID":"","state":{"running":{"startedAt":"%s"}}}]}}' \
+    "$2" "$now" "$now" "$now" "$1" "$now"
+}
+crashing_status() {
+  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  printf '{"status":{"phase":"Running","podIP":"%s","startTime":"%s","conditions":[{"type":"Ready","status":"False","reason":"ContainersNotReady","lastTransitionTime":"%s"},{"type":"ContainersReady","status":"False","reason":"ContainersNotReady","lastTransitionTime":"%s"}],"containerStatuses":[{"name":"shop","ready":false,"started":false,"restartCount":4,"image":"%s","imageID":"","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 1m20s restarting failed container=shop"}},"lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled","startedAt":"%s","finishedAt":"%s"}}}]}}' \
+    "$2" "$now" "$now" "$now" "$1" "$now" "$now"
+}
+pods_of() { kubectl -n "$ns" get pods -l "app=shop,pod-template-hash=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
+kubectl -n "$ns" create deployment shop --image=registry.example/shop:1 --replicas=3 >/dev/null
+until [ "$(kubectl -n "$ns" get rs -l app=shop -o name | wc -l)" = 1 ] && [ "$(kubectl -n "$ns" get pods -l app=shop -o name | wc -l)" = 3 ]; do sleep 0.2; done
+first=$(kubectl -n "$ns" get rs -l app=shop -o jsonpath='{.items[0].metadata.labels.pod-template-hash}')
+address=10
+for pod in $(pods_of "$first"); do
+  api PATCH "/api/v1/namespaces/$ns/pods/$pod/status" "$(ready_status registry.example/shop:1 10.1.0.$address)" >/dev/null
+  address=$((address + 1))
+done
+until [ "$(kubectl -n "$ns" get deployment shop -o jsonpath='{.status.availableReplicas}')" = 3 ]; do sleep 0.2; done
+kubectl -n "$ns" set image deployment/shop shop=registry.example/shop:2 >/dev/null
+until [ "$(kubectl -n "$ns" get rs -l app=shop -o name | wc -l)" = 2 ]; do sleep 0.2; done
+second=$(kubectl -n "$ns" get rs -l app=shop -o json | jq -r '.items[] | select(.metadata.annotations["deployment.kubernetes.io/revision"] == "2") | .metadata.labels["pod-template-hash"]')
+until [ -n "$(pods_of "$second")" ]; do sleep 0.2; done
+for pod in $(pods_of "$second"); do
+  api PATCH "/api/v1/namespaces/$ns/pods/$pod/status" "$(crashing_status registry.example/shop:2 10.1.0.$address)" >/dev/null
+  address=$((address + 1))
+done
+kubectl -n "$ns" delete pod "$(pods_of "$first" | head -n 1)" --wait=false >/dev/null
+api POST "/apis/policy/v1beta1/namespaces/$ns/poddisruptionbudgets" \
+  '{"apiVersion":"policy/v1beta1","kind":"PodDisruptionBudget","metadata":{"name":"shop"},"spec":{"minAvailable":2,"selector":{"matchLabels":{"app":"shop"}}}}' >/dev/null
+kubectl -n "$ns" autoscale deployment shop --min=3 --max=6 --cpu-percent=80 >/dev/null
+until [ -n "$(kubectl -n "$ns" get pdb shop -o jsonpath='{.status.observedGeneration}')" ]; do sleep 0.2; done
+sleep 2
+api GET "/apis/apps/v1/namespaces/$ns/deployments/shop" | save rollout-deployment.json
+api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dshop" | save rollout-replicaset-list.json
+api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dshop" | save rollout-pod-list.json
+api GET "/apis/policy/v1beta1/namespaces/$ns/poddisruptionbudgets" | save rollout-pdb-list.json
+api GET "/apis/autoscaling/v1/namespaces/$ns/horizontalpodautoscalers/shop" | save rollout-hpa.json

@@ -1,3 +1,5 @@
+import KubernetesAPI
+
 /// Checks what the CRD's schema cannot: meaning and consistency. Returns every problem, each with its
 /// field path, so one `kubectl apply` round shows them all.
 public enum PolicyValidator {

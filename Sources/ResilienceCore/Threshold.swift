@@ -1,3 +1,5 @@
+import KubernetesAPI
+
 /// A share of a Deployment's pods: a percentage (`"50%"`) or a count of pods (`3`), as in
 /// PodDisruptionBudgets.
 public enum Threshold: Sendable, Hashable, CustomStringConvertible {
