@@ -94,15 +94,16 @@ unset TOKEN
 
 # A stuck rollout, as the planner sees it: revision 1 Ready, revision 2 crash-looping after an OOM kill,
 # one pod terminating, a PodDisruptionBudget and a HorizontalPodAutoscaler.
+# ready_status IMAGE IP, crashing_status IMAGE IP: a pod status patch; the container is named after the image.
 ready_status() {
-  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  printf '{"status":{"phase":"Running","podIP":"%s","startTime":"%s","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"%s"},{"type":"ContainersReady","status":"True","lastTransitionTime":"%s"}],"containerStatuses":[{"name":"shop","ready":true,"started":true,"restartCount":0,"image":"%s","imageID":"","state":{"running":{"startedAt":"%s"}}}]}}' \
-    "$2" "$now" "$now" "$now" "$1" "$now"
+  local now container; now=$(date -u +%Y-%m-%dT%H:%M:%SZ); container=${1##*/}; container=${container%%:*}
+  printf '{"status":{"phase":"Running","podIP":"%s","startTime":"%s","conditions":[{"type":"Ready","status":"True","lastTransitionTime":"%s"},{"type":"ContainersReady","status":"True","lastTransitionTime":"%s"}],"containerStatuses":[{"name":"%s","ready":true,"started":true,"restartCount":0,"image":"%s","imageID":"","state":{"running":{"startedAt":"%s"}}}]}}' \
+    "$2" "$now" "$now" "$now" "$container" "$1" "$now"
 }
 crashing_status() {
-  local now; now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  printf '{"status":{"phase":"Running","podIP":"%s","startTime":"%s","conditions":[{"type":"Ready","status":"False","reason":"ContainersNotReady","lastTransitionTime":"%s"},{"type":"ContainersReady","status":"False","reason":"ContainersNotReady","lastTransitionTime":"%s"}],"containerStatuses":[{"name":"shop","ready":false,"started":false,"restartCount":4,"image":"%s","imageID":"","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 1m20s restarting failed container=shop"}},"lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled","startedAt":"%s","finishedAt":"%s"}}}]}}' \
-    "$2" "$now" "$now" "$now" "$1" "$now" "$now"
+  local now container; now=$(date -u +%Y-%m-%dT%H:%M:%SZ); container=${1##*/}; container=${container%%:*}
+  printf '{"status":{"phase":"Running","podIP":"%s","startTime":"%s","conditions":[{"type":"Ready","status":"False","reason":"ContainersNotReady","lastTransitionTime":"%s"},{"type":"ContainersReady","status":"False","reason":"ContainersNotReady","lastTransitionTime":"%s"}],"containerStatuses":[{"name":"%s","ready":false,"started":false,"restartCount":4,"image":"%s","imageID":"","state":{"waiting":{"reason":"CrashLoopBackOff","message":"back-off 1m20s restarting failed container=%s"}},"lastState":{"terminated":{"exitCode":137,"reason":"OOMKilled","startedAt":"%s","finishedAt":"%s"}}}]}}' \
+    "$2" "$now" "$now" "$now" "$container" "$1" "$container" "$now" "$now"
 }
 pods_of() { kubectl -n "$ns" get pods -l "app=shop,pod-template-hash=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
 kubectl -n "$ns" create deployment shop --image=registry.example/shop:1 --replicas=3 >/dev/null
@@ -133,3 +134,21 @@ api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dshop" | sa
 api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dshop" | save rollout-pod-list.json
 api GET "/apis/policy/v1beta1/namespaces/$ns/poddisruptionbudgets" | save rollout-pdb-list.json
 api GET "/apis/autoscaling/v1/namespaces/$ns/horizontalpodautoscalers/shop" | save rollout-hpa.json
+
+# A finished rollout with one pod crash-looping: what most recoveries start from.
+kubectl -n "$ns" create deployment web --image=registry.example/web:1 --replicas=3 >/dev/null 2>&1 || true
+kubectl -n "$ns" scale deployment web --replicas=3 >/dev/null
+until [ "$(kubectl -n "$ns" get pods -l app=web -o name | wc -l)" -ge 3 ]; do sleep 0.2; done
+web_hash=$(kubectl -n "$ns" get rs -l app=web -o jsonpath='{.items[0].metadata.labels.pod-template-hash}')
+address=100
+for pod in $(kubectl -n "$ns" get pods -l "app=web,pod-template-hash=$web_hash" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'); do
+  api PATCH "/api/v1/namespaces/$ns/pods/$pod/status" "$(ready_status registry.example/web:1 10.1.0.$address)" >/dev/null
+  address=$((address + 1))
+done
+until [ "$(kubectl -n "$ns" get deployment web -o jsonpath='{.status.readyReplicas}')" = 3 ]; do sleep 0.2; done
+sick=$(kubectl -n "$ns" get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+api PATCH "/api/v1/namespaces/$ns/pods/$sick/status" "$(crashing_status registry.example/web:1 10.1.0.99)" >/dev/null
+until [ "$(kubectl -n "$ns" get deployment web -o jsonpath='{.status.readyReplicas}')" = 2 ]; do sleep 0.2; done
+api GET "/apis/apps/v1/namespaces/$ns/deployments/web" | save stable-deployment.json
+api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dweb" | save stable-replicaset-list.json
+api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dweb" | save stable-pod-list.json

@@ -53,3 +53,11 @@ public struct PolicyDuration: Codable, Sendable, Hashable, Comparable, CustomStr
         return .milliseconds(total)
     }
 }
+
+extension PolicyDuration {
+    /// The duration in seconds, for arithmetic on dates.
+    public var seconds: Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

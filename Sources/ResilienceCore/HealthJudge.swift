@@ -1,0 +1,72 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+
+/// Judges the pods of one Deployment by the policy's health rules. Pure: the memory it needs comes in
+/// and goes out.
+public enum HealthJudge {
+    /// Judges every pod of `target`, in name order, and returns the pods' memory updated with what was
+    /// seen now (pods no longer present are forgotten).
+    ///
+    /// - Parameter remediating: UIDs of pods the operator isolated and is waiting on; they are not judged.
+    public static func judge(
+        _ target: TargetObservation,
+        policy: EffectivePolicy,
+        memory: [String: RemediationHistory.PodMemory],
+        remediating: Set<String>,
+        now: Date
+    ) -> (verdicts: [PodVerdict], memory: [String: RemediationHistory.PodMemory]) {
+        var verdicts: [PodVerdict] = []
+        var updated: [String: RemediationHistory.PodMemory] = [:]
+        let pods = target.pods.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+        let peers = PeerValues(target: target, policy: policy, remediating: remediating, now: now)
+        for pod in pods {
+            let uid = pod.metadata.uid ?? pod.metadata.name ?? ""
+            let name = pod.metadata.name ?? ""
+            let hash = pod.metadata.labels?["pod-template-hash"]
+            if pod.metadata.deletionTimestamp != nil {
+                verdicts.append(PodVerdict(pod: name, uid: uid, templateHash: hash, health: .terminating))
+                continue
+            }
+            if remediating.contains(uid) {
+                updated[uid] = memory[uid]
+                verdicts.append(PodVerdict(pod: name, uid: uid, templateHash: hash, health: .remediating))
+                continue
+            }
+            var podMemory = memory[uid] ?? RemediationHistory.PodMemory()
+            var rules = PodRules(pod: pod, policy: policy, memory: podMemory, now: now)
+            rules.evaluate(target: target, peers: peers)
+            podMemory = rules.memory
+            updated[uid] = podMemory
+            verdicts.append(verdict(pod: pod, uid: uid, hash: hash, findings: rules.findings, freezes: rules.freezes, policy: policy, now: now))
+        }
+        return (verdicts, updated)
+    }
+
+    private static func verdict(pod: Pod, uid: String, hash: String?, findings: [Finding], freezes: Bool, policy: EffectivePolicy, now: Date) -> PodVerdict {
+        let holdFor = policy.health.holdFor.seconds
+        let starts = findings.filter { $0.state == .holds }.compactMap(\.since)
+        let earliest = starts.min()
+        let health: PodHealth
+        var since: Date?
+        if let earliest, now.timeIntervalSince(earliest) >= holdFor {
+            health = .unhealthy
+            since = earliest
+        } else if earliest != nil || !pod.isReady {
+            health = .watching
+        } else {
+            health = .healthy
+        }
+        var findings = findings
+        if let earliest, health == .watching, holdFor > 0 {
+            let left = holdFor - now.timeIntervalSince(earliest)
+            findings.append(Finding(
+                rule: "for", state: .notJudged, since: earliest,
+                message: "has held for \(Seconds(now.timeIntervalSince(earliest))) of the \(policy.health.holdFor) that `for` asks (\(Seconds(left)) to go)"))
+        }
+        return PodVerdict(pod: pod.metadata.name ?? "", uid: uid, templateHash: hash, health: health, since: since, findings: findings, freezes: freezes)
+    }
+}

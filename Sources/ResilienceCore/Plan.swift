@@ -1,0 +1,28 @@
+/// What the planner concluded: a verdict per pod, a decision per action (or non-action), and the
+/// memory to keep for the next plan.
+public struct Plan: Sendable, Equatable {
+    /// One entry per target, in `namespace/name` order.
+    public var targets: [TargetPlan]
+    /// In the order they are to be carried out.
+    public var decisions: [Decision]
+    /// The history, updated with what was observed now (not with what is executed: see
+    /// ``RemediationHistory/record(_:at:succeeded:)``).
+    public var history: RemediationHistory
+
+    /// The decisions to carry out now.
+    public var executable: [Decision] { decisions.filter(\.executes) }
+}
+
+/// The judgement of one target Deployment.
+public struct TargetPlan: Sendable, Equatable {
+    /// `namespace/name`.
+    public var target: String
+    public var verdicts: [PodVerdict]
+    /// The replicas the shares (minHealthy, maxUnhealthy) are computed from: the Deployment's own count,
+    /// not what the operator added.
+    public var desired: Int
+    public var healthy: Int
+    public var unhealthy: Int
+    /// Disruptions not yet replaced by a Ready pod; counted as unhealthy in the limits.
+    public var inFlight: Int
+}

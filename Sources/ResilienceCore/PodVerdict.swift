@@ -1,0 +1,49 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The judgement of one pod, with its reasons.
+public struct PodVerdict: Sendable, Equatable, Codable {
+    public var pod: String
+    public var uid: String
+    /// The `pod-template-hash` of its ReplicaSet.
+    public var templateHash: String?
+    public var health: PodHealth
+    /// When it became unhealthy (for `unhealthy`): when its earliest rule started to hold.
+    public var since: Date?
+    /// What the rules say: every rule that holds or could not judge.
+    public var findings: [Finding]
+    /// Set when a missing sample's rule says `freeze`: the policy may not act.
+    public var freezes: Bool
+
+    public init(pod: String, uid: String, templateHash: String?, health: PodHealth, since: Date? = nil, findings: [Finding] = [], freezes: Bool = false) {
+        self.pod = pod
+        self.uid = uid
+        self.templateHash = templateHash
+        self.health = health
+        self.since = since
+        self.findings = findings
+        self.freezes = freezes
+    }
+
+    /// The findings in one line, for status and Events.
+    public var summary: String {
+        findings.isEmpty ? health.rawValue : findings.map(\.message).joined(separator: "; ")
+    }
+}
+
+/// Where a pod stands.
+public enum PodHealth: String, Sendable, Equatable, Codable {
+    /// Ready, and no rule holds.
+    case healthy
+    /// Not Ready, or a rule holds but not yet for the whole `for`: neither counted healthy nor acted on.
+    case watching
+    /// A rule has held for the whole `for`.
+    case unhealthy
+    /// Being deleted: neither counted healthy nor judged.
+    case terminating
+    /// Isolated by the operator, awaiting the next step: neither counted healthy nor judged again.
+    case remediating
+}

@@ -1,0 +1,105 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What the operator remembers between observations: restart counts, when rules started to hold, the
+/// actions it took, each Deployment's place on the ladder, and which revisions were healthy.
+///
+/// The planner returns an updated copy with every plan; the operator adds what it executed with
+/// ``record(_:at:succeeded:)``. It is a value, so a plan can be replayed and explained.
+public struct RemediationHistory: Sendable, Equatable, Codable {
+    /// By pod UID: a pod that its ReplicaSet replaced has a new UID and starts fresh.
+    public var pods: [String: PodMemory] = [:]
+    /// Executed actions, oldest first.
+    public var actions: [ActionRecord] = []
+    /// By Deployment (`namespace/name`): the open remediation episode.
+    public var episodes: [String: Episode] = [:]
+    /// By Deployment: when its recent episodes opened, for the loop breaker.
+    public var episodeStarts: [String: [Date]] = [:]
+    /// By ReplicaSet UID: whether its revision proved healthy or was rolled back from.
+    public var revisions: [String: RevisionVerdict] = [:]
+    /// By Deployment: the size it had before the operator scaled it up.
+    public var scaledFrom: [String: ScaleMemory] = [:]
+
+    public init() {}
+
+    /// What is remembered of one pod.
+    public struct PodMemory: Sendable, Equatable, Codable {
+        /// Total restart counts as observed, each time it changed, oldest first.
+        public var restarts: [RestartSample] = []
+        /// By rule: when the operator first saw the rule hold, for rules that carry no time of their own.
+        public var holdingSince: [String: Date] = [:]
+
+        public init() {}
+    }
+
+    /// A pod's total restart count at a time.
+    public struct RestartSample: Sendable, Equatable, Codable {
+        public var time: Date
+        public var count: Int
+    }
+
+    /// One executed action.
+    public struct ActionRecord: Sendable, Equatable, Codable {
+        public var time: Date
+        public var target: String
+        public var step: RecoveryStep?
+        public var action: Action
+        public var succeeded: Bool
+        /// Set once a Ready replacement took the disruption's place (or the rollout finished).
+        public var settledAt: Date?
+    }
+
+    /// A Deployment's climb up the ladder, from its first unhealthy pod until it is healthy again.
+    public struct Episode: Sendable, Equatable, Codable {
+        public var openedAt: Date
+        /// The index of the current step in the ladder.
+        public var step: Int
+        /// When the current step first acted: the outcome is checked a stepTimeout later.
+        public var stepStartedAt: Date?
+        /// `uid/step` of every pod action taken in this episode: a pod gets each step once.
+        public var acted: Set<String> = []
+    }
+
+    /// Whether a revision was healthy.
+    public enum RevisionVerdict: String, Sendable, Equatable, Codable {
+        case healthy
+        /// The operator rolled back from it: never roll back to it.
+        case unhealthy
+    }
+
+    /// The size to return to.
+    public struct ScaleMemory: Sendable, Equatable, Codable {
+        /// The Deployment's replicas, or the autoscaler's minReplicas when one owns the replicas.
+        public var replicas: Int
+        /// The autoscaler whose minimum was raised, if any.
+        public var autoscaler: String?
+    }
+
+    /// Adds an action the operator carried out (or tried to), and moves the episode on.
+    public mutating func record(_ decision: Decision, at time: Date, succeeded: Bool) {
+        guard let action = decision.action, decision.disposition == .execute else { return }
+        if case .alert = action { return }
+        actions.append(ActionRecord(time: time, target: decision.target, step: decision.step, action: action, succeeded: succeeded))
+        guard succeeded else { return }
+        if decision.step != nil, var episode = episodes[decision.target] {
+            if episode.stepStartedAt == nil { episode.stepStartedAt = time }
+            if let uid = action.podUID, let step = decision.step { episode.acted.insert("\(uid)/\(step.rawValue)") }
+            episodes[decision.target] = episode
+        }
+        switch action {
+        case .scale(let from, _) where decision.step == .scaleUp:
+            scaledFrom[decision.target] = ScaleMemory(replicas: from)
+        case .setAutoscalerMinimum(let name, let from, _) where decision.step == .scaleUp:
+            scaledFrom[decision.target] = ScaleMemory(replicas: from, autoscaler: name)
+        case .scale, .setAutoscalerMinimum:
+            scaledFrom[decision.target] = nil
+        case .rollback(_, _, let from):
+            revisions[from] = .unhealthy
+        default:
+            break
+        }
+    }
+}

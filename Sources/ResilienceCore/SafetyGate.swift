@@ -1,0 +1,133 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+
+/// Admits or blocks the actions planned for one target, in order, and counts what each admitted action
+/// uses up, so that a whole plan stays inside every limit.
+struct SafetyGate {
+    let policy: EffectivePolicy
+    let now: Date
+    /// Set when every action of the target is off: the check, and why.
+    var halt: (check: Decision.SafetyCheck, reason: String)?
+    /// Set while a rollout is in progress or the Deployment is paused.
+    var rolloutOnly: String?
+    var lastActionAt: Date?
+    var inFlight: Int
+    var healthy: Int
+    let minHealthyPods: Int
+    /// Healthy pods a rollout (rollback, rolloutRestart) takes down at once.
+    let rolloutDisruption: Int
+    var disruptionsLeft: [String: Int]
+    let budgets: [PodDisruptionBudget]
+
+    /// Decides on `action`, and counts it when admitted. Budget is policy-wide, so it is passed in.
+    mutating func admit(_ action: Action, step: RecoveryStep?, pod: Pod?, healthyRemoved: Int = 0, budget: inout BudgetLedger) -> (Decision.Disposition, Decision.SafetyCheck?, String?) {
+        if let halt { return (.blocked, halt.check, halt.reason) }
+        if let rolloutOnly, step != .rollback {
+            return (.blocked, .rollout, "\(rolloutOnly): only the rollback step may act")
+        }
+        if let last = lastActionAt, now.timeIntervalSince(last) < policy.cooldown.seconds {
+            let left = policy.cooldown.seconds - now.timeIntervalSince(last)
+            return (.blocked, .cooldown, "in cooldown: the last action was \(Seconds(now.timeIntervalSince(last))) ago (cooldown \(policy.cooldown), \(Seconds(left)) left)")
+        }
+        if let refusal = budget.refusal() { return (.blocked, .budget, refusal) }
+        if action.isDisruption, inFlight >= policy.maxInFlight {
+            return (.blocked, .maxInFlight, "\(inFlight) disruptions not yet replaced by a Ready pod (maxInFlight \(policy.maxInFlight))")
+        }
+        let removed = removedHealthy(action, healthyRemoved: healthyRemoved)
+        if removed > 0, healthy - removed < minHealthyPods {
+            return (.blocked, .minHealthy, "would leave \(healthy - removed) healthy pods, fewer than minHealthy \(policy.minHealthy) (\(minHealthyPods) pods); \(healthy) healthy now")
+        }
+        if case .restartPod(_, _, true) = action, let pod, let refusal = disruptionBudgetRefusal(pod) {
+            return (.blocked, .disruptionBudget, refusal)
+        }
+        // Admitted: count what it uses.
+        lastActionAt = now
+        budget.use()
+        if action.isDisruption { inFlight += 1 }
+        healthy -= removed
+        if case .restartPod(_, _, true) = action, let pod { consumeDisruption(pod) }
+        if policy.suspend { return (.suspended, nil, "the policy is suspended (spec.suspend): not executed") }
+        if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
+        return (.execute, nil, nil)
+    }
+
+    /// Healthy pods the action takes away: none for pod actions (they aim at unhealthy pods), a rollout's
+    /// worth for rollouts, and what the caller says for scaling down.
+    private func removedHealthy(_ action: Action, healthyRemoved: Int) -> Int {
+        switch action {
+        case .rollback, .rolloutRestart: return rolloutDisruption
+        case .scale, .setAutoscalerMinimum: return healthyRemoved
+        case .restartPod, .isolate, .alert: return 0
+        }
+    }
+
+    /// Why an eviction of `pod` would be refused now, following the API server: a Pending pod is never
+    /// refused; a Running pod that is not Ready only when the budget's application is already disrupted
+    /// (currentHealthy < desiredHealthy); any other pod when no disruption is allowed.
+    private func disruptionBudgetRefusal(_ pod: Pod) -> String? {
+        guard pod.status?.phase != "Pending" else { return nil }
+        for budget in covering(pod) {
+            let name = budget.metadata.name ?? ""
+            let status = budget.status
+            let allowed = disruptionsLeft[name] ?? status?.disruptionsAllowed ?? 0
+            let current = status?.currentHealthy ?? 0, desired = status?.desiredHealthy ?? 0
+            if !pod.isReady, pod.status?.phase == "Running" {
+                if current < desired {
+                    return "PodDisruptionBudget \(name) refuses: the application is disrupted (currentHealthy \(current) < desiredHealthy \(desired))"
+                }
+                continue
+            }
+            if allowed <= 0 {
+                return "PodDisruptionBudget \(name) allows \(allowed) disruptions now (currentHealthy \(current), desiredHealthy \(desired))"
+            }
+        }
+        return nil
+    }
+
+    private mutating func consumeDisruption(_ pod: Pod) {
+        guard pod.isReady else { return }
+        for budget in covering(pod) {
+            let name = budget.metadata.name ?? ""
+            disruptionsLeft[name] = (disruptionsLeft[name] ?? budget.status?.disruptionsAllowed ?? 0) - 1
+        }
+    }
+
+    private func covering(_ pod: Pod) -> [PodDisruptionBudget] {
+        budgets.filter { $0.spec?.selector.map { $0.matches(pod.metadata.labels) } ?? false }
+            .sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+    }
+}
+
+/// The policy's action budget: actions in the sliding window, executed or planned in this plan.
+struct BudgetLedger {
+    let limit: EffectivePolicy.Budget?
+    private(set) var used: Int
+    let oldestInWindow: Date?
+
+    init(policy: EffectivePolicy, history: RemediationHistory, now: Date) {
+        limit = policy.budget
+        guard let limit = policy.budget else {
+            used = 0
+            oldestInWindow = nil
+            return
+        }
+        let start = now.addingTimeInterval(-limit.window.seconds)
+        let inWindow = history.actions.filter { $0.time > start }
+        used = inWindow.count
+        oldestInWindow = inWindow.map(\.time).min()
+    }
+
+    func refusal() -> String? {
+        guard let limit, used >= limit.count else { return nil }
+        let frees = oldestInWindow.map { " (the oldest leaves the window at \($0.addingTimeInterval(limit.window.seconds)))" } ?? ""
+        return "the action budget is spent: \(used) of \(limit.count) actions in \(limit.window)\(frees)"
+    }
+
+    mutating func use() {
+        used += 1
+    }
+}

@@ -1,0 +1,369 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+
+/// Plans one target Deployment: settles earlier actions, judges the pods, moves the episode along the
+/// ladder, and passes every action through the safety gate.
+struct TargetPlanner {
+    let target: TargetObservation
+    let key: String
+    let policy: EffectivePolicy
+    let now: Date
+    private(set) var history: RemediationHistory
+    private(set) var memory: [String: RemediationHistory.PodMemory] = [:]
+    private(set) var decisions: [Decision] = []
+    private(set) var verdicts: [PodVerdict] = []
+    private let rollout: Rollout
+    private let podsByUID: [String: Pod]
+    private var remediating: Set<String> = []
+    private var inFlight = 0
+
+    /// Settles earlier actions and judges the pods.
+    init(target: TargetObservation, key: String, policy: EffectivePolicy, history: RemediationHistory, now: Date) {
+        self.target = target
+        self.key = key
+        self.policy = policy
+        self.history = history
+        self.now = now
+        rollout = Rollout(target)
+        podsByUID = Dictionary(target.pods.map { ($0.metadata.uid ?? $0.metadata.name ?? "", $0) }) { first, _ in first }
+        settle()
+        let judged = HealthJudge.judge(target, policy: policy, memory: history.pods, remediating: remediating, now: now)
+        verdicts = judged.verdicts
+        memory = judged.memory
+    }
+
+    /// Takes the history as other targets' planning left it (they share the action records).
+    mutating func adopt(_ shared: RemediationHistory) {
+        history = shared
+    }
+
+    /// A missing sample whose rule says `freeze`, in words, if this target has one.
+    var freeze: String? {
+        guard let verdict = verdicts.first(where: \.freezes),
+              let finding = verdict.findings.first(where: { $0.state == .unknown && $0.message.hasSuffix("(onMissing: freeze)") })
+        else { return nil }
+        return "\(key) pod \(verdict.pod): \(finding.message)"
+    }
+
+    private var unhealthy: [PodVerdict] {
+        verdicts.filter { $0.health == .unhealthy }.sorted { ($0.since ?? now, $0.pod) < ($1.since ?? now, $1.pod) }
+    }
+
+    private var healthyCount: Int { verdicts.filter { $0.health == .healthy }.count }
+
+    /// The replicas the shares are computed from: the Deployment's own, not what the operator added.
+    private var desired: Int {
+        if let scaled = history.scaledFrom[key], scaled.autoscaler == nil { return scaled.replicas }
+        return target.deployment.spec?.replicas ?? 1
+    }
+
+    var summary: TargetPlan {
+        TargetPlan(target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight)
+    }
+
+    // MARK: Planning
+
+    /// Plans the target's actions. `frozen` halts every action of the policy.
+    mutating func run(frozen: String?, budget: inout BudgetLedger) {
+        rememberHealthyRevision()
+        let actionable = unhealthy
+        var gate = makeGate()
+        if let frozen {
+            gate.halt = (.frozen, "frozen: \(frozen); no action until the sample is back")
+        } else if actionable.count + inFlight > policy.maxUnhealthy.pods(of: desired) {
+            let reason = "\(actionable.count) unhealthy and \(inFlight) in-flight of \(desired) pods exceed maxUnhealthy \(policy.maxUnhealthy) (\(policy.maxUnhealthy.pods(of: desired)) pods): the failure looks systemic, so the operator only alerts"
+            gate.halt = (.maxUnhealthy, reason)
+            alert("\(key): \(reason)", gate: gate)
+        }
+        var episode = openEpisode(actionable: actionable)
+        if gate.halt == nil, let loop = loopBreaker() {
+            gate.halt = (.loopBreaker, loop)
+            alert("\(key): \(loop)", gate: gate)
+        }
+        if rollout.paused {
+            gate.rolloutOnly = "the Deployment is paused"
+        } else if rollout.inProgress {
+            gate.rolloutOnly = "a rollout is in progress (\(rollout.progress))"
+        }
+        if var open = episode {
+            for candidate in ladderCandidates(episode: &open, actionable: actionable) {
+                admit(candidate, gate: &gate, budget: &budget)
+            }
+            if gate.rolloutOnly != nil, let rollback = rollbackDuringRollout(episode: open, actionable: actionable) {
+                admit(rollback, gate: &gate, budget: &budget)
+            }
+            episode = open
+        }
+        history.episodes[key] = episode
+        if let restore = restoreScale(actionable: actionable) {
+            admit(restore, gate: &gate, budget: &budget)
+        }
+        if decisions.isEmpty {
+            decisions.append(Decision(target: key, action: nil, disposition: .noAction, reason: quietReason()))
+        }
+    }
+
+    private func makeGate() -> SafetyGate {
+        let lastAction = history.actions.last { $0.target == key }?.time
+        return SafetyGate(
+            policy: policy, now: now, halt: nil, rolloutOnly: nil, lastActionAt: lastAction, inFlight: inFlight,
+            healthy: healthyCount, minHealthyPods: policy.minHealthy.pods(of: desired),
+            rolloutDisruption: rolloutDisruption(), disruptionsLeft: [:], budgets: target.disruptionBudgets)
+    }
+
+    private mutating func admit(_ candidate: Candidate, gate: inout SafetyGate, budget: inout BudgetLedger) {
+        let (disposition, check, note) = gate.admit(candidate.action, step: candidate.step, pod: candidate.pod, healthyRemoved: candidate.healthyRemoved, budget: &budget)
+        let reason = note.map { "\(candidate.reason); \(disposition == .blocked ? "blocked: " : "")\($0)" } ?? candidate.reason
+        decisions.append(Decision(target: key, step: candidate.step, action: candidate.action, disposition: disposition, blockedBy: check, reason: reason))
+    }
+
+    private mutating func alert(_ summary: String, gate: SafetyGate) {
+        let disposition: Decision.Disposition = policy.suspend ? .suspended : policy.dryRun ? .dryRun : .execute
+        decisions.append(Decision(target: key, action: .alert(summary: summary), disposition: disposition, reason: summary))
+    }
+
+    private mutating func note(_ reason: String) {
+        decisions.append(Decision(target: key, action: nil, disposition: .noAction, reason: reason))
+    }
+
+    // MARK: Episodes and the ladder
+
+    /// Opens an episode at the first unhealthy pod, escalates when the step did not help within
+    /// stepTimeout, and closes it once everything is healthy and settled for a stepTimeout.
+    private mutating func openEpisode(actionable: [PodVerdict]) -> RemediationHistory.Episode? {
+        let window = policy.loopWindow
+        history.episodeStarts[key] = history.episodeStarts[key]?.filter { now.timeIntervalSince($0) < window }
+        guard var episode = history.episodes[key] else {
+            guard !actionable.isEmpty else { return nil }
+            history.episodeStarts[key, default: []].append(now)
+            return RemediationHistory.Episode(openedAt: now, step: 0)
+        }
+        let timeout = policy.stepTimeout.seconds
+        let stepSettled = episode.stepStartedAt.map { now.timeIntervalSince($0) >= timeout } ?? true
+        if actionable.isEmpty, inFlight == 0, stepSettled {
+            note("recovered: no pod unhealthy and nothing in flight\(episode.stepStartedAt == nil ? "" : " for \(policy.stepTimeout) after the last step")")
+            return nil
+        }
+        if let started = episode.stepStartedAt, stepSettled, let first = actionable.first, episode.step < policy.ladder.count {
+            note("\(policy.ladder[episode.step].rawValue) did not help within stepTimeout \(policy.stepTimeout) (started \(Seconds(now.timeIntervalSince(started))) ago): \(actionable.count) pods still unhealthy, \(first.pod): \(first.summary); escalating")
+            episode.step += 1
+            episode.stepStartedAt = nil
+        }
+        return episode
+    }
+
+    private func loopBreaker() -> String? {
+        let starts = history.episodeStarts[key] ?? []
+        guard starts.count >= EffectivePolicy.loopEpisodes else { return nil }
+        return "keeps coming back: \(starts.count) remediation episodes in the last \(Seconds(policy.loopWindow)) (the loop breaker trips at \(EffectivePolicy.loopEpisodes)); acting stopped until fewer remain in the window"
+    }
+
+    /// The current step's actions, skipping steps that cannot apply.
+    private mutating func ladderCandidates(episode: inout RemediationHistory.Episode, actionable: [PodVerdict]) -> [Candidate] {
+        while episode.step < policy.ladder.count {
+            let step = policy.ladder[episode.step]
+            let position = "step \(episode.step + 1) of \(policy.ladder.count) (\(step.rawValue))"
+            if step.isPerPod {
+                let fresh = actionable.filter { !episode.acted.contains("\($0.uid)/\(step.rawValue)") }
+                if fresh.isEmpty {
+                    if !actionable.isEmpty { note(waiting(step, episode: episode)) }
+                    return []
+                }
+                return fresh.compactMap { verdict in
+                    guard let pod = podsByUID[verdict.uid] else { return nil }
+                    let action: Action = step == .restartPod
+                        ? .restartPod(pod: verdict.pod, uid: verdict.uid, evict: policy.evicts)
+                        : .isolate(pod: verdict.pod, uid: verdict.uid, mode: policy.isolation)
+                    return Candidate(action: action, step: step, pod: pod, reason: "\(verdict.pod) unhealthy since \(Timestamp(verdict.since ?? now)): \(verdict.summary); \(position)")
+                }
+            }
+            if episode.acted.contains("deployment/\(step.rawValue)") {
+                if !actionable.isEmpty { note(waiting(step, episode: episode)) }
+                return []
+            }
+            if actionable.isEmpty { return [] }
+            switch step {
+            case .scaleUp:
+                switch scaleUp(actionable: actionable, position: position) {
+                case .success(let candidate): return [candidate]
+                case .failure(let refusal): note("skipped \(step.rawValue): \(refusal.reason)")
+                }
+            case .rollback:
+                switch rollback(actionable: actionable, position: position) {
+                case .success(let candidate): return [candidate]
+                case .failure(let refusal): note("skipped \(step.rawValue): \(refusal.reason)")
+                }
+            case .rolloutRestart:
+                let first = actionable[0]
+                return [Candidate(action: .rolloutRestart, step: step, pod: nil, reason: "\(actionable.count) pods unhealthy, \(first.pod): \(first.summary); \(position)")]
+            case .restartPod, .isolate:
+                return []
+            }
+            episode.step += 1
+            episode.stepStartedAt = nil
+        }
+        alert("\(key): every step of the ladder (\(policy.ladder.map(\.rawValue).joined(separator: ", "))) was tried and \(actionable.count) pods are still unhealthy; the operator stops acting and needs a human", gate: makeGate())
+        return []
+    }
+
+    private func waiting(_ step: RecoveryStep, episode: RemediationHistory.Episode) -> String {
+        let left = episode.stepStartedAt.map { Seconds(policy.stepTimeout.seconds - now.timeIntervalSince($0)).description } ?? policy.stepTimeout.text
+        return "waiting for \(step.rawValue) to help: the outcome is checked \(left) from now (stepTimeout \(policy.stepTimeout))"
+    }
+
+    /// During a rollout only rollback may act: it is considered even when it is not the current step.
+    private mutating func rollbackDuringRollout(episode: RemediationHistory.Episode, actionable: [PodVerdict]) -> Candidate? {
+        guard policy.ladder.contains(.rollback), !actionable.isEmpty,
+              episode.step >= policy.ladder.count || policy.ladder[episode.step] != .rollback,
+              !episode.acted.contains("deployment/rollback") else { return nil }
+        switch rollback(actionable: actionable, position: "rollback during a rollout") {
+        case .success(let candidate): return candidate
+        case .failure(let refusal):
+            note("no rollback: \(refusal.reason)")
+            return nil
+        }
+    }
+
+    private func rollback(actionable: [PodVerdict], position: String) -> Result<Candidate, Rollout.RollbackRefusal> {
+        guard let newest = rollout.newest, let revision = newest.revision else {
+            return .failure(.init("the Deployment has no ReplicaSet with a revision"))
+        }
+        let others = actionable.filter { $0.templateHash != newest.templateHash }
+        guard others.isEmpty else {
+            return .failure(.init("\(others.count) unhealthy pods are not of the newest revision \(revision) (\(others[0].pod)), so the new revision is not to blame"))
+        }
+        switch rollout.rollbackTarget(verdicts: verdicts, history: history) {
+        case .failure(let refusal): return .failure(refusal)
+        case .success(let previous):
+            let first = actionable[0]
+            return .success(Candidate(
+                action: .rollback(replicaSet: previous.metadata.name ?? "", revision: previous.revision ?? 0, from: newest.metadata.uid ?? ""),
+                step: .rollback, pod: nil,
+                reason: "\(actionable.count) pods of the newest revision \(revision) are unhealthy (\(first.pod): \(first.summary)) and revision \(previous.revision ?? 0) was healthy; \(position)"))
+        }
+    }
+
+    private func scaleUp(actionable: [PodVerdict], position: String) -> Result<Candidate, Rollout.RollbackRefusal> {
+        guard let maxSurge = policy.maxSurge else { return .failure(.init("spec.recovery.scaleUp.maxSurge is not set")) }
+        let surge = min(maxSurge, max(1, actionable.count + remediating.count))
+        let why = "\(actionable.count) unhealthy and \(remediating.count) isolated pods; \(position)"
+        if let autoscaler = target.autoscaler {
+            let name = autoscaler.metadata.name ?? ""
+            let current = autoscaler.spec.minReplicas ?? 1
+            let raised = min(autoscaler.spec.maxReplicas, max(current, target.deployment.spec?.replicas ?? current) + surge)
+            guard raised > current else {
+                return .failure(.init("HPA \(name) manages the replicas and its maxReplicas \(autoscaler.spec.maxReplicas) leaves no room above minReplicas \(current)"))
+            }
+            return .success(Candidate(
+                action: .setAutoscalerMinimum(autoscaler: name, from: current, to: raised), step: .scaleUp, pod: nil,
+                reason: "\(why); HPA \(name) manages the replicas, so its minReplicas is raised \(current)→\(raised) for the duration instead of writing replicas behind its back"))
+        }
+        let replicas = target.deployment.spec?.replicas ?? 1
+        return .success(Candidate(action: .scale(from: replicas, to: replicas + surge), step: .scaleUp, pod: nil, reason: "\(why); adding \(surge) replicas (maxSurge \(maxSurge))"))
+    }
+
+    /// Returns to the size from before scaleUp once no pod is unhealthy or isolated.
+    private func restoreScale(actionable: [PodVerdict]) -> Candidate? {
+        guard let scaled = history.scaledFrom[key], actionable.isEmpty, remediating.isEmpty else { return nil }
+        let notHealthy = verdicts.filter { $0.health != .healthy }.count
+        if let name = scaled.autoscaler {
+            guard let autoscaler = target.autoscaler, autoscaler.metadata.name == name else { return nil }
+            let current = autoscaler.spec.minReplicas ?? 1
+            guard current != scaled.replicas else { return nil }
+            let removed = max(0, (target.deployment.spec?.replicas ?? current) - max(scaled.replicas, autoscaler.status?.desiredReplicas ?? 0))
+            return Candidate(
+                action: .setAutoscalerMinimum(autoscaler: name, from: current, to: scaled.replicas), step: nil, pod: nil,
+                reason: "no pod unhealthy or isolated: returning HPA \(name) minReplicas to \(scaled.replicas)", healthyRemoved: max(0, removed - notHealthy))
+        }
+        let replicas = target.deployment.spec?.replicas ?? 1
+        guard replicas > scaled.replicas else { return nil }
+        return Candidate(
+            action: .scale(from: replicas, to: scaled.replicas), step: nil, pod: nil,
+            reason: "no pod unhealthy or isolated: returning to the \(scaled.replicas) replicas from before scaleUp",
+            healthyRemoved: max(0, replicas - scaled.replicas - notHealthy))
+    }
+
+    private func quietReason() -> String {
+        let watching = verdicts.filter { $0.health == .watching }
+        let judged = verdicts.filter { $0.health != .terminating }.count
+        if let first = watching.first {
+            return "\(healthyCount) of \(judged) pods healthy; \(watching.count) watched, not yet unhealthy (\(first.pod): \(first.summary))"
+        }
+        return "\(healthyCount) of \(judged) pods healthy: nothing to do"
+    }
+
+    // MARK: Observed state
+
+    /// Settles disruptions that a Ready replacement took the place of, and finds isolated pods.
+    private mutating func settle() {
+        var claimed: Set<String> = []
+        let replacements = target.pods
+            .filter { $0.isReady && $0.metadata.deletionTimestamp == nil }
+            .sorted { ($0.metadata.creationTimestamp ?? .distantPast, $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? .distantPast, $1.metadata.name ?? "") }
+        for index in history.actions.indices {
+            let record = history.actions[index]
+            guard record.target == key, record.succeeded, record.settledAt == nil, record.action.isDisruption else { continue }
+            if let uid = record.action.podUID {
+                if let pod = podsByUID[uid] {
+                    if case .isolate = record.action, pod.metadata.deletionTimestamp == nil { remediating.insert(uid) }
+                    inFlight += 1
+                    continue
+                }
+                if let replacement = replacements.first(where: { pod in
+                    !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) > record.time
+                }) {
+                    claimed.insert(replacement.metadata.uid ?? "")
+                    history.actions[index].settledAt = now
+                } else {
+                    inFlight += 1
+                }
+            } else if rollout.inProgress || (target.deployment.status?.observedGeneration ?? 0) < (target.deployment.metadata.generation ?? 0) {
+                inFlight += 1
+            } else {
+                history.actions[index].settledAt = now
+            }
+        }
+    }
+
+    /// Remembers the newest revision as healthy once the rollout is complete and every pod is healthy.
+    private mutating func rememberHealthyRevision() {
+        guard !rollout.inProgress, let newest = rollout.newest, let uid = newest.metadata.uid,
+              history.revisions[uid] == nil, inFlight == 0, healthyCount >= desired,
+              verdicts.allSatisfy({ $0.health == .healthy || $0.health == .terminating }) else { return }
+        history.revisions[uid] = .healthy
+    }
+
+    /// Healthy pods a rollout takes down at once: maxUnavailable of a RollingUpdate (rounded down, and 1
+    /// when both limits round to 0, as the Deployment controller does), or every pod for Recreate.
+    private func rolloutDisruption() -> Int {
+        let spec = target.deployment.spec
+        let replicas = spec?.replicas ?? 1
+        if spec?.strategy?.type == "Recreate" { return replicas }
+        let rolling = spec?.strategy?.rollingUpdate
+        let unavailable = resolve(rolling?.maxUnavailable ?? .string("25%"), of: replicas, roundUp: false)
+        let surge = resolve(rolling?.maxSurge ?? .string("25%"), of: replicas, roundUp: true)
+        return unavailable == 0 && surge == 0 ? 1 : unavailable
+    }
+
+    private func resolve(_ value: IntOrString, of total: Int, roundUp: Bool) -> Int {
+        switch value {
+        case .int(let count): return count
+        case .string(let text):
+            guard text.hasSuffix("%"), let percent = Int(text.dropLast()) else { return 0 }
+            return roundUp ? (total * percent + 99) / 100 : total * percent / 100
+        }
+    }
+}
+
+/// An action the ladder proposes, before the safety gate has its say.
+struct Candidate {
+    var action: Action
+    var step: RecoveryStep?
+    var pod: Pod?
+    var reason: String
+    var healthyRemoved: Int = 0
+}
