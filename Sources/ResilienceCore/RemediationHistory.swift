@@ -50,6 +50,15 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var succeeded: Bool
         /// Set once a Ready replacement took the disruption's place (or the rollout finished).
         public var settledAt: Date?
+
+        public init(time: Date, target: String, step: RecoveryStep?, action: Action, succeeded: Bool, settledAt: Date? = nil) {
+            self.time = time
+            self.target = target
+            self.step = step
+            self.action = action
+            self.succeeded = succeeded
+            self.settledAt = settledAt
+        }
     }
 
     /// A Deployment's climb up the ladder, from its first unhealthy pod until it is healthy again.
@@ -76,6 +85,11 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var replicas: Int
         /// The autoscaler whose minimum was raised, if any.
         public var autoscaler: String?
+
+        public init(replicas: Int, autoscaler: String? = nil) {
+            self.replicas = replicas
+            self.autoscaler = autoscaler
+        }
     }
 
     /// Adds an action the operator carried out (or tried to), and moves the episode on.

@@ -6,7 +6,8 @@ struct Rollout {
     let newest: ReplicaSet?
     /// The ReplicaSets of earlier revisions, newest first.
     let earlier: [ReplicaSet]
-    /// The new template is not yet fully rolled out: its generation is unobserved, or old pods remain.
+    /// The new template is not yet fully rolled out: its generation is unobserved, or pods of older
+    /// revisions remain. (Fewer updated replicas than desired alone is a scale-up, not a rollout.)
     let inProgress: Bool
     let paused: Bool
     /// Why the rollout counts as in progress, in words.
@@ -24,12 +25,9 @@ struct Rollout {
         if let observed = status?.observedGeneration, observed < generation {
             inProgress = true
             progress = "generation \(generation) not yet observed by the Deployment controller"
-        } else if let updated = status?.updatedReplicas, updated < desired {
-            inProgress = true
-            progress = "\(updated) of \(desired) replicas updated to revision \(newest?.revision.map(String.init) ?? "?")"
         } else if let total = status?.replicas, let updated = status?.updatedReplicas, total > updated {
             inProgress = true
-            progress = "\(total - updated) old replicas still running"
+            progress = "\(updated) of \(desired) replicas updated to revision \(newest?.revision.map(String.init) ?? "?"), \(total - updated) old still running"
         } else {
             inProgress = false
             progress = "complete"
@@ -37,7 +35,7 @@ struct Rollout {
     }
 
     /// The latest earlier revision that a rollback may return to: never one the operator rolled back from,
-    /// and only one known healthy (remembered so, or all of its remaining pods healthy now).
+    /// and only one known healthy (remembered so, or with healthy pods now and none unhealthy).
     func rollbackTarget(verdicts: [PodVerdict], history: RemediationHistory) -> Result<ReplicaSet, RollbackRefusal> {
         guard let newest else { return .failure(.init("the Deployment has no ReplicaSet with a revision")) }
         var skipped: [String] = []
@@ -50,7 +48,9 @@ struct Rollout {
             }
             if history.revisions[uid] == .healthy { return .success(candidate) }
             let pods = verdicts.filter { $0.templateHash == candidate.templateHash && $0.health != .terminating }
-            if !pods.isEmpty, pods.allSatisfy({ $0.health == .healthy }) { return .success(candidate) }
+            if pods.contains(where: { $0.health == .healthy }), !pods.contains(where: { $0.health == .unhealthy }) {
+                return .success(candidate)
+            }
             skipped.append(pods.isEmpty ? "revision \(revision) was never seen healthy" : "revision \(revision) has unhealthy pods")
         }
         let newestRevision = newest.revision ?? 0

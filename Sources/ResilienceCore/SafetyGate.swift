@@ -38,7 +38,7 @@ struct SafetyGate {
             return (.blocked, .maxInFlight, "\(inFlight) disruptions not yet replaced by a Ready pod (maxInFlight \(policy.maxInFlight))")
         }
         let removed = removedHealthy(action, healthyRemoved: healthyRemoved)
-        if removed > 0, healthy - removed < minHealthyPods {
+        if action.isDisruption || removed > 0, healthy - removed < minHealthyPods {
             return (.blocked, .minHealthy, "would leave \(healthy - removed) healthy pods, fewer than minHealthy \(policy.minHealthy) (\(minHealthyPods) pods); \(healthy) healthy now")
         }
         if case .restartPod(_, _, true) = action, let pod, let refusal = disruptionBudgetRefusal(pod) {

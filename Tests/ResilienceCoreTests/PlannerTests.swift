@@ -1,0 +1,251 @@
+import Foundation
+import KubernetesAPI
+import ResilienceCore
+import Testing
+
+/// The ladder, rollback, scaling and every safety limit, planned on Deployments the API server returned.
+@Suite struct PlannerTests {
+    private let restartOnCrashLoop = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":"50%","maxUnhealthy":"40%","cooldown":"2m","maxInFlight":1}}"#
+
+    private func plan(_ spec: String, _ target: TargetObservation, history: RemediationHistory = .init(), at now: Date) throws -> Plan {
+        Planner.plan(policy: try Scenario.policy(spec), targets: [target], history: history, now: now)
+    }
+
+    /// The history after the operator executed every executable decision of `plan` at `time`.
+    private func executed(_ plan: Plan, at time: Date) -> RemediationHistory {
+        var history = plan.history
+        for decision in plan.executable { history.record(decision, at: time, succeeded: true) }
+        return history
+    }
+
+    @Test func firstStepEvictsTheCrashLoopingPodAndSaysWhy() throws {
+        let target = try Scenario.stable()
+        let plan = try plan(restartOnCrashLoop, target, at: Scenario.after(5, target))
+        let decision = try #require(plan.decisions.first)
+        #expect(plan.decisions.count == 1)
+        #expect(decision.disposition == .execute)
+        #expect(decision.step == .restartPod)
+        guard case .restartPod(let pod, _, let evict) = decision.action else { Issue.record("\(decision)"); return }
+        #expect(pod == Scenario.crashing)
+        #expect(evict)
+        #expect(decision.reason.contains("container web is waiting: CrashLoopBackOff; step 1 of 1 (restartPod)"), "\(decision.reason)")
+        #expect(plan.targets.first?.healthy == 2)
+        #expect(plan.targets.first?.unhealthy == 1)
+    }
+
+    @Test(arguments: [("dryRun", Decision.Disposition.dryRun, "spec.dryRun"), ("suspend", .suspended, "spec.suspend")])
+    func dryRunAndSuspendPlanEverythingButExecuteNothing(field: String, disposition: Decision.Disposition, named: String) throws {
+        let target = try Scenario.stable()
+        let spec = #"{"\#(field)":true,"# + restartOnCrashLoop.dropFirst()
+        let plan = try plan(spec, target, at: Scenario.after(5, target))
+        #expect(plan.decisions.map(\.disposition) == [disposition])
+        #expect(plan.executable.isEmpty)
+        #expect(plan.decisions[0].reason.contains(named))
+        #expect(plan.decisions[0].action != nil, "the action is still planned and shown")
+    }
+
+    @Test func cooldownBudgetAndInFlightEachBlockWithTheirReason() throws {
+        let target = try Scenario.stable()
+        let created = try #require(target.pods.compactMap(\.metadata.creationTimestamp).max())
+        let now = created.addingTimeInterval(31)
+        var history = RemediationHistory()
+        // An earlier eviction 30 s ago, after every pod there was created: no replacement is Ready yet.
+        history.actions.append(.init(time: now.addingTimeInterval(-30), target: "\(target.deployment.metadata.namespace!)/web", step: .restartPod,
+                                     action: .restartPod(pod: "web-gone", uid: "gone", evict: true), succeeded: true))
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1m","maxInFlight":1,"maxActions":{"count":1,"window":"10m"},"minHealthy":0,"maxUnhealthy":"100%"}}"#
+        var decision = try #require(try plan(spec, target, history: history, at: now).decisions.first)
+        #expect(decision.blockedBy == .cooldown)
+        #expect(decision.reason.contains("in cooldown: the last action was 30s ago (cooldown 1m, 30s left)"), "\(decision.reason)")
+
+        decision = try #require(try plan(spec, target, history: history, at: now.addingTimeInterval(60)).decisions.first)
+        #expect(decision.blockedBy == .budget)
+        #expect(decision.reason.contains("the action budget is spent: 1 of 1 actions in 10m"), "\(decision.reason)")
+
+        decision = try #require(try plan(spec, target, history: history, at: now.addingTimeInterval(11 * 60)).decisions.first)
+        #expect(decision.blockedBy == .maxInFlight)
+        #expect(decision.reason.contains("1 disruptions not yet replaced by a Ready pod (maxInFlight 1)"), "\(decision.reason)")
+        #expect(try plan(spec, target, history: history, at: now.addingTimeInterval(11 * 60)).targets[0].inFlight == 1)
+    }
+
+    @Test func aReadyReplacementSettlesTheDisruption() throws {
+        let target = try Scenario.stable()
+        var history = RemediationHistory()
+        // The eviction happened before the two Ready pods were created: they replace it.
+        let before = try #require(target.pods.compactMap(\.metadata.creationTimestamp).min()).addingTimeInterval(-1)
+        let now = before.addingTimeInterval(180)
+        history.actions.append(.init(time: before, target: "\(target.deployment.metadata.namespace!)/web", step: .restartPod,
+                                     action: .restartPod(pod: "web-gone", uid: "gone", evict: true), succeeded: true))
+        let plan = try plan(restartOnCrashLoop, target, history: history, at: now)
+        #expect(plan.targets[0].inFlight == 0)
+        #expect(plan.history.actions[0].settledAt == now)
+        #expect(plan.decisions.first?.disposition == .execute)
+    }
+
+    @Test func minHealthyAndMaxUnhealthy() throws {
+        let target = try Scenario.stable()
+        let now = Scenario.after(5, target)
+        // Restarting the sick pod leaves 2 healthy; 100% asks for 3.
+        let strict = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":"100%","maxUnhealthy":"100%"}}"#
+        let blocked = try #require(try plan(strict, target, at: now).decisions.first)
+        #expect(blocked.blockedBy == .minHealthy)
+        #expect(blocked.reason.contains("would leave 2 healthy pods, fewer than minHealthy 100% (3 pods)"), "\(blocked.reason)")
+        // One of three unhealthy is above a maxUnhealthy of 0: alert only.
+        let systemic = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"maxUnhealthy":0}}"#
+        let decisions = try plan(systemic, target, at: now).decisions
+        guard case .alert(let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
+        #expect(summary.contains("1 unhealthy and 0 in-flight of 3 pods exceed maxUnhealthy 0 pods"))
+        #expect(decisions.dropFirst().allSatisfy { $0.blockedBy == .maxUnhealthy && !$0.executes })
+        #expect(decisions.count == 2)
+    }
+
+    @Test func theLadderEscalatesOnlyWhenTheStepDidNotHelpWithinStepTimeout() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","isolate"],"stepTimeout":"2m"},"safety":{"cooldown":"1s","maxInFlight":2}}"#
+        let first = try plan(spec, target, at: start)
+        #expect(first.executable.map(\.step) == [.restartPod])
+        let afterFirst = executed(first, at: start)
+        // The eviction was accepted but the pod is still there (no kubelet would remove it here): a minute
+        // later the same pod does not get the same step again.
+        let waiting = try plan(spec, target, history: afterFirst, at: start.addingTimeInterval(60))
+        #expect(waiting.executable.isEmpty)
+        #expect(waiting.decisions.contains { $0.reason.hasPrefix("waiting for restartPod to help") }, "\(waiting.decisions)")
+        // stepTimeout later the pod is still unhealthy: the next step.
+        let later = try plan(spec, target, history: waiting.history, at: start.addingTimeInterval(121))
+        #expect(later.decisions.first?.reason.contains("restartPod did not help within stepTimeout 2m") == true, "\(later.decisions)")
+        #expect(later.executable.map(\.step) == [.isolate])
+        // Once isolated, the pod is remediating, not judged; after another stepTimeout the ladder is exhausted.
+        let isolated = executed(later, at: start.addingTimeInterval(121))
+        let sick = try #require(target.pod(Scenario.crashing)?.metadata.uid)
+        #expect(isolated.episodes.values.first?.acted.contains("\(sick)/isolate") == true)
+        let judged = try plan(spec, target, history: isolated, at: start.addingTimeInterval(130))
+        #expect(judged.targets[0].verdicts.first { $0.uid == sick }?.health == .remediating)
+    }
+
+    @Test func anExhaustedLadderAlertsAndStops() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod"],"stepTimeout":"1m"},"safety":{"cooldown":"1s","maxInFlight":3}}"#
+        let history = executed(try plan(spec, target, at: start), at: start)
+        let plan = try plan(spec, target, history: history, at: start.addingTimeInterval(61))
+        #expect(plan.executable.count == 1)
+        guard case .alert(let summary) = plan.executable.first?.action else { Issue.record("\(plan.decisions)"); return }
+        #expect(summary.contains("every step of the ladder (restartPod) was tried and 1 pods are still unhealthy"))
+    }
+
+    @Test func theLoopBreakerStopsADeploymentThatKeepsComingBack() throws {
+        let target = try Scenario.stable()
+        let now = Scenario.after(5, target)
+        var history = RemediationHistory()
+        let key = "\(target.deployment.metadata.namespace!)/web"
+        history.episodeStarts[key] = [now.addingTimeInterval(-1800), now.addingTimeInterval(-900)]
+        let plan = try plan(restartOnCrashLoop, target, history: history, at: now)
+        guard case .alert(let summary) = plan.decisions.first?.action else { Issue.record("\(plan.decisions)"); return }
+        #expect(summary.contains("keeps coming back: 3 remediation episodes in the last 1h"))
+        #expect(plan.decisions.dropFirst().allSatisfy { $0.blockedBy == .loopBreaker })
+        // An hour later the old episodes left the window.
+        #expect(try self.plan(restartOnCrashLoop, target, history: history, at: now.addingTimeInterval(3600)).executable.first?.step == .restartPod)
+    }
+
+    @Test func duringARolloutOnlyRollbackActsAndItReturnsToTheHealthyRevision() throws {
+        let target = try Scenario.rollout()
+        let now = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","rollback"]},"safety":{"minHealthy":0,"maxUnhealthy":"100%"}}"#
+        let plan = try plan(spec, target, at: now)
+        let restart = try #require(plan.decisions.first { $0.step == .restartPod })
+        #expect(restart.blockedBy == .rollout)
+        #expect(restart.reason.contains("a rollout is in progress (1 of 3 replicas updated to revision 2, 3 old still running): only the rollback step may act"), "\(restart.reason)")
+        let rollback = try #require(plan.decisions.first { $0.step == .rollback })
+        #expect(rollback.disposition == .execute)
+        let old = try #require(target.replicaSets.first { $0.revision == 1 })
+        let new = try #require(target.replicaSets.first { $0.revision == 2 })
+        #expect(rollback.action == .rollback(replicaSet: old.metadata.name!, revision: 1, from: new.metadata.uid!))
+        #expect(rollback.reason.contains("pods of the newest revision 2 are unhealthy"))
+        // Once rolled back from, revision 2 is never a rollback target; and revision 1 marked unhealthy is refused.
+        var history = plan.history
+        history.record(rollback, at: now, succeeded: true)
+        #expect(history.revisions[new.metadata.uid!] == .unhealthy)
+        var refused = RemediationHistory()
+        refused.revisions[old.metadata.uid!] = .unhealthy
+        let none = try self.plan(spec, target, history: refused, at: now)
+        #expect(none.decisions.contains { $0.reason == "no rollback: no earlier revision is known healthy (revision 1 was rolled back from)" }, "\(none.decisions)")
+        #expect(none.executable.isEmpty)
+    }
+
+    @Test func aPausedDeploymentOnlyRollsBack() throws {
+        var target = try Scenario.stable()
+        target.deployment.spec?.paused = true
+        let plan = try plan(restartOnCrashLoop, target, at: Scenario.after(5, target))
+        #expect(plan.decisions.first?.blockedBy == .rollout)
+        #expect(plan.decisions.first?.reason.contains("the Deployment is paused") == true)
+    }
+
+    @Test func anEvictionThePodDisruptionBudgetWouldRefuseIsBlockedAndNamesIt() throws {
+        var target = try Scenario.rollout()
+        target.deployment.status?.updatedReplicas = 3  // treat the rollout as done, to reach the eviction
+        target.deployment.status?.replicas = 3
+        target.disruptionBudgets[0].status?.currentHealthy = 1
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":0,"maxUnhealthy":"100%"}}"#
+        let decision = try #require(try plan(spec, target, at: Scenario.after(5, target)).decisions.first)
+        #expect(decision.blockedBy == .disruptionBudget)
+        #expect(decision.reason.contains("PodDisruptionBudget shop refuses: the application is disrupted (currentHealthy 1 < desiredHealthy 2)"), "\(decision.reason)")
+        // With the application whole, an unready pod may go even though disruptionsAllowed is 0.
+        target.disruptionBudgets[0].status?.currentHealthy = 2
+        #expect(try plan(spec, target, at: Scenario.after(5, target)).decisions.first?.disposition == .execute)
+    }
+
+    @Test func scaleUpRaisesTheAutoscalersMinimumInsteadOfWritingReplicas() throws {
+        var target = try Scenario.rollout()
+        target.deployment.status?.updatedReplicas = 3
+        target.deployment.status?.replicas = 3
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["scaleUp"],"scaleUp":{"maxSurge":2}},"safety":{"minHealthy":0,"maxUnhealthy":"100%"}}"#
+        let now = Scenario.after(5, target)
+        let plan = try plan(spec, target, at: now)
+        let decision = try #require(plan.executable.first)
+        #expect(decision.action == .setAutoscalerMinimum(autoscaler: "shop", from: 3, to: 4))
+        #expect(decision.reason.contains("HPA shop manages the replicas, so its minReplicas is raised 3→4 for the duration instead of writing replicas behind its back"), "\(decision.reason)")
+        var history = plan.history
+        history.record(decision, at: now, succeeded: true)
+        #expect(history.scaledFrom.values.first == .init(replicas: 3, autoscaler: "shop"))
+
+        // Without an autoscaler, the replicas are written; once healthy, they go back.
+        var plain = try Scenario.stable()
+        let scaled = try self.plan(spec, plain, at: now)
+        #expect(scaled.executable.first?.action == .scale(from: 3, to: 4))
+        var after = scaled.history
+        after.record(scaled.executable[0], at: now, succeeded: true)
+        plain.deployment.spec?.replicas = 4
+        let healed = plain.changing(Scenario.crashing) { $0.makeReady(at: now) }
+        let restore = try self.plan(spec, healed, history: after, at: now.addingTimeInterval(300))
+        #expect(restore.executable.map(\.action) == [.scale(from: 4, to: 3)], "\(restore.decisions) \(after)")
+    }
+
+    @Test func aMissingSampleThatFreezesStopsEveryTargetOfThePolicy() throws {
+        let stable = try Scenario.stable()
+        var other = try Scenario.rollout()
+        other.deployment.status?.updatedReplicas = 3
+        other.deployment.status?.replicas = 3
+        let policy = try Scenario.policy(#"{"health":{"waitingReasons":["CrashLoopBackOff"],"metrics":[{"name":"errors","query":"q","above":1,"onMissing":"freeze"}]},"safety":{"minHealthy":0,"maxUnhealthy":"100%"}}"#)
+        let plan = Planner.plan(policy: policy, targets: [stable, other], history: .init(), now: Scenario.after(5, stable))
+        let actions = plan.decisions.filter { $0.action != nil }
+        #expect(actions.count == 2)
+        #expect(actions.allSatisfy { $0.blockedBy == .frozen && $0.reason.contains("errors unknown: no sample (onMissing: freeze)") })
+    }
+
+    @Test func theBudgetIsSharedByEveryTargetOfThePolicy() throws {
+        let stable = try Scenario.stable()
+        var other = try Scenario.rollout()
+        other.deployment.status?.updatedReplicas = 3
+        other.deployment.status?.replicas = 3
+        let policy = try Scenario.policy(#"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"maxActions":{"count":1,"window":"1h"},"minHealthy":0,"maxUnhealthy":"100%"}}"#)
+        let plan = Planner.plan(policy: policy, targets: [stable, other], history: .init(), now: Scenario.after(5, stable))
+        #expect(plan.executable.count == 1)
+        #expect(plan.decisions.filter { $0.blockedBy == .budget }.count == 1)
+    }
+
+    @Test func nothingToDoSaysSo() throws {
+        let target = try Scenario.stable().changing(Scenario.crashing) { $0.makeReady(at: Date(timeIntervalSince1970: 0)) }
+        let plan = try plan(restartOnCrashLoop, target, at: Scenario.after(5, target))
+        #expect(plan.decisions == [Decision(target: plan.targets[0].target, action: nil, disposition: .noAction, reason: "3 of 3 pods healthy: nothing to do")])
+    }
+}
