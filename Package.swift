@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // Kubernetes API types: Codable projections of the objects the operator reads. No I/O.
@@ -60,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "resilience-bench",
             dependencies: [
-                "KubernetesAPI", "OperatorRuntime",
+                "KubernetesAPI", "OperatorRuntime", "ResilienceCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +70,10 @@ let package = Package(
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
-        .testTarget(name: "ResilienceCoreTests", dependencies: ["ResilienceCore", "TestSupport"]),
+        .testTarget(
+            name: "ResilienceCoreTests",
+            dependencies: ["ResilienceCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(name: "PolicyAPITests", dependencies: ["ResilienceCore", "KubernetesClient", "TestSupport"]),
         .testTarget(
             name: "OperatorRuntimeTests",

@@ -6,7 +6,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resilience-bench",
         abstract: "Print the operator's speed and memory figures (build with -c release).",
-        subcommands: [StoreBenchmark.self],
+        subcommands: [StoreBenchmark.self, PlanBenchmark.self],
         defaultSubcommand: StoreBenchmark.self
     )
 }

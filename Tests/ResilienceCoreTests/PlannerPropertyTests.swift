@@ -1,0 +1,80 @@
+import Foundation
+import PropertyBased
+import Synchronization
+import ResilienceCore
+import Testing
+
+/// The planner's safety invariants over random clusters and histories.
+@Suite struct PlannerPropertyTests {
+    private static let knobs = Gen.int(in: 0...10_000).array(of: 120...120)
+
+    /// Plans a random cluster and checks every invariant on what the plan would execute.
+    @Test func safetyInvariantsHoldOnRandomClusters() async throws {
+        // What the random plans did, so the test proves it exercised every limit.
+        let seen = Mutex<[String: Int]>([:])
+        await propertyCheck(count: 400, input: Self.knobs) { knobs in
+            let cluster = try RandomCluster(knobs)
+            let plan = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: cluster.history, now: cluster.now)
+            let policy = cluster.policy
+            let executed = plan.executable.filter { if case .alert = $0.action { false } else { true } }
+            seen.withLock { seen in
+                seen["executed", default: 0] += executed.count
+                for decision in plan.decisions { if let check = decision.blockedBy { seen[check.rawValue, default: 0] += 1 } }
+            }
+
+            // The same input always gives the same plan.
+            #expect(Planner.plan(policy: policy, targets: cluster.targets, history: cluster.history, now: cluster.now) == plan)
+
+            if policy.dryRun { #expect(plan.executable.isEmpty, "dry run executes nothing") }
+
+            // Never more actions than the budget allows in its window.
+            if let budget = policy.budget {
+                let used = cluster.history.actions.filter { cluster.now.timeIntervalSince($0.time) < budget.window.seconds }.count
+                #expect(executed.count <= max(0, budget.count - used), "\(cluster)")
+            }
+
+            for target in plan.targets {
+                let mine = executed.filter { $0.target == target.target }
+                guard !mine.isEmpty else { continue }
+                let verdicts = Dictionary(uniqueKeysWithValues: target.verdicts.map { ($0.uid, $0) })
+                // Pod actions aim only at pods judged unhealthy.
+                for decision in mine {
+                    if let uid = decision.action?.podUID { #expect(verdicts[uid]?.health == .unhealthy, "\(decision)") }
+                }
+                // Never inside a cooldown: at most one action, and the last was a cooldown ago.
+                #expect(mine.count == 1, "\(mine)")
+                if let last = cluster.history.actions.last(where: { $0.target == target.target }) {
+                    #expect(cluster.now.timeIntervalSince(last.time) >= policy.cooldown.seconds, "\(target.target): \(mine)")
+                }
+                // Never above maxUnhealthy, counting in-flight disruptions as unhealthy.
+                #expect(target.unhealthy + target.inFlight <= policy.maxUnhealthy.pods(of: target.desired), "\(target)")
+                // Never more than maxInFlight disruptions outstanding.
+                let disruptions = mine.filter { $0.action?.isDisruption == true }.count
+                if disruptions > 0 { #expect(target.inFlight + disruptions <= policy.maxInFlight, "\(target)") }
+                // Never below minHealthy: pod actions take no healthy pod; rollouts take maxUnavailable.
+                let healthy = target.verdicts.filter { $0.health == .healthy }.count
+                #expect(healthy == target.healthy)
+                if mine.contains(where: { $0.action?.isDisruption == true }) {
+                    #expect(healthy >= policy.minHealthy.pods(of: target.desired), "\(target)")
+                }
+            }
+        }
+        let counts = seen.withLock { $0 }
+        for check in ["executed", "cooldown", "budget", "maxInFlight", "minHealthy", "maxUnhealthy", "loopBreaker", "rollout"] {
+            #expect(counts[check, default: 0] > 0, "no random plan exercised \(check): \(counts)")
+        }
+    }
+
+    /// Executing a plan and planning again at once never acts twice on a Deployment within the cooldown.
+    @Test func replanningRightAfterExecutingDoesNotActAgain() async throws {
+        await propertyCheck(count: 200, input: Self.knobs) { knobs in
+            let cluster = try RandomCluster(knobs)
+            let plan = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: cluster.history, now: cluster.now)
+            var history = plan.history
+            for decision in plan.executable { history.record(decision, at: cluster.now, succeeded: true) }
+            let again = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: history, now: cluster.now.addingTimeInterval(0.5))
+            let acted = Set(plan.executable.filter { $0.action.map { if case .alert = $0 { false } else { true } } ?? false }.map(\.target))
+            #expect(again.executable.filter { acted.contains($0.target) && $0.action.map { if case .alert = $0 { false } else { true } } == true }.isEmpty)
+        }
+    }
+}
