@@ -22,15 +22,13 @@ public enum Planner {
         // Judge every target first: a missing sample whose rule says `freeze` stops the whole policy.
         var planners: [TargetPlanner] = []
         for target in ordered {
-            let planner = TargetPlanner(target: target, key: key(target), policy: policy, history: history, now: now)
-            history = planner.history
+            var planner = TargetPlanner(target: target, key: key(target), policy: policy, now: now)
+            planner.observe(&history)
             planners.append(planner)
         }
         let frozen = planners.lazy.compactMap(\.freeze).first
         for var planner in planners {
-            planner.adopt(history)
-            planner.run(frozen: frozen, budget: &budget)
-            history = planner.history
+            planner.run(frozen: frozen, budget: &budget, history: &history)
             memory.merge(planner.memory) { _, new in new }
             plans.append(planner.summary)
             decisions += planner.decisions

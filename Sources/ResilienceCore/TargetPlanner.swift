@@ -12,7 +12,9 @@ struct TargetPlanner {
     let key: String
     let policy: EffectivePolicy
     let now: Date
-    private(set) var history: RemediationHistory
+    /// The shared history, lent by ``observe(_:)`` and ``run(frozen:budget:history:)`` for their duration
+    /// (swapped in, not copied: targets share one history, and copies would cost a copy per target).
+    private var history: RemediationHistory
     private(set) var memory: [String: RemediationHistory.PodMemory] = [:]
     private(set) var decisions: [Decision] = []
     private(set) var verdicts: [PodVerdict] = []
@@ -21,24 +23,24 @@ struct TargetPlanner {
     private var remediating: Set<String> = []
     private var inFlight = 0
 
-    /// Settles earlier actions and judges the pods.
-    init(target: TargetObservation, key: String, policy: EffectivePolicy, history: RemediationHistory, now: Date) {
+    init(target: TargetObservation, key: String, policy: EffectivePolicy, now: Date) {
         self.target = target
         self.key = key
         self.policy = policy
-        self.history = history
+        self.history = RemediationHistory()
         self.now = now
         rollout = Rollout(target)
         podsByUID = Dictionary(target.pods.map { ($0.metadata.uid ?? $0.metadata.name ?? "", $0) }) { first, _ in first }
+    }
+
+    /// Settles earlier actions and judges the pods, with the history that every target shares.
+    mutating func observe(_ shared: inout RemediationHistory) {
+        swap(&history, &shared)
+        defer { swap(&history, &shared) }
         settle()
         let judged = HealthJudge.judge(target, policy: policy, memory: history.pods, remediating: remediating, now: now)
         verdicts = judged.verdicts
         memory = judged.memory
-    }
-
-    /// Takes the history as other targets' planning left it (they share the action records).
-    mutating func adopt(_ shared: RemediationHistory) {
-        history = shared
     }
 
     /// A missing sample whose rule says `freeze`, in words, if this target has one.
@@ -56,10 +58,7 @@ struct TargetPlanner {
     private var healthyCount: Int { verdicts.filter { $0.health == .healthy }.count }
 
     /// The replicas the shares are computed from: the Deployment's own, not what the operator added.
-    private var desired: Int {
-        if let scaled = history.scaledFrom[key], scaled.autoscaler == nil { return scaled.replicas }
-        return target.deployment.spec?.replicas ?? 1
-    }
+    private var desired = 0
 
     var summary: TargetPlan {
         TargetPlan(target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight)
@@ -67,8 +66,16 @@ struct TargetPlanner {
 
     // MARK: Planning
 
-    /// Plans the target's actions. `frozen` halts every action of the policy.
-    mutating func run(frozen: String?, budget: inout BudgetLedger) {
+    /// Plans the target's actions, with the history that every target shares. `frozen` halts every action
+    /// of the policy.
+    mutating func run(frozen: String?, budget: inout BudgetLedger, history shared: inout RemediationHistory) {
+        swap(&history, &shared)
+        defer { swap(&history, &shared) }
+        if let scaled = history.scaledFrom[key], scaled.autoscaler == nil {
+            desired = scaled.replicas
+        } else {
+            desired = target.deployment.spec?.replicas ?? 1
+        }
         rememberHealthyRevision()
         let actionable = unhealthy
         var gate = makeGate()

@@ -249,3 +249,26 @@ import Testing
         #expect(plan.decisions == [Decision(target: plan.targets[0].target, action: nil, disposition: .noAction, reason: "3 of 3 pods healthy: nothing to do")])
     }
 }
+
+/// Ladder steps that cannot apply are skipped, and say why.
+@Suite struct LadderSkipTests {
+    @Test func aRollbackWithoutAnEarlierRevisionIsSkippedForTheNextStep() throws {
+        let target = try Scenario.stable()
+        let policy = try Scenario.policy(#"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["rollback","restartPod"]}}"#)
+        let plan = Planner.plan(policy: policy, targets: [target], history: .init(), now: Scenario.after(5, target))
+        #expect(plan.decisions.map(\.reason).first == "skipped rollback: revision 1 is the only revision")
+        #expect(plan.executable.map(\.step) == [.restartPod])
+        #expect(plan.executable.first?.reason.contains("step 2 of 2 (restartPod)") == true)
+    }
+
+    @Test func anAutoscalerAtItsMaximumLeavesNoRoomToScaleUp() throws {
+        var target = try Scenario.rollout()
+        target.deployment.status?.updatedReplicas = 3
+        target.deployment.status?.replicas = 3
+        target.autoscaler?.spec.maxReplicas = 3
+        let policy = try Scenario.policy(#"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["scaleUp"],"scaleUp":{"maxSurge":2}},"safety":{"minHealthy":0,"maxUnhealthy":"100%"}}"#)
+        let plan = Planner.plan(policy: policy, targets: [target], history: .init(), now: Scenario.after(5, target))
+        #expect(plan.decisions.first?.reason == "skipped scaleUp: HPA shop manages the replicas and its maxReplicas 3 leaves no room above minReplicas 3")
+        #expect(plan.executable.first.map { if case .alert = $0.action! { true } else { false } } == true, "the ladder is exhausted: alert")
+    }
+}
