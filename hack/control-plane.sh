@@ -221,12 +221,17 @@ EOF
 
 # --- processes ------------------------------------------------------------------------------------
 
-port_in_use() { ss -Htln "sport = :$1" | grep -q .; }
+# Any socket on the port counts, not only listeners: an outgoing connection's local port blocks a bind too.
+port_in_use() { ss -Htan "sport = :$1" | grep -q .; }
 
+# free_port TAKEN...: a free port below the kernel's ephemeral range (where outgoing connections take
+# their local ports, so a port free now may be taken by the time a daemon binds it), not among TAKEN.
 free_port() {
-  local p taken=" $* "
+  local p taken=" $* " low
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  [ "$low" -gt 12000 ] || low=32768
   while :; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % (low - 10000)))
     [[ $taken == *" $p "* ]] && continue
     port_in_use "$p" || { echo "$p"; return; }
   done
@@ -246,7 +251,15 @@ start() {
     done
     exec setsid "$@" >"$STATE_DIR/logs/$name.log" 2>&1 </dev/null
   ) &
-  echo $! >"$STATE_DIR/pids/$name"
+  local pid=$! i
+  echo "$pid" >"$STATE_DIR/pids/$name"
+  # Until it execs, the subshell runs this script's command line, which pid_alive does not recognise:
+  # return once the daemon's own command line (naming this state folder) has replaced it, or it is gone.
+  for i in $(seq 1 250); do
+    [ -r "/proc/$pid/cmdline" ] || break
+    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"$STATE_DIR/"* ]] && break
+    sleep 0.02
+  done
 }
 
 # A PID file names our process only while that PID still runs what we started: its command line names

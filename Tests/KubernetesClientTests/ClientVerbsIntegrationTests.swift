@@ -79,17 +79,22 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("scale", client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: deployment("web", replicas: 1))
-                struct Deployment: KubernetesResource {
-                    static let apiVersion = "apps/v1", kind = "Deployment", plural = "deployments", isNamespaced = true
-                    var metadata: ObjectMeta
+                // The Deployment controller writes status meanwhile, which moves the resourceVersion: read
+                // and write again until a write lands on the version it read.
+                var (stale, written) = (Scale?.none, Scale?.none)
+                for _ in 0..<20 where written == nil {
+                    var scale = try await client.scale(Deployment.self, name: "web", namespace: ns)
+                    #expect(scale.spec.replicas == 1)
+                    stale = scale
+                    scale.spec.replicas = 3
+                    do {
+                        written = try await client.updateScale(Deployment.self, scale)
+                    } catch let error as KubernetesError where error.reason == .conflict {
+                        continue
+                    }
                 }
-                var scale = try await client.scale(Deployment.self, name: "web", namespace: ns)
-                #expect(scale.spec.replicas == 1)
-                let stale = scale
-                scale.spec.replicas = 3
-                let written = try await client.updateScale(Deployment.self, scale)
-                #expect(written.spec.replicas == 3)
-                var late = stale
+                #expect(written?.spec.replicas == 3)
+                var late = try #require(stale)
                 late.spec.replicas = 5
                 let conflict = await #expect(throws: KubernetesError.self) { _ = try await client.updateScale(Deployment.self, late) }
                 #expect(conflict?.reason == .conflict)
