@@ -33,7 +33,7 @@ public struct EffectivePolicy: Sendable, Equatable {
     /// How a pod is judged.
     public struct Health: Sendable, Equatable {
         public var notReadyFor: PolicyDuration?
-        public var restarts: (limit: Int, window: PolicyDuration)?
+        public var restarts: RestartLimit?
         public var waitingReasons: Set<String>
         public var terminatedReasons: Set<String>
         public var pendingFor: PolicyDuration?
@@ -41,13 +41,12 @@ public struct EffectivePolicy: Sendable, Equatable {
         public var metrics: [Metric]
         /// How long a rule must hold before the pod counts as unhealthy.
         public var holdFor: PolicyDuration
+    }
 
-        public static func == (lhs: Health, rhs: Health) -> Bool {
-            lhs.notReadyFor == rhs.notReadyFor && lhs.restarts?.limit == rhs.restarts?.limit
-                && lhs.restarts?.window == rhs.restarts?.window && lhs.waitingReasons == rhs.waitingReasons
-                && lhs.terminatedReasons == rhs.terminatedReasons && lhs.pendingFor == rhs.pendingFor
-                && lhs.probe == rhs.probe && lhs.metrics == rhs.metrics && lhs.holdFor == rhs.holdFor
-        }
+    /// More than `limit` restarts within `window`.
+    public struct RestartLimit: Sendable, Equatable {
+        public var limit: Int
+        public var window: PolicyDuration
     }
 
     /// The active probe's settings.
@@ -104,36 +103,31 @@ public struct EffectivePolicy: Sendable, Equatable {
         suspend = spec.suspend ?? false
         self.health = Health(
             notReadyFor: health.notReadyFor.flatMap(PolicyDuration.init),
-            restarts: health.restarts.flatMap { rule in PolicyDuration(rule.window).map { (rule.limit, $0) } },
+            restarts: health.restarts.flatMap { rule in PolicyDuration(rule.window).map { RestartLimit(limit: rule.limit, window: $0) } },
             waitingReasons: Set(health.waitingReasons ?? []),
             terminatedReasons: Set(health.terminatedReasons ?? []),
             pendingFor: health.pendingFor.flatMap(PolicyDuration.init),
             probe: health.probe.map { probe in
                 Probe(
                     failureThreshold: probe.failureThreshold ?? 3,
-                    period: probe.period.flatMap(PolicyDuration.init) ?? Self.duration("10s"),
-                    timeout: probe.timeout.flatMap(PolicyDuration.init) ?? Self.duration("1s"))
+                    period: probe.period.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "10s", milliseconds: 10_000),
+                    timeout: probe.timeout.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "1s", milliseconds: 1000))
             },
             metrics: (health.metrics ?? []).map { rule in
                 Metric(
                     name: rule.name, above: rule.above, below: rule.below, deviationFromPeers: rule.deviationFromPeers,
                     onMissing: rule.onMissing.flatMap(OnMissing.init(rawValue:)) ?? .ignore)
             },
-            holdFor: health.for.flatMap(PolicyDuration.init) ?? Self.duration("0s"))
+            holdFor: health.for.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "0s", milliseconds: 0))
         ladder = (recovery.steps ?? ["restartPod"]).compactMap(RecoveryStep.init(rawValue:))
-        stepTimeout = recovery.stepTimeout.flatMap(PolicyDuration.init) ?? Self.duration("2m")
+        stepTimeout = recovery.stepTimeout.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "2m", milliseconds: 120_000)
         evicts = (recovery.podRestart ?? "evict") == "evict"
         isolation = recovery.isolation ?? "readinessGate"
         maxSurge = recovery.scaleUp?.maxSurge
         budget = safety.maxActions.flatMap { budget in PolicyDuration(budget.window).map { Budget(count: budget.count, window: $0) } }
         maxInFlight = safety.maxInFlight ?? 1
-        cooldown = safety.cooldown.flatMap(PolicyDuration.init) ?? Self.duration("2m")
+        cooldown = safety.cooldown.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "2m", milliseconds: 120_000)
         minHealthy = safety.minHealthy.flatMap(Threshold.init) ?? .percent(50)
         maxUnhealthy = safety.maxUnhealthy.flatMap(Threshold.init) ?? .percent(40)
-    }
-
-    /// A default written in this file; a typo here is a programming error caught by the tests.
-    private static func duration(_ text: String) -> PolicyDuration {
-        PolicyDuration(text) ?? PolicyDuration("0s").unsafelyUnwrapped
     }
 }

@@ -41,12 +41,12 @@ public enum HealthJudge {
             rules.evaluate(target: target, peers: peers)
             podMemory = rules.memory
             updated[uid] = podMemory
-            verdicts.append(verdict(pod: pod, uid: uid, hash: hash, findings: rules.findings, freezes: rules.freezes, policy: policy, now: now))
+            verdicts.append(verdict(pod: pod, uid: uid, hash: hash, findings: rules.findings, freeze: rules.freeze, policy: policy, now: now))
         }
         return (verdicts, updated)
     }
 
-    private static func verdict(pod: Pod, uid: String, hash: String?, findings: [Finding], freezes: Bool, policy: EffectivePolicy, now: Date) -> PodVerdict {
+    private static func verdict(pod: Pod, uid: String, hash: String?, findings: [Finding], freeze: String?, policy: EffectivePolicy, now: Date) -> PodVerdict {
         let holdFor = policy.health.holdFor.seconds
         let starts = findings.filter { $0.state == .holds }.compactMap(\.since)
         let earliest = starts.min()
@@ -67,6 +67,6 @@ public enum HealthJudge {
                 rule: "for", state: .notJudged, since: earliest,
                 message: "has held for \(Seconds(now.timeIntervalSince(earliest))) of the \(policy.health.holdFor) that `for` asks (\(Seconds(left)) to go)"))
         }
-        return PodVerdict(pod: pod.metadata.name ?? "", uid: uid, templateHash: hash, health: health, since: since, findings: findings, freezes: freezes)
+        return PodVerdict(pod: pod.metadata.name ?? "", uid: uid, templateHash: hash, health: health, since: since, findings: findings, freeze: freeze)
     }
 }

@@ -12,7 +12,8 @@ struct PodRules {
     let now: Date
     private(set) var memory: RemediationHistory.PodMemory
     private(set) var findings: [Finding] = []
-    private(set) var freezes = false
+    /// The message of the first finding whose missing sample freezes the policy.
+    private(set) var freeze: String?
 
     init(pod: Pod, policy: EffectivePolicy, memory: RemediationHistory.PodMemory, now: Date) {
         self.pod = pod
@@ -167,8 +168,9 @@ struct PodRules {
             findings.append(Finding(rule: id, state: .holds, since: firstSeen(id), message: "\(rule.name) unknown: \(why) (onMissing: unhealthy)"))
         case .freeze:
             clear(id)
-            freezes = true
-            findings.append(Finding(rule: id, state: .unknown, message: "\(rule.name) unknown: \(why) (onMissing: freeze)"))
+            let message = "\(rule.name) unknown: \(why) (onMissing: freeze)"
+            if freeze == nil { freeze = message }
+            findings.append(Finding(rule: id, state: .unknown, message: message))
         }
     }
 

@@ -15,17 +15,17 @@ public struct PodVerdict: Sendable, Equatable, Codable {
     public var since: Date?
     /// What the rules say: every rule that holds or could not judge.
     public var findings: [Finding]
-    /// Set when a missing sample's rule says `freeze`: the policy may not act.
-    public var freezes: Bool
+    /// Set when a missing sample's rule says `freeze`: the finding's message. The policy may not act.
+    public var freeze: String?
 
-    public init(pod: String, uid: String, templateHash: String?, health: PodHealth, since: Date? = nil, findings: [Finding] = [], freezes: Bool = false) {
+    public init(pod: String, uid: String, templateHash: String?, health: PodHealth, since: Date? = nil, findings: [Finding] = [], freeze: String? = nil) {
         self.pod = pod
         self.uid = uid
         self.templateHash = templateHash
         self.health = health
         self.since = since
         self.findings = findings
-        self.freezes = freezes
+        self.freeze = freeze
     }
 
     /// The findings in one line, for status and Events.

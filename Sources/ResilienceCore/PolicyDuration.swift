@@ -6,6 +6,12 @@ public struct PolicyDuration: Codable, Sendable, Hashable, Comparable, CustomStr
     public let text: String
     public let duration: Duration
 
+    /// A duration known to be well formed (the operator's own defaults).
+    init(text: String, milliseconds: Int64) {
+        self.text = text
+        self.duration = .milliseconds(milliseconds)
+    }
+
     /// Parses `text`, or returns nil when it is not a duration.
     public init?(_ text: String) {
         guard let duration = Self.parse(text) else { return nil }

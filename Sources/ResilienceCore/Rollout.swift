@@ -36,7 +36,7 @@ struct Rollout {
 
     /// The latest earlier revision that a rollback may return to: never one the operator rolled back from,
     /// and only one known healthy (remembered so, or with healthy pods now and none unhealthy).
-    func rollbackTarget(verdicts: [PodVerdict], history: RemediationHistory) -> Result<ReplicaSet, RollbackRefusal> {
+    func rollbackTarget(verdicts: [PodVerdict], history: RemediationHistory) -> Result<ReplicaSet, Refusal> {
         guard let newest else { return .failure(.init("the Deployment has no ReplicaSet with a revision")) }
         var skipped: [String] = []
         for candidate in earlier {
@@ -57,11 +57,5 @@ struct Rollout {
         return .failure(.init(skipped.isEmpty
             ? "revision \(newestRevision) is the only revision"
             : "no earlier revision is known healthy (\(skipped.joined(separator: ", ")))"))
-    }
-
-    /// Why a rollback cannot happen.
-    struct RollbackRefusal: Error {
-        let reason: String
-        init(_ reason: String) { self.reason = reason }
     }
 }

@@ -45,10 +45,8 @@ struct TargetPlanner {
 
     /// A missing sample whose rule says `freeze`, in words, if this target has one.
     var freeze: String? {
-        guard let verdict = verdicts.first(where: \.freezes),
-              let finding = verdict.findings.first(where: { $0.state == .unknown && $0.message.hasSuffix("(onMissing: freeze)") })
-        else { return nil }
-        return "\(key) pod \(verdict.pod): \(finding.message)"
+        guard let verdict = verdicts.first(where: { $0.freeze != nil }), let freeze = verdict.freeze else { return nil }
+        return "\(key) pod \(verdict.pod): \(freeze)"
     }
 
     private var unhealthy: [PodVerdict] {
@@ -235,7 +233,7 @@ struct TargetPlanner {
         }
     }
 
-    private func rollback(actionable: [PodVerdict], position: String) -> Result<Candidate, Rollout.RollbackRefusal> {
+    private func rollback(actionable: [PodVerdict], position: String) -> Result<Candidate, Refusal> {
         guard let newest = rollout.newest, let revision = newest.revision else {
             return .failure(.init("the Deployment has no ReplicaSet with a revision"))
         }
@@ -254,7 +252,7 @@ struct TargetPlanner {
         }
     }
 
-    private func scaleUp(actionable: [PodVerdict], position: String) -> Result<Candidate, Rollout.RollbackRefusal> {
+    private func scaleUp(actionable: [PodVerdict], position: String) -> Result<Candidate, Refusal> {
         guard let maxSurge = policy.maxSurge else { return .failure(.init("spec.recovery.scaleUp.maxSurge is not set")) }
         let surge = min(maxSurge, max(1, actionable.count + remediating.count))
         let why = "\(actionable.count) unhealthy and \(remediating.count) isolated pods; \(position)"

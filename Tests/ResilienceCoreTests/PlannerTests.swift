@@ -28,6 +28,7 @@ import Testing
         guard case .restartPod(let pod, _, let evict) = decision.action else { Issue.record("\(decision)"); return }
         #expect(pod == Scenario.crashing)
         #expect(evict)
+        #expect(decision.action?.summary == "evict pod \(Scenario.crashing)")
         #expect(decision.reason.contains("container web is waiting: CrashLoopBackOff; step 1 of 1 (restartPod)"), "\(decision.reason)")
         #expect(plan.targets.first?.healthy == 2)
         #expect(plan.targets.first?.unhealthy == 1)
