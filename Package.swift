@@ -46,6 +46,16 @@ let package = Package(
         ),
         // The pure resilience decisions: health judgement and planning. No I/O, no clock of its own.
         .target(name: "ResilienceCore", dependencies: ["KubernetesAPI"]),
+        // Plays the kubelet for simulated nodes, with per-pod HTTP health and metrics, and injects faults.
+        .target(
+            name: "PodSimulator",
+            dependencies: [
+                "OperatorRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Reconcilers, executors and HTTP endpoints.
         .target(name: "ResilienceOperator", dependencies: ["OperatorRuntime", "ResilienceCore"]),
         .executableTarget(
@@ -53,6 +63,7 @@ let package = Package(
             dependencies: [
                 "KubernetesClient",
                 "OperatorRuntime",
+                "PodSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

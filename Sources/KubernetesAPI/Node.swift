@@ -27,6 +27,12 @@ public struct Node: KubernetesResource, Equatable {
         public var value: String?
         /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
         public var effect: String
+
+        public init(key: String, value: String? = nil, effect: String) {
+            self.key = key
+            self.value = value
+            self.effect = effect
+        }
     }
 
     /// The node's reported state.

@@ -1,0 +1,248 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import NIOCore
+import OperatorRuntime
+
+/// Plays the kubelet for every pod bound to a simulated node: gives it an address and an application
+/// (health endpoint and metrics on the pod's own IP and ports), writes its status as ``KubeletModel``
+/// says, wakes when that status next changes by itself, and finishes its deletion.
+///
+/// Event-driven: it reacts to the pod watch and to its own timers, never polls. Reactions to one pod never
+/// overlap; a change that arrives during a reaction is handled right after it.
+public actor Kubelet {
+    private let client: KubernetesClient
+    private let nodes: Set<String>
+    private let settings: KubeletSettings
+    private let group: any EventLoopGroup
+    private let addresses = AddressPool()
+    public nonisolated let targets = TargetRegistry()
+    public nonisolated let lag = LagRecorder()
+    private let logger: Logger
+    private var pods: [String: RunningPod] = [:]
+    private var listed: Set<String> = []
+
+    private struct RunningPod {
+        var pod: SimulatedPod
+        var record: PodRecord
+        var faults: Faults
+        var behaviour: PodBehaviour
+        var servers: [HTTPServer]
+        var timer: Task<Void, Never>?
+        var busy = false
+        var dirty = false
+        /// When the change now waiting for a reaction happened.
+        var changedAt: ContinuousClock.Instant?
+    }
+
+    public init(client: KubernetesClient, nodes: Set<String>, settings: KubeletSettings, group: any EventLoopGroup, logger: Logger) {
+        self.client = client
+        self.nodes = nodes
+        self.settings = settings
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Takes one event of the pod watch.
+    public func observe(_ event: WatcherEvent<SimulatedPod>) async {
+        let now = ContinuousClock.now
+        switch event {
+        case .initStart:
+            listed = []
+        case .initPage(let page):
+            for pod in page {
+                listed.insert(pod.metadata.uid ?? "")
+                await changed(pod, at: now)
+            }
+        case .initDone:
+            for uid in pods.keys where !listed.contains(uid) { await stop(uid) }
+        case .apply(let pod):
+            await changed(pod, at: now)
+        case .delete(let pod):
+            await stop(pod.metadata.uid ?? "")
+        }
+    }
+
+    /// Stops every pod's application (the pods themselves stay as they are in the API).
+    public func shutdown() async {
+        for uid in pods.keys {
+            pods[uid]?.timer?.cancel()
+            for server in pods[uid]?.servers ?? [] { await server.close() }
+        }
+        pods = [:]
+    }
+
+    private func changed(_ pod: SimulatedPod, at time: ContinuousClock.Instant) async {
+        guard let node = pod.spec.nodeName, nodes.contains(node), let uid = pod.metadata.uid else { return }
+        let faults: Faults
+        do {
+            faults = try Faults(parsing: pod.metadata.annotations?[Faults.annotation] ?? "")
+        } catch {
+            logger.warning("ignoring the pod's faults", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+            faults = Faults()
+        }
+        if var running = pods[uid] {
+            running.pod = pod
+            if pod.metadata.deletionTimestamp != nil, running.record.deletionSeenAt == nil { running.record.deletionSeenAt = Self.second(Date()) }
+            if running.faults != faults {
+                running.record = KubeletModel.faultsChanged(running.record, from: running.faults, to: faults, settings: settings, now: Self.second(Date()))
+                running.faults = faults
+                running.behaviour.update(faults: faults, healthPaths: pod.healthPaths)
+            }
+            if running.changedAt == nil { running.changedAt = time }
+            pods[uid] = running
+        } else {
+            guard let running = await start(pod, faults: faults) else { return }
+            pods[uid] = running
+            pods[uid]?.changedAt = time
+        }
+        await react(uid)
+    }
+
+    /// Gives a newly bound pod its address and application; adopts one already running (after a restart
+    /// of the simulator) with the address it has.
+    private func start(_ pod: SimulatedPod, faults: Faults) async -> RunningPod? {
+        let ip: String
+        let startedAt: Date
+        if let existing = pod.status?.podIP, AddressPool.isPodAddress(existing) {
+            addresses.claim(existing)
+            ip = existing
+            startedAt = pod.status?.startTime ?? Self.second(Date())
+        } else {
+            guard let fresh = addresses.take() else {
+                logger.error("no pod address left", metadata: ["pod": "\(pod.key)"])
+                return nil
+            }
+            ip = fresh
+            startedAt = Self.second(Date())
+        }
+        let behaviour = PodBehaviour(faults: faults, healthPaths: pod.healthPaths)
+        var servers: [HTTPServer] = []
+        for port in pod.servedPorts {
+            do {
+                servers.append(try await HTTPServer.start(host: ip, port: port, group: group) { behaviour.answer($0) })
+            } catch {
+                logger.warning("cannot serve the pod's port", metadata: ["pod": "\(pod.key)", "address": "\(ip):\(port)", "error": "\(error)"])
+            }
+        }
+        if let port = pod.servedPorts.first {
+            targets.set(pod.metadata.uid ?? "", .init(namespace: pod.metadata.namespace ?? "", pod: pod.metadata.name ?? "", address: ip, port: port))
+        }
+        return RunningPod(pod: pod, record: PodRecord(ip: ip, startedAt: startedAt), faults: faults, behaviour: behaviour, servers: servers)
+    }
+
+    private func stop(_ uid: String) async {
+        guard let running = pods.removeValue(forKey: uid) else { return }
+        running.timer?.cancel()
+        for server in running.servers { await server.close() }
+        targets.set(uid, nil)
+        addresses.release(running.record.ip)
+    }
+
+    private func wake(_ uid: String) async {
+        guard pods[uid] != nil else { return }
+        if pods[uid]?.changedAt == nil { pods[uid]?.changedAt = .now }
+        await react(uid)
+    }
+
+    /// Writes the status the model asks for, as often as the pod changed meanwhile.
+    private func react(_ uid: String) async {
+        guard let running = pods[uid] else { return }
+        guard !running.busy else {
+            pods[uid]?.dirty = true
+            return
+        }
+        pods[uid]?.busy = true
+        while var current = pods[uid] {
+            current.dirty = false
+            pods[uid] = current
+            let reaction = KubeletModel.react(pod: current.pod, record: current.record, faults: current.faults, settings: settings, now: Self.second(Date()))
+            let changedAt = current.changedAt
+            pods[uid]?.changedAt = nil
+            if reaction.remove {
+                await finishDeletion(current.pod)
+                if let changedAt { lag.record(.now - changedAt) }
+                await stop(uid)
+                return
+            }
+            if Self.normalized(reaction.status) != Self.normalized(current.pod.status) {
+                await write(reaction.status, of: current.pod)
+                if let changedAt { lag.record(.now - changedAt) }
+            }
+            schedule(uid, at: reaction.nextChange)
+            guard pods[uid]?.dirty == true else { break }
+        }
+        pods[uid]?.busy = false
+    }
+
+    private func schedule(_ uid: String, at date: Date?) {
+        pods[uid]?.timer?.cancel()
+        guard let date else {
+            pods[uid]?.timer = nil
+            return
+        }
+        let delay = max(0, date.timeIntervalSinceNow)
+        pods[uid]?.timer = Task { [weak self] in
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 5))
+            } catch {
+                return
+            }
+            await self?.wake(uid)
+        }
+    }
+
+    private func write(_ status: Pod.Status, of pod: SimulatedPod) async {
+        do {
+            let body = try StatusPatch(status: status)
+            _ = try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace, .strategicMerge(body.bytes), subresource: "status")
+        } catch let error as KubernetesError where error.reason == .notFound {
+            return
+        } catch {
+            logger.warning("cannot write the pod's status", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+        }
+    }
+
+    /// Confirms the termination, as the kubelet does: a delete with a grace period of 0, for this UID only.
+    private func finishDeletion(_ pod: SimulatedPod) async {
+        do {
+            let options = DeleteOptions(preconditions: .init(uid: pod.metadata.uid), gracePeriodSeconds: 0)
+            try await client.delete(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace, options: options)
+        } catch let error as KubernetesError where error.reason == .notFound || error.reason == .conflict {
+            return
+        } catch {
+            logger.warning("cannot finish the pod's deletion", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+        }
+    }
+
+    /// The API keeps times to the second: so does the model, or every comparison would differ.
+    private static func second(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+    }
+
+    /// The conditions the simulator writes; others (readiness gates) belong to someone else.
+    private static let managedConditions: Set<String> = ["Initialized", "Ready", "ContainersReady", "PodScheduled"]
+
+    /// The status as far as the simulator writes it, times to the second.
+    private static func normalized(_ status: Pod.Status?) -> Pod.Status? {
+        guard var status else { return nil }
+        status.startTime = status.startTime.map(second)
+        status.conditions = status.conditions?.filter { managedConditions.contains($0.type) }.map { condition in
+            var condition = condition
+            condition.lastTransitionTime = condition.lastTransitionTime.map(second)
+            condition.message = nil
+            return condition
+        }.sorted { $0.type < $1.type }
+        status.containerStatuses = status.containerStatuses?.map { container in
+            var container = container
+            if container.lastState == ContainerStatus.State() { container.lastState = nil }
+            return container
+        }
+        return status
+    }
+}
