@@ -72,7 +72,8 @@ let package = Package(
         .executableTarget(
             name: "resilience-bench",
             dependencies: [
-                "KubernetesAPI", "OperatorRuntime", "ResilienceCore",
+                "KubernetesAPI", "OperatorRuntime", "ResilienceCore", "PodSimulator",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +81,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["KubernetesClient"], path: "Tests/TestSupport"),
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
+        .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(
             name: "ResilienceCoreTests",

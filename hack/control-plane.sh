@@ -27,7 +27,7 @@ readonly K8S_COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler k
 readonly NODE_NAME=sim-node-1
 readonly SERVICE_CIDR=10.0.0.0/24
 readonly APT_PACKAGES=(etcd-server etcd-client golang-go golang-github-modern-go-reflect2-dev rsync jq openssl curl
-  dpkg-dev util-linux iproute2 libcurl4-openssl-dev libyaml-dev)
+  dpkg-dev util-linux iproute2 libcurl4-openssl-dev libyaml-dev prometheus)
 
 CACHE_DIR=${RO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/resilience-operator}
 BUILD_DIR=$CACHE_DIR/kubernetes-$K8S_VERSION
@@ -389,12 +389,13 @@ start_plane() {
     --controllers '*,-nodeipam,-nodelifecycle' --use-service-account-credentials \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
-    --service-cluster-ip-range "$SERVICE_CIDR" --profiling=false
+    --service-cluster-ip-range "$SERVICE_CIDR" --profiling=false --kube-api-qps 500 --kube-api-burst 1000
   start kube-scheduler "$BIN_DIR/kube-scheduler" \
     --kubeconfig "$STATE_DIR/scheduler.kubeconfig" \
     --authentication-kubeconfig "$STATE_DIR/scheduler.kubeconfig" \
     --authorization-kubeconfig "$STATE_DIR/scheduler.kubeconfig" \
-    --bind-address 127.0.0.1 --secure-port "$sched_port" --port 0 --leader-elect=false --profiling=false
+    --bind-address 127.0.0.1 --secure-port "$sched_port" --port 0 --leader-elect=false --profiling=false \
+    --kube-api-qps 500 --kube-api-burst 1000
 
   log "registering the simulated node $NODE_NAME"
   wait_for "the simulated node to register" 30 register_node

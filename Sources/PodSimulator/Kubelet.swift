@@ -88,9 +88,9 @@ public actor Kubelet {
         }
         if var running = pods[uid] {
             running.pod = pod
-            if pod.metadata.deletionTimestamp != nil, running.record.deletionSeenAt == nil { running.record.deletionSeenAt = Self.second(Date()) }
+            if pod.metadata.deletionTimestamp != nil, running.record.deletionSeenAt == nil { running.record.deletionSeenAt = Date() }
             if running.faults != faults {
-                running.record = KubeletModel.faultsChanged(running.record, from: running.faults, to: faults, settings: settings, now: Self.second(Date()))
+                running.record = KubeletModel.faultsChanged(running.record, from: running.faults, to: faults, settings: settings, now: Date())
                 running.faults = faults
                 running.behaviour.update(faults: faults, healthPaths: pod.healthPaths)
             }
@@ -144,10 +144,12 @@ public actor Kubelet {
         addresses.release(running.record.ip)
     }
 
-    private func wake(_ uid: String) async {
+    /// A timer came due. The reaction runs in a task of its own: cancelling the timer (the next reaction
+    /// replaces it) must not cancel the reaction's writes.
+    private func wake(_ uid: String) {
         guard pods[uid] != nil else { return }
         if pods[uid]?.changedAt == nil { pods[uid]?.changedAt = .now }
-        await react(uid)
+        Task { await self.react(uid) }
     }
 
     /// Writes the status the model asks for, as often as the pod changed meanwhile.
@@ -161,7 +163,7 @@ public actor Kubelet {
         while var current = pods[uid] {
             current.dirty = false
             pods[uid] = current
-            let reaction = KubeletModel.react(pod: current.pod, record: current.record, faults: current.faults, settings: settings, now: Self.second(Date()))
+            let reaction = KubeletModel.react(pod: current.pod, record: current.record, faults: current.faults, settings: settings, now: Date())
             let changedAt = current.changedAt
             pods[uid]?.changedAt = nil
             if reaction.remove {

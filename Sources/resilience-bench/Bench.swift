@@ -2,11 +2,11 @@ import ArgumentParser
 
 /// `resilience-bench`: figures for speed and memory targets, printed, never asserted by a test.
 @main
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resilience-bench",
         abstract: "Print the operator's speed and memory figures (build with -c release).",
-        subcommands: [StoreBenchmark.self, PlanBenchmark.self],
+        subcommands: [StoreBenchmark.self, PlanBenchmark.self, SimulatorBenchmark.self],
         defaultSubcommand: StoreBenchmark.self
     )
 }
