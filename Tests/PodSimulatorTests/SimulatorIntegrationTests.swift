@@ -86,6 +86,20 @@ import Testing
         }
     }
 
+    @Test func faultsInTheDeploymentsTemplateReachEveryPod() async throws {
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("sim-template", client: client) { ns in
+                let pods = try await running("web", replicas: 2, in: ns, client: client, annotations: [Faults.annotation: "notReady,healthFail"])
+                for pod in pods {
+                    #expect(await TestSimulation.get("http://\(pod.status!.podIP!):8080/ready") == 500)
+                }
+                let listed = try await client.list(Pod.self, namespace: ns).items
+                #expect(listed.allSatisfy { !$0.isReady && $0.status?.phase == "Running" })
+            }
+        }
+    }
+
     @Test func aPodWhoseReadinessGateIsFalseStaysOutOfTheEndpoints() async throws {
         let (plane, _) = try await TestSimulation.shared()
         let gate = "resilience.dev/serving"
@@ -120,6 +134,11 @@ import Testing
                 _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: ns, .merge(Array(patch.utf8)))
                 try await eventually("500 from \(url)") { await TestSimulation.get(url) == 500 ? true : nil }
                 #expect(await TestSimulation.get("http://\(pod.status!.podIP!):8080/nothing") == 404)
+                let cleared = try await ProcessRunner.run(
+                    try LocalControlPlane.operatorExecutable(),
+                    ["fault", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "--pod", pod.metadata.name!, "--clear"])
+                #expect(cleared.exitCode == 0, "\(cleared.output)")
+                try await eventually("200 again from \(url)") { await TestSimulation.get(url) == 200 ? true : nil }
             }
         }
     }
@@ -173,7 +192,7 @@ import Testing
             let node = try await client.get(Node.self, name: TestSimulation.node)
             #expect(node.isReady)
             #expect(node.spec?.taints == [TestSimulation.taint], "the configured taint, and not the not-ready one")
-            #expect(node.status?.allocatable?["pods"] == "20000")
+            #expect(node.status?.allocatable?["pods"] == "20k", "the server writes the quantity 20000 in its canonical form")
             #expect(node.metadata.labels?["sim.resilience.dev/simulated"] == "true")
             let lease = try await client.get(Lease.self, name: TestSimulation.node, namespace: "kube-node-lease")
             #expect(lease.spec.holderIdentity == TestSimulation.node)
