@@ -64,6 +64,7 @@ let package = Package(
                 "KubernetesClient",
                 "OperatorRuntime",
                 "PodSimulator",
+                "ResilienceOperator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,10 +79,11 @@ let package = Package(
             ]
         ),
         // Finds or starts the local control plane for integration tests; never used by the operator.
-        .target(name: "TestSupport", dependencies: ["KubernetesClient"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["KubernetesClient", "ResilienceCore", "PodSimulator"], path: "Tests/TestSupport"),
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
+        .testTarget(name: "ResilienceOperatorTests", dependencies: ["ResilienceOperator", "PodSimulator", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(
             name: "ResilienceCoreTests",

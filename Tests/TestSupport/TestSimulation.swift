@@ -6,15 +6,14 @@ import KubernetesAPI
 import KubernetesClient
 import Logging
 import PodSimulator
-import TestSupport
 
 /// One simulator for the test process, on the shared plane, acting for its own tainted node so that
 /// other suites' pods never land there: only pods that tolerate the taint and select the node do.
-enum TestSimulation {
-    static let node = "simtest-node-1"
-    static let taint = Node.Taint(key: "sim.resilience.dev/test", value: "true", effect: "NoSchedule")
+public enum TestSimulation {
+    public static let node = "simtest-node-1"
+    public static let taint = Node.Taint(key: "sim.resilience.dev/test", value: "true", effect: "NoSchedule")
 
-    static func shared() async throws -> (plane: LocalControlPlane, simulator: Simulator) {
+    public static func shared() async throws -> (plane: LocalControlPlane, simulator: Simulator) {
         try await startup.value
     }
 
@@ -33,7 +32,7 @@ enum TestSimulation {
     }
 
     /// A Deployment for the simulated node, as JSON, with a Service of the same name.
-    static func deployment(_ name: String, replicas: Int, annotations: [String: String] = [:], gates: [String] = []) -> (deployment: [UInt8], service: [UInt8]) {
+    public static func deployment(_ name: String, replicas: Int, annotations: [String: String] = [:], gates: [String] = []) -> (deployment: [UInt8], service: [UInt8]) {
         let annotationJSON = annotations.isEmpty ? "" : #","annotations":{\#(annotations.map { #""\#($0.key)":"\#($0.value)""# }.joined(separator: ","))}"#
         let gateJSON = gates.isEmpty ? "" : #","readinessGates":[\#(gates.map { #"{"conditionType":"\#($0)"}"# }.joined(separator: ","))]"#
         let deployment = #"""
@@ -57,7 +56,7 @@ enum TestSimulation {
     ///
     /// Kubernetes 1.20 refuses loopback addresses in v1 Endpoints (the endpoints controller reports
     /// FailedToUpdateEndpoint), but EndpointSlices, which kube-proxy reads, take them.
-    static func endpoints(_ service: String, namespace: String, client: KubernetesClient) async throws -> [String: Bool] {
+    public static func endpoints(_ service: String, namespace: String, client: KubernetesClient) async throws -> [String: Bool] {
         let version = try await client.servedVersions().first(of: ["discovery.k8s.io/v1", "discovery.k8s.io/v1beta1"]) ?? "discovery.k8s.io/v1beta1"
         let path = "/apis/\(version)/namespaces/\(namespace)/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D\(service)"
         let list = try JSONSerialization.jsonObject(with: Data(try await client.send(.GET, path))) as? [String: Any]
@@ -72,7 +71,7 @@ enum TestSimulation {
     }
 
     /// One HTTP GET over real TCP; the status code, or nil when nothing answers within `timeout`.
-    static func get(_ url: String, timeout: TimeInterval = 2) async -> Int? {
+    public static func get(_ url: String, timeout: TimeInterval = 2) async -> Int? {
         var request = URLRequest(url: URL(string: url)!)
         request.timeoutInterval = timeout
         return try? await (URLSession.shared.data(for: request).1 as? HTTPURLResponse)?.statusCode

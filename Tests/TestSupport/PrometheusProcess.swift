@@ -2,16 +2,15 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import TestSupport
 
 /// A real Prometheus (Debian's `prometheus`) on loopback, scraping what an http_sd endpoint lists every
 /// second. Debian's build has no Kubernetes service discovery, so the simulator's discovery serves it.
-final class PrometheusProcess: Sendable {
-    let port: Int
+public final class PrometheusProcess: Sendable {
+    public let port: Int
     private let process: Process
     private let folder: URL
 
-    init(discovery: String) throws {
+    public init(discovery: String) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("prometheus-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         port = Int.random(in: 10_000..<30_000)
@@ -43,7 +42,7 @@ final class PrometheusProcess: Sendable {
     }
 
     /// Waits until Prometheus answers on its port.
-    func ready() async throws {
+    public func ready() async throws {
         try await eventually("Prometheus on port \(port) to be ready (log: \(folder.path)/prometheus.log)", timeout: .seconds(30)) { () -> Bool? in
             guard process.isRunning else { throw TestSupportError("prometheus exited: \(log())") }
             let (_, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/-/ready")!)
@@ -52,7 +51,7 @@ final class PrometheusProcess: Sendable {
     }
 
     /// The result of an instant query: each series' labels and value.
-    func query(_ promql: String) async throws -> [(labels: [String: String], value: Double)] {
+    public func query(_ promql: String) async throws -> [(labels: [String: String], value: Double)] {
         var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
         components.queryItems = [URLQueryItem(name: "query", value: promql)]
         let (data, _) = try await URLSession.shared.data(from: components.url!)
@@ -65,11 +64,11 @@ final class PrometheusProcess: Sendable {
         }
     }
 
-    func log() -> String {
+    public func log() -> String {
         (try? String(contentsOf: folder.appendingPathComponent("prometheus.log"), encoding: .utf8)) ?? ""
     }
 
-    func stop() {
+    public func stop() {
         process.terminate()
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: folder)

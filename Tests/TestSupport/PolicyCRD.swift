@@ -2,11 +2,10 @@ import Foundation
 import KubernetesAPI
 import KubernetesClient
 import ResilienceCore
-import TestSupport
 
 /// Installs crds/ on the shared plane once per test process.
-enum PolicyCRD {
-    static func installed() async throws -> LocalControlPlane {
+public enum PolicyCRD {
+    public static func installed() async throws -> LocalControlPlane {
         try await installation.value
     }
 
@@ -27,7 +26,7 @@ enum PolicyCRD {
     }
 
     /// A policy body with `spec` as given, as a user would POST it.
-    static func body(name: String, spec: String) -> [UInt8] {
+    public static func body(name: String, spec: String) -> [UInt8] {
         Array(#"{"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"\#(name)"},"spec":\#(spec)}"#.utf8)
     }
 }

@@ -1,0 +1,102 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+import ResilienceCore
+
+/// One policy's plan, or why it has none, for `plan` and for status.
+public struct PolicyPlan: Sendable {
+    /// `namespace/name`.
+    public var policy: String
+    public var outcome: Outcome
+
+    public init(policy: String, outcome: Outcome) {
+        self.policy = policy
+        self.outcome = outcome
+    }
+
+    /// What planning the policy gave.
+    public enum Outcome: Sendable {
+        case planned(Plan)
+        /// The spec is invalid: every problem, with its field.
+        case invalid([ValidationProblem])
+        /// The target does not exist.
+        case targetMissing(String)
+    }
+
+    /// Plans `policy` against `objects` as the operator would now, from `history`.
+    public static func make(_ policy: ResiliencePolicy, objects: NamespaceObjects, history: RemediationHistory, now: Date) -> PolicyPlan {
+        let name = "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")"
+        let effective: EffectivePolicy
+        do {
+            effective = try EffectivePolicy(policy.spec)
+        } catch {
+            return PolicyPlan(policy: name, outcome: .invalid(error.problems))
+        }
+        switch TargetResolver.targets(of: policy, in: objects) {
+        case .failure(let missing):
+            return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
+        case .success(let targets):
+            return PolicyPlan(policy: name, outcome: .planned(Planner.plan(policy: effective, targets: targets, history: history, now: now)))
+        }
+    }
+
+    /// The plan in words: each pod's verdict, then each decision with its reason.
+    public var text: String {
+        var lines = ["policy \(policy)"]
+        switch outcome {
+        case .invalid(let problems):
+            lines.append("  invalid: nothing is judged or done until these are fixed")
+            lines += problems.map { "    \($0)" }
+        case .targetMissing(let reason):
+            lines.append("  target missing: \(reason); nothing to do until it appears")
+        case .planned(let plan):
+            for target in plan.targets {
+                lines.append("  deployment \(target.target): \(target.healthy) of \(target.desired) healthy, \(target.unhealthy) unhealthy, \(target.inFlight) in flight")
+                for verdict in target.verdicts {
+                    lines.append("    pod \(verdict.pod): \(verdict.health.rawValue)\(verdict.findings.isEmpty ? "" : " - \(verdict.summary)")")
+                }
+            }
+            lines.append("  decisions:")
+            for decision in plan.decisions {
+                let what = decision.action.map { "\($0.summary) [\(decision.disposition.rawValue)]" } ?? "no action"
+                lines.append("    \(what): \(decision.reason)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The plan as JSON: verdicts and decisions as the core types encode them.
+    public func json() throws -> String {
+        struct Report: Encodable {
+            var policy: String
+            var invalid: [String]?
+            var targetMissing: String?
+            var targets: [Target]?
+            var decisions: [Decision]?
+        }
+        struct Target: Encodable {
+            var target: String
+            var desired: Int
+            var healthy: Int
+            var unhealthy: Int
+            var inFlight: Int
+            var verdicts: [PodVerdict]
+        }
+        var report = Report(policy: policy)
+        switch outcome {
+        case .invalid(let problems): report.invalid = problems.map(\.description)
+        case .targetMissing(let reason): report.targetMissing = reason
+        case .planned(let plan):
+            report.targets = plan.targets.map {
+                Target(target: $0.target, desired: $0.desired, healthy: $0.healthy, unhealthy: $0.unhealthy, inFlight: $0.inFlight, verdicts: $0.verdicts)
+            }
+            report.decisions = plan.decisions
+        }
+        let encoder = KubernetesJSON.encoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+}

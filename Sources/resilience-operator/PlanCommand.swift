@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import ResilienceCore
+import ResilienceOperator
+
+/// `resilience-operator plan`: reads the live cluster and prints, for each policy, each pod's verdict and
+/// what the operator would do now, with reasons. Changes nothing.
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show each pod's verdict and what the operator would do now, and why (changes nothing).",
+        discussion: """
+            Planned from the cluster as it is now and an empty history: no earlier actions, cooldowns or
+            restart counts from before this run. Probe and metric rules show their samples as unknown.
+            """
+    )
+
+    @OptionGroup var cluster: ClusterOptions
+
+    @Option(name: .shortAndLong, help: "The policies' namespace (default: every namespace).")
+    var namespace: String?
+
+    @Argument(help: "One policy by name (needs --namespace).")
+    var policy: String?
+
+    @Option(name: .shortAndLong, help: "text or json.")
+    var output = "text"
+
+    func validate() throws {
+        guard ["text", "json"].contains(output) else { throw ValidationError("--output is text or json, not '\(output)'") }
+        guard policy == nil || namespace != nil else { throw ValidationError("a policy by name needs --namespace") }
+    }
+
+    func run() async throws {
+        let client = try KubernetesClient(configuration: try cluster.clientConfiguration())
+        do {
+            let reports = try await plans(client: client)
+            if output == "json" {
+                print("[" + (try reports.map { try $0.json() }).joined(separator: ",\n") + "]")
+            } else {
+                print(reports.isEmpty ? "no ResiliencePolicy found" : reports.map(\.text).joined(separator: "\n\n"))
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func plans(client: KubernetesClient) async throws -> [PolicyPlan] {
+        let path = policy.map { ResiliencePolicy.path(namespace: namespace, name: $0) } ?? ResiliencePolicy.path(namespace: namespace)
+        let body = try await client.send(.GET, path)
+        // Each policy decodes on its own, so that one malformed policy does not hide the others.
+        let items: [Data]
+        if policy != nil {
+            items = [Data(body)]
+        } else {
+            let list = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+            items = try (list?["items"] as? [Any] ?? []).map { try JSONSerialization.data(withJSONObject: $0) }
+        }
+        let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
+        var objects: [String: NamespaceObjects] = [:]
+        var reports: [PolicyPlan] = []
+        for item in items {
+            let policy: ResiliencePolicy
+            do {
+                policy = try PolicyDecoder.decode(item)
+            } catch {
+                reports.append(PolicyPlan(policy: error.policy, outcome: .invalid([ValidationProblem(error.field, error.message)])))
+                continue
+            }
+            let namespace = policy.metadata.namespace ?? ""
+            if objects[namespace] == nil {
+                objects[namespace] = try await NamespaceObjects.read(namespace: namespace, policyVersion: policyVersion, client: client)
+            }
+            reports.append(PolicyPlan.make(policy, objects: objects[namespace]!, history: RemediationHistory(), now: Date()))
+        }
+        return reports.sorted { $0.policy < $1.policy }
+    }
+}

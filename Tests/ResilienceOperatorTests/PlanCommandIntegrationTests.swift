@@ -1,0 +1,63 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import PodSimulator
+import ResilienceCore
+import TestSupport
+import Testing
+
+/// `resilience-operator plan` against the real plane, with simulated pods.
+@Suite struct PlanCommandIntegrationTests {
+    @Test func planShowsVerdictsAndDecisionsWithReasonsAndChangesNothing() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("plan", client: client) { ns in
+                let objects = TestSimulation.deployment("web", replicas: 3)
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: objects.deployment)
+                let pods = try await eventually("three Ready pods") { () -> [Pod]? in
+                    let pods = try await client.list(Pod.self, namespace: ns).items
+                    return pods.count == 3 && pods.allSatisfy(\.isReady) ? pods : nil
+                }
+                let sick = try #require(pods.first?.metadata.name)
+                let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
+                _ = try await client.patch(Pod.self, name: sick, namespace: ns, .merge(Array(fault.utf8)))
+                try await eventually("\(sick) in CrashLoopBackOff") { () -> Bool? in
+                    let pod = try await client.get(Pod.self, name: sick, namespace: ns)
+                    return pod.status?.containerStatuses?.first?.state?.waiting?.reason == "CrashLoopBackOff" ? true : nil
+                }
+                let policies = [
+                    ("web", #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"maxUnhealthy":"50%"}}"#),
+                    ("absent", #"{"targetRef":{"kind":"Deployment","name":"absent"}}"#),
+                    ("broken", #"{"targetRef":{"kind":"Deployment","name":"web"},"safety":{"cooldown":"10m","maxActions":{"count":1,"window":"1m"}}}"#),
+                ]
+                for (name, spec) in policies {
+                    try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: name, spec: spec))
+                }
+                let executable = try LocalControlPlane.operatorExecutable()
+                let json = try await ProcessRunner.run(executable, ["plan", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "-o", "json"])
+                #expect(json.exitCode == 0, "\(json.output)")
+                let reports = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]])
+                let byPolicy = Dictionary(uniqueKeysWithValues: reports.map { ($0["policy"] as? String ?? "", $0) })
+                #expect(byPolicy["\(ns)/absent"]?["targetMissing"] as? String == "Deployment absent does not exist in \(ns)")
+                #expect((byPolicy["\(ns)/broken"]?["invalid"] as? [String])?.first?.hasPrefix("spec.safety.maxActions.window: 1m is shorter than the cooldown 10m") == true)
+                let web = try #require(byPolicy["\(ns)/web"])
+                let verdicts = try #require((web["targets"] as? [[String: Any]])?.first?["verdicts"] as? [[String: Any]])
+                let health = Dictionary(uniqueKeysWithValues: verdicts.map { ($0["pod"] as? String ?? "", $0["health"] as? String ?? "") })
+                #expect(health[sick] == "unhealthy")
+                #expect(health.filter { $0.key != sick }.values.allSatisfy { $0 == "healthy" }, "\(health)")
+                let decisions = try #require(web["decisions"] as? [[String: Any]])
+                #expect(decisions.count == 1)
+                #expect(decisions.first?["disposition"] as? String == "execute")
+                #expect((decisions.first?["reason"] as? String)?.contains("container app is waiting: CrashLoopBackOff") == true)
+
+                let text = try await ProcessRunner.run(executable, ["plan", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "web"])
+                #expect(text.exitCode == 0, "\(text.output)")
+                #expect(text.output.contains("pod \(sick): unhealthy - container app is waiting: CrashLoopBackOff"), "\(text.output)")
+                #expect(text.output.contains("evict pod \(sick) [execute]"), "\(text.output)")
+                // Nothing changed: the pod is still there.
+                #expect(try await client.get(Pod.self, name: sick, namespace: ns).metadata.deletionTimestamp == nil)
+            }
+        }
+    }
+}
