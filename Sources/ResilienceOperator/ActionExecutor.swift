@@ -1,0 +1,198 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+import KubernetesClient
+import ResilienceCore
+
+/// Carries out one planned action through the API. Every action is idempotent and safe to retry: pod
+/// actions hold to the pod's UID, scaling compares and swaps, and an action whose work is already done
+/// reports so.
+public struct ActionExecutor: Sendable {
+    /// The readiness gate the operator owns for isolation by readiness gate.
+    public static let servingGate = "resilience.dev/serving"
+    /// The label a quarantined pod carries, and the annotations that say why and what it was.
+    public static let quarantinedLabel = "resilience.dev/quarantined"
+    public static let quarantineReasonAnnotation = "resilience.dev/quarantine-reason"
+    public static let quarantinedLabelsAnnotation = "resilience.dev/quarantined-labels"
+
+    private let client: KubernetesClient
+    /// `policy/v1` or `policy/v1beta1`, as discovery reports served.
+    private let policyVersion: String
+
+    public init(client: KubernetesClient, policyVersion: String) {
+        self.client = client
+        self.policyVersion = policyVersion
+    }
+
+    /// How an action ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Done now, or found already done; the words say which.
+        case done(String)
+        /// Refused by a safety the API enforces (a PodDisruptionBudget) or by a changed precondition:
+        /// not done, to be planned again.
+        case blocked(String)
+        /// An error: not done.
+        case failed(String)
+    }
+
+    /// Carries out `action` on the Deployment `deployment` in `namespace`, or on one of its pods.
+    public func execute(_ action: Action, namespace: String, deployment: String, reason: String) async -> Outcome {
+        do {
+            switch action {
+            case .restartPod(let pod, let uid, true): return try await evict(pod, uid: uid, namespace: namespace)
+            case .restartPod(let pod, let uid, false): return try await delete(pod, uid: uid, namespace: namespace)
+            case .isolate(let pod, let uid, "quarantine"): return try await quarantine(pod, uid: uid, namespace: namespace, reason: reason)
+            case .isolate(let pod, let uid, _): return try await closeGate(pod, uid: uid, namespace: namespace, reason: reason)
+            case .scale(let from, let to): return try await scale(deployment, namespace: namespace, from: from, to: to)
+            case .setAutoscalerMinimum(let name, let from, let to): return try await setMinimum(name, namespace: namespace, from: from, to: to)
+            case .rollback(let replicaSet, let revision, _): return try await rollback(deployment, to: replicaSet, revision: revision, namespace: namespace)
+            case .rolloutRestart: return try await restart(deployment, namespace: namespace)
+            case .alert: return .done("an alert changes nothing in the cluster")
+            }
+        } catch let error as KubernetesError {
+            return .failed("\(error)")
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    private func evict(_ pod: String, uid: String, namespace: String) async throws -> Outcome {
+        let eviction = Eviction(podName: pod, namespace: namespace, policyVersion: policyVersion, deleteOptions: DeleteOptions(preconditions: .init(uid: uid)))
+        do {
+            try await client.evict(eviction)
+            return .done("evicted pod \(pod)")
+        } catch let error as KubernetesError {
+            switch error.reason {
+            case .tooManyRequests: return .blocked("eviction of \(pod) refused: \(error.message)")
+            case .notFound: return .done("pod \(pod) is already gone")
+            case .conflict: return .done("pod \(pod) was already replaced (another pod has its name now)")
+            default: throw error
+            }
+        }
+    }
+
+    private func delete(_ pod: String, uid: String, namespace: String) async throws -> Outcome {
+        do {
+            try await client.delete(Pod.self, name: pod, namespace: namespace, options: DeleteOptions(preconditions: .init(uid: uid)))
+            return .done("deleted pod \(pod)")
+        } catch let error as KubernetesError where error.reason == .notFound {
+            return .done("pod \(pod) is already gone")
+        } catch let error as KubernetesError where error.reason == .conflict {
+            return .done("pod \(pod) was already replaced (another pod has its name now)")
+        }
+    }
+
+    /// Sets the pod's serving gate False: the pod stops being Ready, and the endpoints drop it.
+    private func closeGate(_ name: String, uid: String, namespace: String, reason: String) async throws -> Outcome {
+        guard let pod = try await current(name, uid: uid, namespace: namespace) else { return .done("pod \(name) is already gone") }
+        guard pod.spec?.readinessGates?.contains(where: { $0.conditionType == Self.servingGate }) == true else {
+            return .failed("pod \(name) has no readiness gate \(Self.servingGate): add it to the Deployment's pod template, or use isolation: quarantine")
+        }
+        if pod.condition(Self.servingGate)?.status == "False" { return .done("pod \(name) is already isolated") }
+        let condition = Condition(type: Self.servingGate, status: "False", reason: "IsolatedByResilienceOperator", message: String(reason.prefix(1000)), lastTransitionTime: Date())
+        let patch = try KubernetesJSON.encoder().encode(["status": ["conditions": [condition]]])
+
+        _ = try await client.patch(Pod.self, name: name, namespace: namespace, .strategicMerge(Array(patch)), subresource: "status")
+        return .done("isolated pod \(name): readiness gate \(Self.servingGate) is False")
+    }
+
+    /// Takes the pod out of its ReplicaSet's selector (and so out of the Service and the ReplicaSet, which
+    /// replaces it), keeping it for debugging with what it was and why.
+    private func quarantine(_ name: String, uid: String, namespace: String, reason: String) async throws -> Outcome {
+        guard let pod = try await current(name, uid: uid, namespace: namespace) else { return .done("pod \(name) is already gone") }
+        if pod.metadata.labels?[Self.quarantinedLabel] == "true" { return .done("pod \(name) is already quarantined") }
+        guard let owner = pod.metadata.controllerReference, owner.kind == "ReplicaSet" else {
+            return .failed("pod \(name) has no ReplicaSet to take it out of")
+        }
+        let selector = try await replicaSet(owner.name, namespace: namespace).spec.selector?.matchLabels ?? [:]
+        guard !selector.isEmpty else { return .failed("ReplicaSet \(owner.name) selects by expressions only; quarantine needs matchLabels") }
+        var labels: [String: JSONValue] = [:]
+        for key in selector.keys { labels[key] = .null }
+        labels[Self.quarantinedLabel] = .string("true")
+        let encoder = KubernetesJSON.encoder()
+        encoder.outputFormatting = .sortedKeys
+        let removed = String(decoding: try encoder.encode(selector), as: UTF8.self)
+        let patch: JSONValue = .object(["metadata": .object([
+            "labels": .object(labels),
+            "annotations": .object([Self.quarantinedLabelsAnnotation: .string(removed), Self.quarantineReasonAnnotation: .string(String(reason.prefix(1000)))]),
+        ])])
+        _ = try await client.patch(Pod.self, name: name, namespace: namespace, .merge(Array(try KubernetesJSON.encoder().encode(patch))))
+        return .done("quarantined pod \(name): labels \(removed) removed, so its ReplicaSet replaces it and its Services drop it")
+    }
+
+    /// The pod `name` if it still has `uid`.
+    private func current(_ name: String, uid: String, namespace: String) async throws -> Pod? {
+        do {
+            let pod = try await client.get(Pod.self, name: name, namespace: namespace)
+            return pod.metadata.uid == uid ? pod : nil
+        } catch let error as KubernetesError where error.reason == .notFound {
+            return nil
+        }
+    }
+
+    private func scale(_ deployment: String, namespace: String, from: Int, to: Int) async throws -> Outcome {
+        var scale = try await client.scale(Deployment.self, name: deployment, namespace: namespace)
+        let now = scale.spec.replicas ?? 0
+        if now == to { return .done("\(deployment) already has \(to) replicas") }
+        guard now == from else { return .blocked("\(deployment) has \(now) replicas, not the \(from) planned from: someone else scaled it") }
+        scale.spec.replicas = to
+        do {
+            _ = try await client.updateScale(Deployment.self, scale)
+        } catch let error as KubernetesError where error.reason == .conflict {
+            return .blocked("\(deployment) changed while scaling; planned again")
+        }
+        return .done("scaled \(deployment) from \(from) to \(to) replicas")
+    }
+
+    private func setMinimum(_ name: String, namespace: String, from: Int, to: Int) async throws -> Outcome {
+        let operations = [
+            JSONPatchOperation(op: "test", path: "/spec/minReplicas", value: .number(Double(from))),
+            JSONPatchOperation(op: "replace", path: "/spec/minReplicas", value: .number(Double(to))),
+        ]
+        do {
+            _ = try await client.patch(HorizontalPodAutoscaler.self, name: name, namespace: namespace, try .json(operations))
+        } catch let error as KubernetesError where error.reason == .invalid {
+            let current = try await client.get(HorizontalPodAutoscaler.self, name: name, namespace: namespace).spec.minReplicas ?? 1
+            return current == to ? .done("HPA \(name) already has minReplicas \(to)") : .blocked("HPA \(name) has minReplicas \(current), not the \(from) planned from")
+        }
+        return .done("set minReplicas of HPA \(name) from \(from) to \(to)")
+    }
+
+    /// Puts the earlier ReplicaSet's pod template back, as `kubectl rollout undo` does.
+    private func rollback(_ deployment: String, to replicaSet: String, revision: Int, namespace: String) async throws -> Outcome {
+        guard case .object(var template) = try await self.replicaSet(replicaSet, namespace: namespace).spec.template else {
+            return .failed("ReplicaSet \(replicaSet) has no pod template")
+        }
+        // The hash label is the ReplicaSet's own; the Deployment controller adds it to the new one.
+        if case .object(var metadata) = template["metadata"], case .object(var labels) = metadata["labels"] {
+            labels["pod-template-hash"] = nil
+            metadata["labels"] = .object(labels)
+            template["metadata"] = .object(metadata)
+        }
+        _ = try await client.patch(Deployment.self, name: deployment, namespace: namespace, try .json([JSONPatchOperation(op: "replace", path: "/spec/template", value: .object(template))]))
+        return .done("rolled \(deployment) back to revision \(revision) (the template of \(replicaSet))")
+    }
+
+    /// A ReplicaSet's selector and whole pod template (which the projection leaves out).
+    private func replicaSet(_ name: String, namespace: String) async throws -> ReplicaSetTemplate {
+        try KubernetesJSON.decoder().decode(ReplicaSetTemplate.self, from: Data(try await client.send(.GET, ReplicaSet.path(namespace: namespace, name: name))))
+    }
+
+    private struct ReplicaSetTemplate: Decodable {
+        var spec: Spec
+        struct Spec: Decodable {
+            var selector: LabelSelector?
+            var template: JSONValue?
+        }
+    }
+
+    private func restart(_ deployment: String, namespace: String) async throws -> Outcome {
+        let now = KubernetesJSON.formatTimestamp(Date())
+        let patch = #"{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"\#(now)"}}}}}"#
+        _ = try await client.patch(Deployment.self, name: deployment, namespace: namespace, .strategicMerge(Array(patch.utf8)))
+        return .done("restarted \(deployment) (kubectl.kubernetes.io/restartedAt=\(now))")
+    }
+}
