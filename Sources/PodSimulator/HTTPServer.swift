@@ -61,9 +61,9 @@ public struct HTTPServer: Sendable {
                 headers.add(name: "Content-Length", value: String(body.utf8.count))
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-                let keepAlive = head.isKeepAlive
+                let keepAlive = head.isKeepAlive, channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                    if !keepAlive { context.close(promise: nil) }
+                    if !keepAlive { channel.close(promise: nil) }
                 }
             }
         }
