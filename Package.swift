@@ -40,6 +40,9 @@ let package = Package(
             name: "OperatorRuntime",
             dependencies: [
                 "KubernetesClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -57,7 +60,10 @@ let package = Package(
             ]
         ),
         // Reconcilers, executors and HTTP endpoints.
-        .target(name: "ResilienceOperator", dependencies: ["OperatorRuntime", "ResilienceCore"]),
+        .target(
+            name: "ResilienceOperator",
+            dependencies: ["OperatorRuntime", "ResilienceCore", .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .executableTarget(
             name: "resilience-operator",
             dependencies: [

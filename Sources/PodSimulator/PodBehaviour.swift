@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import NIOHTTP1
+import OperatorRuntime
 import Synchronization
 
 /// One simulated pod's application: its health endpoint and its metrics, shaped by its faults.

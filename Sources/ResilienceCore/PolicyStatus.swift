@@ -27,6 +27,12 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
         public var total: Int
         public var healthy: Int
         public var unhealthy: [UnhealthyPod]?
+
+        public init(total: Int, healthy: Int, unhealthy: [UnhealthyPod]? = nil) {
+            self.total = total
+            self.healthy = healthy
+            self.unhealthy = unhealthy
+        }
     }
 
     /// One unhealthy pod, its reasons, and since when.
@@ -34,6 +40,12 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
         public var name: String
         public var reasons: [String]
         public var since: Date?
+
+        public init(name: String, reasons: [String], since: Date? = nil) {
+            self.name = name
+            self.reasons = reasons
+            self.since = since
+        }
     }
 
     /// One action taken (or refused).
@@ -44,6 +56,14 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
         public var reason: String
         /// `succeeded`, `failed`, `blocked`, `dryRun`.
         public var result: String
+
+        public init(time: Date, step: String, pod: String? = nil, reason: String, result: String) {
+            self.time = time
+            self.step = step
+            self.pod = pod
+            self.reason = reason
+            self.result = result
+        }
     }
 
     /// The action budget of the current window.
@@ -51,6 +71,12 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
         public var used: Int
         public var remaining: Int
         public var resetsAt: Date?
+
+        public init(used: Int, remaining: Int, resetsAt: Date? = nil) {
+            self.used = used
+            self.remaining = remaining
+            self.resetsAt = resetsAt
+        }
     }
 }
 

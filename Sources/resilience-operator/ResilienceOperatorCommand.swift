@@ -7,6 +7,6 @@ struct ResilienceOperatorCommand: AsyncParsableCommand {
         commandName: "resilience-operator",
         abstract: "Judges pod health and recovers Deployments, as ResiliencePolicy objects declare.",
         version: "0.1.0",
-        subcommands: [CheckCommand.self, LeaderElectionCommand.self, PlanCommand.self, SimulateCommand.self, FaultCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, LeaderElectionCommand.self, PlanCommand.self, SimulateCommand.self, FaultCommand.self]
     )
 }

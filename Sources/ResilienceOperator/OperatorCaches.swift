@@ -1,0 +1,60 @@
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import OperatorRuntime
+import ResilienceCore
+
+/// The watch caches the operator plans from: policies, Deployments, ReplicaSets, pods, the budgets (in
+/// the policy version the server serves) and autoscalers, in one namespace or all.
+public struct OperatorCaches: Sendable {
+    public let policies: Reflector<KubernetesListWatch<ResiliencePolicy>, ContinuousClock>
+    public let deployments: Reflector<KubernetesListWatch<Deployment>, ContinuousClock>
+    public let replicaSets: Reflector<KubernetesListWatch<ReplicaSet>, ContinuousClock>
+    public let pods: Reflector<KubernetesListWatch<Pod>, ContinuousClock>
+    public let autoscalers: Reflector<KubernetesListWatch<HorizontalPodAutoscaler>, ContinuousClock>
+    public let budgets: Reflector<KubernetesListWatch<PodDisruptionBudget>, ContinuousClock>?
+    public let legacyBudgets: Reflector<KubernetesListWatch<LegacyPodDisruptionBudget>, ContinuousClock>?
+
+    public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger) {
+        let clock = ContinuousClock()
+        policies = Reflector(KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        deployments = Reflector(KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        if policyVersion == LegacyPodDisruptionBudget.apiVersion {
+            budgets = nil
+            legacyBudgets = Reflector(KubernetesListWatch(LegacyPodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        } else {
+            budgets = Reflector(KubernetesListWatch(PodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger)
+            legacyBudgets = nil
+        }
+    }
+
+    /// Every cache, for waiting until all have synced.
+    public var all: [any SyncedCache] {
+        var caches: [any SyncedCache] = [policies.store, deployments.store, replicaSets.store, pods.store, autoscalers.store]
+        if let budgets { caches.append(budgets.store) }
+        if let legacyBudgets { caches.append(legacyBudgets.store) }
+        return caches
+    }
+
+    /// What the cache holds of `namespace`.
+    public func objects(in namespace: String) -> NamespaceObjects {
+        NamespaceObjects(
+            deployments: deployments.store.list(namespace: namespace),
+            replicaSets: replicaSets.store.list(namespace: namespace),
+            pods: pods.store.list(namespace: namespace),
+            disruptionBudgets: budgets?.store.list(namespace: namespace) ?? legacyBudgets?.store.list(namespace: namespace).map(\.budget) ?? [],
+            autoscalers: autoscalers.store.list(namespace: namespace))
+    }
+
+    /// The policies that protect the Deployment `deployment` (by name or by its labels).
+    public func policies(protecting deployment: ObjectKey) -> [ObjectKey] {
+        let labels = deployments.store.get(deployment)?.metadata.labels
+        return policies.store.list(namespace: deployment.namespace).filter { policy in
+            if let reference = policy.spec.targetRef { return reference.name == deployment.name }
+            return policy.spec.selector?.matches(labels) ?? false
+        }.map { ObjectKey(namespace: $0.metadata.namespace ?? "", name: $0.metadata.name ?? "") }
+    }
+}

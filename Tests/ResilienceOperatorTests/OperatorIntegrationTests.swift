@@ -1,0 +1,135 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import PodSimulator
+import ResilienceCore
+import ResilienceOperator
+import TestSupport
+import Testing
+
+/// The running operator against the real plane with simulated pods, one scenario per test.
+@Suite struct OperatorIntegrationTests {
+    /// Runs the operator on `namespace` around `body`.
+    private func withOperator(_ namespace: String, plane: LocalControlPlane, _ body: () async throws -> Void) async throws {
+        let client = try KubernetesClient(configuration: plane.configuration())
+        let service = ResilienceOperator(client: client, configuration: .init(namespace: namespace, instance: "test"), logger: Logger(label: "operator"))
+        let running = Task { try await service.run() }
+        do {
+            try await body()
+        } catch {
+            running.cancel()
+            _ = await running.result
+            try await client.shutdown()
+            throw error
+        }
+        running.cancel()
+        _ = await running.result
+        try await client.shutdown()
+    }
+
+    private func readyPods(_ ns: String, _ count: Int, client: KubernetesClient) async throws -> [Pod] {
+        try await eventually("\(count) Ready pods") { () -> [Pod]? in
+            let pods = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
+            return pods.count == count && pods.allSatisfy(\.isReady) ? pods : nil
+        }
+    }
+
+    private func crashLoop(_ pod: Pod, client: KubernetesClient) async throws {
+        let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
+        _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: pod.metadata.namespace, .merge(Array(fault.utf8)))
+    }
+
+    private let crashPolicy = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
+
+    @Test func aCrashLoopingPodIsEvictedAndReplacedAndTheStatusSaysSo() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("op-crash", client: client) { ns in
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
+                let pods = try await readyPods(ns, 3, client: client)
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: crashPolicy))
+                try await withOperator(ns, plane: plane) {
+                    try await eventually("the policy Ready with 3/3 healthy") { () -> Bool? in
+                        try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "3/3" ? true : nil
+                    }
+                    let sick = pods[0]
+                    try await crashLoop(sick, client: client)
+                    let replaced = try await eventually("the crash-looping pod evicted and replaced by a Ready pod", timeout: .seconds(60)) { () -> Bool? in
+                        let now = try await client.list(Pod.self, namespace: ns).items
+                        return !now.contains { $0.metadata.uid == sick.metadata.uid } && now.count == 3 && now.allSatisfy(\.isReady) ? true : nil
+                    }
+                    #expect(replaced)
+                    let status = try await eventually("the status to record the eviction") { () -> PolicyStatus? in
+                        let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                        return status?.lastActions?.contains { $0.pod == sick.metadata.name && $0.result == "succeeded" } == true ? status : nil
+                    }
+                    let action = try #require(status.lastActions?.first { $0.pod == sick.metadata.name })
+                    #expect(action.step == "restartPod")
+                    #expect(action.reason.contains("container app is waiting: CrashLoopBackOff"))
+                    let events = try await client.list(Event.self, namespace: ns).items
+                    #expect(events.contains { $0.reason == "ActionSucceeded" && $0.message?.contains("evicted pod \(sick.metadata.name!)") == true }, "\(events.map(\.reason))")
+                }
+            }
+        }
+    }
+
+    @Test func anInvalidPolicyIsNotReadyNamingTheFieldAndTheOthersKeepWorking() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("op-invalid", client: client) { ns in
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 2).deployment)
+                _ = try await readyPods(ns, 2, client: client)
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(
+                    name: "broken", spec: #"{"targetRef":{"kind":"Deployment","name":"web"},"safety":{"cooldown":"10m","maxActions":{"count":1,"window":"1m"}}}"#))
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: crashPolicy))
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "orphan", spec: #"{"targetRef":{"kind":"Deployment","name":"later"}}"#))
+                try await withOperator(ns, plane: plane) {
+                    let broken = try await eventually("broken to be Ready=False") { () -> PolicyCondition? in
+                        try await client.get(ResiliencePolicy.self, name: "broken", namespace: ns).status?.conditions?.first { $0.type == "Ready" && $0.status == "False" }
+                    }
+                    #expect(broken.reason == "InvalidSpec")
+                    #expect(broken.message.contains("spec.safety.maxActions.window"))
+                    let orphan = try await eventually("orphan to say its target is missing") { () -> PolicyStatus? in
+                        let status = try await client.get(ResiliencePolicy.self, name: "orphan", namespace: ns).status
+                        return status?.phase == "TargetMissing" ? status : nil
+                    }
+                    #expect(orphan.conditions?.first?.message == "Deployment later does not exist in \(ns)")
+                    try await eventually("web to judge its pods regardless") { () -> Bool? in
+                        try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "2/2" ? true : nil
+                    }
+                    // The missing target appears: the policy acts on it at once.
+                    try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("later", replicas: 1).deployment)
+                    try await eventually("orphan to find its target") { () -> Bool? in
+                        try await client.get(ResiliencePolicy.self, name: "orphan", namespace: ns).status?.phase == "Ready" ? true : nil
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func aDryRunPolicyChangesNothingAndItsStatusShowsThePlan() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("op-dry", client: client) { ns in
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
+                let pods = try await readyPods(ns, 3, client: client)
+                try await crashLoop(pods[0], client: client)
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: #"{"dryRun":true,"# + crashPolicy.dropFirst()))
+                try await withOperator(ns, plane: plane) {
+                    let status = try await eventually("the status to show the planned eviction as dryRun", timeout: .seconds(60)) { () -> PolicyStatus? in
+                        let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                        return status?.lastActions?.contains { $0.pod == pods[0].metadata.name && $0.result == "dryRun" } == true ? status : nil
+                    }
+                    #expect(status.conditions?.first { $0.type == "Ready" }?.message.contains("dry run") == true)
+                    try await Task.sleep(for: .seconds(2))
+                    let still = try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns)
+                    #expect(still.metadata.uid == pods[0].metadata.uid && still.metadata.deletionTimestamp == nil, "nothing was evicted")
+                }
+            }
+        }
+    }
+}
