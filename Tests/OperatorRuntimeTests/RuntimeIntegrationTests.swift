@@ -148,7 +148,8 @@ import Testing
         let released = ContinuousClock.now
         try await eventually("the successor to lead", timeout: .seconds(30)) { successor.says("leading") ? true : nil }
         let handover = ContinuousClock.now - released
-        #expect(handover <= .seconds(retryPeriod + 1), "took \(handover); a released lease must not be waited out")
+        // One retry period and slack for a loaded machine, well under the 6 s a held lease would take.
+        #expect(handover <= .seconds(retryPeriod + 2.5), "took \(handover); a released lease must not be waited out")
     }
 }
 
