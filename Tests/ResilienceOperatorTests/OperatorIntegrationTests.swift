@@ -133,3 +133,80 @@ import Testing
         }
     }
 }
+
+/// The operator's refusals, as SREs see them in status and Events.
+@Suite struct OperatorSafetyIntegrationTests {
+    private let policy = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"50%"}}"#
+
+    private func scenario(
+        _ prefix: String, replicas: Int, crashing: Int, spec: String, setUp: (KubernetesClient, String) async throws -> Void = { _, _ in },
+        check: (KubernetesClient, String, [Pod]) async throws -> Void
+    ) async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace(prefix, client: client) { ns in
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: replicas).deployment)
+                let pods = try await eventually("\(replicas) Ready pods") { () -> [Pod]? in
+                    let pods = try await client.list(Pod.self, namespace: ns).items
+                    return pods.count == replicas && pods.allSatisfy(\.isReady) ? pods : nil
+                }
+                try await setUp(client, ns)
+                let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
+                for pod in pods.prefix(crashing) {
+                    _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: ns, .merge(Array(fault.utf8)))
+                }
+                // The failures are all there when the operator starts, and hold without a break (the restart
+                // count does not flap as CrashLoopBackOff does between runs): it sees them at once.
+                try await eventually("\(crashing) pods restarted twice") { () -> Bool? in
+                    let restarted = try await client.list(Pod.self, namespace: ns).items.filter {
+                        ($0.status?.containerStatuses?.first?.restartCount ?? 0) >= 2
+                    }
+                    return restarted.count == crashing ? true : nil
+                }
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                let service = ResilienceOperator(client: client, configuration: .init(namespace: ns, instance: "test"), logger: Logger(label: "operator"))
+                let running = Task { try await service.run() }
+                defer { running.cancel() }
+                try await check(client, ns, Array(pods.prefix(crashing)))
+                running.cancel()
+                _ = await running.result
+            }
+        }
+    }
+
+    @Test func aDisruptionBudgetBlocksTheEvictionAndStatusAndEventsSaySo() async throws {
+        try await scenario("op-pdb", replicas: 2, crashing: 1, spec: policy, setUp: { client, ns in
+            let version = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
+            try await client.send(.POST, "/apis/\(version)/namespaces/\(ns)/poddisruptionbudgets", body: Array(#"""
+                {"apiVersion":"\#(version)","kind":"PodDisruptionBudget","metadata":{"name":"web-pdb"},"spec":{"minAvailable":2,"selector":{"matchLabels":{"app":"web"}}}}
+                """#.utf8))
+        }) { client, ns, sick in
+            let status = try await eventually("a blocked eviction in the status", timeout: .seconds(60)) { () -> PolicyStatus? in
+                let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                return status?.lastActions?.contains { $0.result == "blocked" } == true ? status : nil
+            }
+            let blocked = try #require(status.lastActions?.first { $0.result == "blocked" })
+            #expect(blocked.pod == sick[0].metadata.name)
+            #expect(blocked.reason.contains("PodDisruptionBudget web-pdb"), "\(blocked.reason)")
+            let events = try await client.list(Event.self, namespace: ns).items
+            #expect(events.contains { $0.reason == "ActionBlocked" && $0.message?.contains("web-pdb") == true }, "\(events.map { $0.message ?? "" })")
+            #expect(try await client.get(Pod.self, name: sick[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "not evicted")
+        }
+    }
+
+    @Test func sixtyPercentFailingTripsTheShortCircuit() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"40%"}}"#
+        try await scenario("op-short", replicas: 5, crashing: 3, spec: spec) { client, ns, sick in
+            let condition = try await eventually("the short-circuit in the status", timeout: .seconds(60)) { () -> PolicyCondition? in
+                try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.conditions?.first { $0.reason == "HaltedMaxUnhealthy" }
+            }
+            #expect(condition.message.contains("3 unhealthy and 0 in-flight of 5 pods exceed maxUnhealthy 40% (2 pods)"), "\(condition.message)")
+            let events = try await client.list(Event.self, namespace: ns).items
+            #expect(events.contains { $0.reason == "Alert" && $0.message?.contains("the failure looks systemic") == true })
+            for pod in sick {
+                #expect(try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "no action")
+            }
+        }
+    }
+}
