@@ -62,7 +62,12 @@ let package = Package(
         // Reconcilers, executors and HTTP endpoints.
         .target(
             name: "ResilienceOperator",
-            dependencies: ["OperatorRuntime", "ResilienceCore", .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "OperatorRuntime", "ResilienceCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .executableTarget(
             name: "resilience-operator",

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import KubernetesAPI
 import KubernetesClient
+import ResilienceCore
 
 /// The objects of one namespace that its policies are planned against.
 public struct NamespaceObjects: Sendable {
@@ -13,6 +14,8 @@ public struct NamespaceObjects: Sendable {
     public var pods: [Pod]
     public var disruptionBudgets: [PodDisruptionBudget]
     public var autoscalers: [HorizontalPodAutoscaler]
+    /// The operator's latest probe of each pod, by pod name.
+    public var probes: [String: ProbeSample] = [:]
 
     public init(
         deployments: [Deployment], replicaSets: [ReplicaSet], pods: [Pod],

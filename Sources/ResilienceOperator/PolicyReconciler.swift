@@ -16,10 +16,12 @@ public actor PolicyReconciler {
     private let caches: OperatorCaches
     private let executor: ActionExecutor
     private let events: EventRecorder
+    private let prober: Prober?
     private let logger: Logger
     private var histories: [ObjectKey: RemediationHistory] = [:]
 
-    public init(client: KubernetesClient, caches: OperatorCaches, executor: ActionExecutor, events: EventRecorder, logger: Logger) {
+    public init(client: KubernetesClient, caches: OperatorCaches, executor: ActionExecutor, events: EventRecorder, prober: Prober? = nil, logger: Logger) {
+        self.prober = prober
         self.client = client
         self.caches = caches
         self.executor = executor
@@ -38,7 +40,9 @@ public actor PolicyReconciler {
         }
         let now = Date()
         var history = histories[key] ?? RemediationHistory()
-        let report = PolicyPlan.make(policy, objects: caches.objects(in: key.namespace), history: history, now: now)
+        var objects = caches.objects(in: key.namespace)
+        objects.probes = prober?.samples(in: key.namespace) ?? [:]
+        let report = PolicyPlan.make(policy, objects: objects, history: history, now: now)
         var entries: [StatusBuilder.Entry] = []
         let effective = try? EffectivePolicy(policy.spec)
         var unsettled = false

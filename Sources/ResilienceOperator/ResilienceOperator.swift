@@ -46,8 +46,10 @@ public struct ResilienceOperator: Sendable {
         let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
         let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger)
         let events = EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger)
+        let prober = Prober(caches: caches, logger: logger)
         let reconciler = PolicyReconciler(
-            client: client, caches: caches, executor: ActionExecutor(client: client, policyVersion: policyVersion), events: events, logger: logger)
+            client: client, caches: caches, executor: ActionExecutor(client: client, policyVersion: policyVersion), events: events,
+            prober: prober, logger: logger)
         let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock())
         let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger) { key in
             try await reconciler.reconcile(key)
@@ -79,6 +81,10 @@ public struct ResilienceOperator: Sendable {
             if let budgets = caches.budgets { tasks.addTask { await budgets.run() } }
             if let legacy = caches.legacyBudgets { tasks.addTask { await legacy.run() } }
             tasks.addTask { await controller.run(waitingFor: caches.all) }
+            tasks.addTask {
+                for cache in caches.all { await cache.waitUntilSynced() }
+                await prober.run { key in await queue.add(key) }
+            }
         }
         await health?.close()
         try? await group.shutdownGracefully()

@@ -23,7 +23,8 @@ public enum TargetResolver {
             let pods = objects.pods.filter { $0.metadata.controllerReference.map { owners.contains($0.uid) } ?? false }
             return TargetObservation(
                 deployment: deployment, replicaSets: replicaSets, pods: pods, disruptionBudgets: objects.disruptionBudgets,
-                autoscaler: objects.autoscalers.first { $0.scales(deployment: deployment.metadata.name ?? "") })
+                autoscaler: objects.autoscalers.first { $0.scales(deployment: deployment.metadata.name ?? "") },
+                probes: objects.probes)
         })
     }
 

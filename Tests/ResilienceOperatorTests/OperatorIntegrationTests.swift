@@ -158,12 +158,12 @@ import Testing
                 }
                 // The failures are all there when the operator starts, and hold without a break (the restart
                 // count does not flap as CrashLoopBackOff does between runs): it sees them at once.
-                try await eventually("\(crashing) pods restarted twice") { () -> Bool? in
+                if crashing > 0 { try await eventually("\(crashing) pods restarted twice") { () -> Bool? in
                     let restarted = try await client.list(Pod.self, namespace: ns).items.filter {
                         ($0.status?.containerStatuses?.first?.restartCount ?? 0) >= 2
                     }
                     return restarted.count == crashing ? true : nil
-                }
+                } }
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
                 let service = ResilienceOperator(client: client, configuration: .init(namespace: ns, instance: "test"), logger: Logger(label: "operator"))
                 let running = Task { try await service.run() }
@@ -192,6 +192,30 @@ import Testing
             let events = try await client.list(Event.self, namespace: ns).items
             #expect(events.contains { $0.reason == "ActionBlocked" && $0.message?.contains("web-pdb") == true }, "\(events.map { $0.message ?? "" })")
             #expect(try await client.get(Pod.self, name: sick[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "not evicted")
+        }
+    }
+
+    @Test func aPodWhoseHealthEndpointFailsTheOperatorsProbeIsRestarted() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"probe":{"httpGet":{"path":"/ready","port":8080},"period":"500ms","timeout":"300ms","failureThreshold":2}},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
+        try await scenario("op-probe", replicas: 3, crashing: 0, spec: spec) { client, ns, _ in
+            let pods = try await client.list(Pod.self, namespace: ns).items
+            try await eventually("all three pods probed healthy") { () -> Bool? in
+                try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "3/3" ? true : nil
+            }
+            let sick = pods[0]
+            let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"healthFail"}}}"#
+            _ = try await client.patch(Pod.self, name: sick.metadata.name!, namespace: ns, .merge(Array(fault.utf8)))
+            try await eventually("the pod failing its probe evicted and replaced", timeout: .seconds(60)) { () -> Bool? in
+                let now = try await client.list(Pod.self, namespace: ns).items
+                return !now.contains { $0.metadata.uid == sick.metadata.uid } && now.count == 3 && now.allSatisfy(\.isReady) ? true : nil
+            }
+            let action = try await eventually("the status to name the probe") { () -> PolicyStatus.ActionRecord? in
+                try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.lastActions?.first { $0.pod == sick.metadata.name }
+            }
+            #expect(action.reason.contains("probe failed 2 times in a row (failureThreshold 2): HTTP 500"), "\(action.reason)")
+            for pod in pods.dropFirst() {
+                #expect(try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns).metadata.uid == pod.metadata.uid, "the healthy pods are left alone")
+            }
         }
     }
 
