@@ -17,6 +17,8 @@ public final class PodBehaviour: Sendable {
     public static let requestRate = 20.0
     /// The latency of a healthy request, in seconds.
     public static let baseLatency = 0.02
+    /// The share of a healthy pod's requests that fail: real services are rarely at zero.
+    public static let baseErrorRatio = 0.01
     /// The histogram's upper bounds.
     public static let buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
@@ -74,7 +76,7 @@ public final class PodBehaviour: Sendable {
         let requests = elapsed * requestRate
         let latency = state.faults.latency ?? baseLatency
         state.requests += requests
-        state.errors += requests * (state.faults.errorRatio ?? 0)
+        state.errors += requests * (state.faults.errorRatio ?? baseErrorRatio)
         state.durationSum += requests * latency
         for (index, bound) in buckets.enumerated() where latency <= bound {
             state.bucketCounts[index] += requests

@@ -16,6 +16,9 @@ public struct NamespaceObjects: Sendable {
     public var autoscalers: [HorizontalPodAutoscaler]
     /// The operator's latest probe of each pod, by pod name.
     public var probes: [String: ProbeSample] = [:]
+    /// The policy's metric rules' latest values (by rule, then pod), and the rules whose query failed.
+    public var metrics: [String: [String: MetricSample]] = [:]
+    public var metricErrors: [String: String] = [:]
 
     public init(
         deployments: [Deployment], replicaSets: [ReplicaSet], pods: [Pod],

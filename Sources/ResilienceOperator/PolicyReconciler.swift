@@ -17,11 +17,13 @@ public actor PolicyReconciler {
     private let executor: ActionExecutor
     private let events: EventRecorder
     private let prober: Prober?
+    private let querier: MetricQuerier?
     private let logger: Logger
     private var histories: [ObjectKey: RemediationHistory] = [:]
 
-    public init(client: KubernetesClient, caches: OperatorCaches, executor: ActionExecutor, events: EventRecorder, prober: Prober? = nil, logger: Logger) {
+    public init(client: KubernetesClient, caches: OperatorCaches, executor: ActionExecutor, events: EventRecorder, prober: Prober? = nil, querier: MetricQuerier? = nil, logger: Logger) {
         self.prober = prober
+        self.querier = querier
         self.client = client
         self.caches = caches
         self.executor = executor
@@ -42,6 +44,13 @@ public actor PolicyReconciler {
         var history = histories[key] ?? RemediationHistory()
         var objects = caches.objects(in: key.namespace)
         objects.probes = prober?.samples(in: key.namespace) ?? [:]
+        if policy.spec.health?.metrics?.isEmpty == false {
+            // Without a Prometheus to ask, every sample is unknown, and onMissing decides.
+            let results = querier?.results(for: key) ?? MetricQuerier.Results(errors: Dictionary(
+                uniqueKeysWithValues: (policy.spec.health?.metrics ?? []).map { ($0.name, "the operator runs without --prometheus-url") }))
+            objects.metrics = results.metrics
+            objects.metricErrors = results.errors
+        }
         let report = PolicyPlan.make(policy, objects: objects, history: history, now: now)
         var entries: [StatusBuilder.Entry] = []
         let effective = try? EffectivePolicy(policy.spec)

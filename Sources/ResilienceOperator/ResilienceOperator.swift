@@ -20,6 +20,10 @@ public struct ResilienceOperator: Sendable {
         public var namespace: String?
         /// Where /healthz and /readyz are served, as host:port; nil serves nothing.
         public var healthAddress: (host: String, port: Int)?
+        /// Prometheus's base URL, for metric rules; nil leaves their samples unknown.
+        public var prometheus: String?
+        /// How often metric rules are queried.
+        public var metricsInterval: Duration = .seconds(15)
         /// The name Events carry as the reporting instance.
         public var instance: String
         public var workers = 4
@@ -47,9 +51,10 @@ public struct ResilienceOperator: Sendable {
         let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger)
         let events = EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger)
         let prober = Prober(caches: caches, logger: logger)
+        let querier = configuration.prometheus.map { MetricQuerier(caches: caches, prometheus: $0, interval: configuration.metricsInterval, logger: logger) }
         let reconciler = PolicyReconciler(
             client: client, caches: caches, executor: ActionExecutor(client: client, policyVersion: policyVersion), events: events,
-            prober: prober, logger: logger)
+            prober: prober, querier: querier, logger: logger)
         let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock())
         let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger) { key in
             try await reconciler.reconcile(key)
@@ -84,6 +89,12 @@ public struct ResilienceOperator: Sendable {
             tasks.addTask {
                 for cache in caches.all { await cache.waitUntilSynced() }
                 await prober.run { key in await queue.add(key) }
+            }
+            if let querier {
+                tasks.addTask {
+                    for cache in caches.all { await cache.waitUntilSynced() }
+                    await querier.run { key in await queue.add(key) }
+                }
             }
         }
         await health?.close()

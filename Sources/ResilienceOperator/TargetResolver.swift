@@ -24,7 +24,7 @@ public enum TargetResolver {
             return TargetObservation(
                 deployment: deployment, replicaSets: replicaSets, pods: pods, disruptionBudgets: objects.disruptionBudgets,
                 autoscaler: objects.autoscalers.first { $0.scales(deployment: deployment.metadata.name ?? "") },
-                probes: objects.probes)
+                probes: objects.probes, metrics: objects.metrics, metricErrors: objects.metricErrors)
         })
     }
 

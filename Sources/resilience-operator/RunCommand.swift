@@ -33,6 +33,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Client-side requests per second to the API server.")
     var qps = 20.0
 
+    @Option(help: "Prometheus's base URL, for policies with metric rules (without it their samples are unknown).")
+    var prometheusURL: String?
+
+    @Option(help: "Seconds between metric queries.")
+    var metricsInterval = 15.0
+
     func run() async throws {
         var clientConfiguration = try cluster.clientConfiguration()
         clientConfiguration.qps = qps
@@ -42,10 +48,10 @@ struct RunCommand: AsyncParsableCommand {
         guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--metrics-address needs host:port, not '\(metricsAddress)'") }
         let identity = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "resilience-operator")
-        let service = ResilienceOperator(
-            client: client,
-            configuration: .init(namespace: namespace, healthAddress: (String(parts[0]), port), instance: identity),
-            logger: logger)
+        var configuration = ResilienceOperator.Configuration(namespace: namespace, healthAddress: (String(parts[0]), port), instance: identity)
+        configuration.prometheus = prometheusURL
+        configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
+        let service = ResilienceOperator(client: client, configuration: configuration, logger: logger)
         let elector = leaderElect ? LeaderElector(
             configuration: .init(leaseName: leaderElectionID, namespace: leaderElectionNamespace ?? clientConfiguration.namespace, identity: identity),
             client: client, clock: ContinuousClock(), logger: logger) : nil

@@ -1,0 +1,94 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import AsyncHTTPClient
+import KubernetesAPI
+import Logging
+import NIOCore
+import OperatorRuntime
+import ResilienceCore
+import Synchronization
+
+/// Runs the metric rules' queries against Prometheus's HTTP API (instant queries), for the policies that
+/// have metric rules, once an interval, and keeps each pod's latest value by its `pod` label. A failed
+/// query leaves the rule's samples unknown for every pod, with the error.
+public final class MetricQuerier: Sendable {
+    /// One policy's latest results.
+    public struct Results: Sendable {
+        public var metrics: [String: [String: MetricSample]] = [:]
+        public var errors: [String: String] = [:]
+    }
+
+    private let caches: OperatorCaches
+    private let prometheus: String
+    private let interval: Duration
+    private let logger: Logger
+    private let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    private let results = Mutex<[ObjectKey: Results]>([:])
+
+    /// - Parameter prometheus: Prometheus's base URL, such as `http://prometheus.monitoring:9090`.
+    public init(caches: OperatorCaches, prometheus: String, interval: Duration, logger: Logger) {
+        self.caches = caches
+        self.prometheus = prometheus.hasSuffix("/") ? String(prometheus.dropLast()) : prometheus
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func results(for policy: ObjectKey) -> Results {
+        results.withLock { $0[policy] ?? Results() }
+    }
+
+    /// Queries until cancelled; `updated` hears of every policy whose results were refreshed.
+    public func run(updated: @escaping @Sendable (ObjectKey) async -> Void) async {
+        while !Task.isCancelled {
+            for policy in caches.policies.store.list() {
+                guard let key = ObjectKey(policy.metadata), let rules = policy.spec.health?.metrics, !rules.isEmpty else { continue }
+                var found = Results()
+                for rule in rules {
+                    do {
+                        found.metrics[rule.name] = try await query(rule.query)
+                    } catch {
+                        found.errors[rule.name] = "\(error)"
+                    }
+                }
+                results.withLock { $0[key] = found }
+                await updated(key)
+            }
+            try? await Task.sleep(for: interval)
+        }
+        try? await http.shutdown()
+    }
+
+    private func query(_ promql: String) async throws -> [String: MetricSample] {
+        let url = "\(prometheus)/api/v1/query" + QueryString.encode([("query", promql)])
+        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        guard response.status.code == 200 else { throw QueryError(message: "Prometheus answered \(response.status.code): \(String(buffer: body).prefix(300))") }
+        let answer = try JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView))
+        var samples: [String: MetricSample] = [:]
+        for series in answer.data.result {
+            guard let pod = series.metric["pod"], series.value.count == 2,
+                  case .number(let time) = series.value[0], case .string(let text) = series.value[1], let value = Double(text), value.isFinite
+            else { continue }
+            samples[pod] = MetricSample(value: value, time: Date(timeIntervalSince1970: time))
+        }
+        return samples
+    }
+
+    private struct QueryError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// An instant query's answer: a vector of series, each `[time, "value"]`.
+    private struct Answer: Decodable {
+        var data: Body
+        struct Body: Decodable { var result: [Series] }
+        struct Series: Decodable {
+            var metric: [String: String]
+            var value: [JSONValue]
+        }
+    }
+}

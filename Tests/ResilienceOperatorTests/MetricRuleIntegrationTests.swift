@@ -1,0 +1,77 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import PodSimulator
+import ResilienceCore
+import ResilienceOperator
+import TestSupport
+import Testing
+
+/// Metric rules, judged from a real Prometheus that scrapes the simulated pods at their own addresses.
+@Suite(.serialized) struct MetricRuleIntegrationTests {
+    private func scenario(prometheus: PrometheusProcess?, ns prefix: String, check: (KubernetesClient, String, [Pod]) async throws -> Void) async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace(prefix, client: client) { ns in
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 4).deployment)
+                let pods = try await eventually("4 Ready pods") { () -> [Pod]? in
+                    let pods = try await client.list(Pod.self, namespace: ns).items
+                    return pods.count == 4 && pods.allSatisfy(\.isReady) ? pods : nil
+                }
+                let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"errorRatio=0.3"}}}"#
+                _ = try await client.patch(Pod.self, name: pods[0].metadata.name!, namespace: ns, .merge(Array(fault.utf8)))
+                let query = #"sum by (pod) (rate(http_requests_total{namespace="\#(ns)",code="500"}[5s])) / sum by (pod) (rate(http_requests_total{namespace="\#(ns)"}[5s]))"#
+                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"metrics":[{"name":"error-ratio","query":"\#(query.replacingOccurrences(of: "\"", with: "\\\""))","deviationFromPeers":0.5,"onMissing":"ignore"}]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                var configuration = ResilienceOperator.Configuration(namespace: ns, instance: "test")
+                configuration.prometheus = prometheus.map { "http://127.0.0.1:\($0.port)" } ?? "http://127.0.0.1:1"
+                configuration.metricsInterval = .seconds(1)
+                let service = ResilienceOperator(client: client, configuration: configuration, logger: Logger(label: "operator"))
+                let running = Task { try await service.run() }
+                defer { running.cancel() }
+                try await check(client, ns, pods)
+                running.cancel()
+                _ = await running.result
+            }
+        }
+    }
+
+    @Test func aPodWhoseErrorRatioDeviatesFromItsPeersIsRestartedAndTheOthersLeftAlone() async throws {
+        let (_, simulator) = try await TestSimulation.shared()
+        let prometheus = try PrometheusProcess(discovery: "http://127.0.0.1:\(simulator.discoveryPort)/sd")
+        defer { prometheus.stop() }
+        try await prometheus.ready()
+        try await scenario(prometheus: prometheus, ns: "op-metric") { client, ns, pods in
+            let sick = pods[0]
+            try await eventually("the outlier evicted and replaced", timeout: .seconds(90)) { () -> Bool? in
+                let now = try await client.list(Pod.self, namespace: ns).items
+                return !now.contains { $0.metadata.uid == sick.metadata.uid } && now.count == 4 && now.allSatisfy(\.isReady) ? true : nil
+            }
+            let action = try #require(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.lastActions?.first { $0.pod == sick.metadata.name })
+            #expect(action.reason.contains("error-ratio is 0.3"), "\(action.reason)")
+            #expect(action.reason.contains("from the median 0.01 of 3 peers"), "\(action.reason)")
+            for pod in pods.dropFirst() {
+                #expect(try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns).metadata.uid == pod.metadata.uid, "peers left alone")
+            }
+        }
+    }
+
+    @Test func withPrometheusGoneTheRuleFollowsOnMissingAndNothingIsRestarted() async throws {
+        try await scenario(prometheus: nil, ns: "op-missing") { client, ns, pods in
+            let status = try await eventually("the status to have judged the pods") { () -> PolicyStatus? in
+                let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                return status?.healthy == "4/4" ? status : nil
+            }
+            #expect(status.lastActions == nil)
+            try await Task.sleep(for: .seconds(3))
+            for pod in pods {
+                #expect(try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns).metadata.uid == pod.metadata.uid, "nothing restarted on missing data")
+            }
+            let plan = try await ProcessRunner.run(
+                try LocalControlPlane.operatorExecutable(), ["plan", "--kubeconfig", try await TestSimulation.shared().plane.kubeconfigPath, "-n", ns])
+            #expect(plan.output.contains("error-ratio unknown"), "\(plan.output)")
+        }
+    }
+}
