@@ -149,6 +149,10 @@ import Testing
             guard case .done = outcome else { Issue.record("\(outcome)"); return }
             let raw = String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self)
             #expect(raw.contains("kubectl.kubernetes.io/restartedAt"))
+            // The controller must see the restart before the next change, or it makes one revision of both.
+            try await eventually("revision 2, the restart") { () -> Bool? in
+                try await client.list(ReplicaSet.self, namespace: ns).items.contains { $0.revision == 2 } ? true : nil
+            }
             try await plane(client).kubectl(["-n", ns, "set", "image", "deployment/web", "app=registry.example/web:2"])
             let first = try await eventually("revision 1 and 3") { () -> ReplicaSet? in
                 let sets = try await client.list(ReplicaSet.self, namespace: ns).items

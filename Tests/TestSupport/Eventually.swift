@@ -6,6 +6,7 @@ public func eventually<T: Sendable>(
     _ what: String,
     timeout: Duration = .seconds(60),
     every interval: Duration = .milliseconds(200),
+    diagnose: () async -> String = { "" },
     _ check: () async throws -> T?
 ) async throws -> T {
     let deadline = ContinuousClock.now + timeout
@@ -18,5 +19,6 @@ public func eventually<T: Sendable>(
         }
         try await Task.sleep(for: interval)
     }
-    throw TestSupportError("timed out after \(timeout) waiting for \(what)\(lastError.map { "; last error: \($0)" } ?? "")")
+    let diagnosis = await diagnose()
+    throw TestSupportError("timed out after \(timeout) waiting for \(what)\(lastError.map { "; last error: \($0)" } ?? "")\(diagnosis.isEmpty ? "" : "; \(diagnosis)")")
 }
