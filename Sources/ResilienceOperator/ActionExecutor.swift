@@ -134,17 +134,22 @@ public struct ActionExecutor: Sendable {
     }
 
     private func scale(_ deployment: String, namespace: String, from: Int, to: Int) async throws -> Outcome {
-        var scale = try await client.scale(Deployment.self, name: deployment, namespace: namespace)
-        let now = scale.spec.replicas ?? 0
-        if now == to { return .done("\(deployment) already has \(to) replicas") }
-        guard now == from else { return .blocked("\(deployment) has \(now) replicas, not the \(from) planned from: someone else scaled it") }
-        scale.spec.replicas = to
-        do {
-            _ = try await client.updateScale(Deployment.self, scale)
-        } catch let error as KubernetesError where error.reason == .conflict {
-            return .blocked("\(deployment) changed while scaling; planned again")
+        // The Deployment controller writes the object all the time: a conflict is retried on a fresh read,
+        // as long as the replicas are still those planned from.
+        for _ in 0..<5 {
+            var scale = try await client.scale(Deployment.self, name: deployment, namespace: namespace)
+            let now = scale.spec.replicas ?? 0
+            if now == to { return .done("\(deployment) already has \(to) replicas") }
+            guard now == from else { return .blocked("\(deployment) has \(now) replicas, not the \(from) planned from: someone else scaled it") }
+            scale.spec.replicas = to
+            do {
+                _ = try await client.updateScale(Deployment.self, scale)
+                return .done("scaled \(deployment) from \(from) to \(to) replicas")
+            } catch let error as KubernetesError where error.reason == .conflict {
+                continue
+            }
         }
-        return .done("scaled \(deployment) from \(from) to \(to) replicas")
+        return .blocked("\(deployment) kept changing while scaling; planned again")
     }
 
     private func setMinimum(_ name: String, namespace: String, from: Int, to: Int) async throws -> Outcome {
