@@ -30,12 +30,14 @@ public final class AddressPool: Sendable {
         }
     }
 
-    /// Marks an address as in use (a pod the simulator finds already running after a restart).
-    public func claim(_ text: String) {
-        guard let address = Self.parse(text) else { return }
-        state.withLock { state in
-            state.used.insert(address)
+    /// Marks an address as in use (a pod the simulator finds already running after a restart); false when
+    /// another pod has it.
+    public func claim(_ text: String) -> Bool {
+        guard let address = Self.parse(text) else { return false }
+        return state.withLock { state in
+            guard state.used.insert(address).inserted else { return false }
             state.free.removeAll { $0 == address }
+            return true
         }
     }
 

@@ -96,6 +96,11 @@ public actor Kubelet {
             }
             if running.changedAt == nil { running.changedAt = time }
             pods[uid] = running
+        } else if pod.metadata.deletionTimestamp != nil {
+            // A terminating pod this kubelet does not run (it finished it already, and this is a late
+            // event): confirm the deletion, and give it no address.
+            await finishDeletion(pod)
+            return
         } else {
             guard let running = await start(pod, faults: faults) else { return }
             pods[uid] = running
@@ -109,8 +114,7 @@ public actor Kubelet {
     private func start(_ pod: SimulatedPod, faults: Faults) async -> RunningPod? {
         let ip: String
         let startedAt: Date
-        if let existing = pod.status?.podIP, AddressPool.isPodAddress(existing) {
-            addresses.claim(existing)
+        if let existing = pod.status?.podIP, AddressPool.isPodAddress(existing), addresses.claim(existing) {
             ip = existing
             startedAt = pod.status?.startTime ?? Self.second(Date())
         } else {

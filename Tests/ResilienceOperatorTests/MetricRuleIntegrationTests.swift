@@ -10,7 +10,7 @@ import Testing
 
 /// Metric rules, judged from a real Prometheus that scrapes the simulated pods at their own addresses.
 @Suite(.serialized) struct MetricRuleIntegrationTests {
-    private func scenario(prometheus: PrometheusProcess?, ns prefix: String, check: (KubernetesClient, String, [Pod]) async throws -> Void) async throws {
+    private func scenario(prometheus: PrometheusProcess?, ns prefix: String, check: (KubernetesClient, String, [Pod], String) async throws -> Void) async throws {
         _ = try await PolicyCRD.installed()
         let (plane, _) = try await TestSimulation.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
@@ -31,7 +31,7 @@ import Testing
                 let service = ResilienceOperator(client: client, configuration: configuration, logger: Logger(label: "operator"))
                 let running = Task { try await service.run() }
                 defer { running.cancel() }
-                try await check(client, ns, pods)
+                try await check(client, ns, pods, query)
                 running.cancel()
                 _ = await running.result
             }
@@ -43,12 +43,12 @@ import Testing
         let prometheus = try PrometheusProcess(discovery: "http://127.0.0.1:\(simulator.discoveryPort)/sd")
         defer { prometheus.stop() }
         try await prometheus.ready()
-        try await scenario(prometheus: prometheus, ns: "op-metric") { client, ns, pods in
+        try await scenario(prometheus: prometheus, ns: "op-metric") { client, ns, pods, query in
             let sick = pods[0]
             let status = { () async -> String in
                 let policy = try? await client.get(ResiliencePolicy.self, name: "web", namespace: ns)
-                let series = (try? await prometheus.query(#"up{namespace="\#(ns)"}"#)) ?? []
-                return "status: \(String(describing: policy?.status)); up: \(series.map { "\($0.labels["pod"] ?? "")=\($0.value)" })"
+                let series = (try? await prometheus.query(query)) ?? []
+                return "status: \(String(describing: policy?.status?.pods)); the rule's query: \(series.map { "\($0.labels["pod"] ?? "")=\($0.value)" })"
             }
             try await eventually("the outlier evicted and replaced", timeout: .seconds(90), diagnose: status) { () -> Bool? in
                 let now = try await client.list(Pod.self, namespace: ns).items
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func withPrometheusGoneTheRuleFollowsOnMissingAndNothingIsRestarted() async throws {
-        try await scenario(prometheus: nil, ns: "op-missing") { client, ns, pods in
+        try await scenario(prometheus: nil, ns: "op-missing") { client, ns, pods, _ in
             let status = try await eventually("the status to have judged the pods") { () -> PolicyStatus? in
                 let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
                 return status?.healthy == "4/4" ? status : nil
