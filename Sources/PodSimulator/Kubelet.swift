@@ -25,6 +25,8 @@ public actor Kubelet {
     public nonisolated let lag = LagRecorder()
     private let logger: Logger
     private var pods: [String: RunningPod] = [:]
+    /// Pods whose start (binding their ports) is under way, with the newest version seen meanwhile.
+    private var starting: [String: SimulatedPod] = [:]
     private var listed: Set<String> = []
 
     private struct RunningPod {
@@ -79,34 +81,57 @@ public actor Kubelet {
 
     private func changed(_ pod: SimulatedPod, at time: ContinuousClock.Instant) async {
         guard let node = pod.spec.nodeName, nodes.contains(node), let uid = pod.metadata.uid else { return }
-        let faults: Faults
-        do {
-            faults = try Faults(parsing: pod.metadata.annotations?[Faults.annotation] ?? "")
-        } catch {
-            logger.warning("ignoring the pod's faults", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
-            faults = Faults()
-        }
         if var running = pods[uid] {
-            running.pod = pod
-            if pod.metadata.deletionTimestamp != nil, running.record.deletionSeenAt == nil { running.record.deletionSeenAt = Date() }
-            if running.faults != faults {
-                running.record = KubeletModel.faultsChanged(running.record, from: running.faults, to: faults, settings: settings, now: Date())
-                running.faults = faults
-                running.behaviour.update(faults: faults, healthPaths: pod.healthPaths)
-            }
+            apply(pod, to: &running)
             if running.changedAt == nil { running.changedAt = time }
             pods[uid] = running
+        } else if starting[uid] != nil {
+            // Its start is under way (binding its ports): the start takes this newer version when done.
+            starting[uid] = pod
+            return
         } else if pod.metadata.deletionTimestamp != nil {
             // A terminating pod this kubelet does not run (it finished it already, and this is a late
             // event): confirm the deletion, and give it no address.
             await finishDeletion(pod)
             return
         } else {
-            guard let running = await start(pod, faults: faults) else { return }
+            starting[uid] = pod
+            guard var running = await start(pod, faults: faults(of: pod)) else {
+                starting[uid] = nil
+                return
+            }
+            guard let latest = starting.removeValue(forKey: uid) else {
+                // Deleted while it started.
+                pods[uid] = running
+                await stop(uid)
+                return
+            }
+            apply(latest, to: &running)
+            running.changedAt = time
             pods[uid] = running
-            pods[uid]?.changedAt = time
         }
         await react(uid)
+    }
+
+    /// Takes a newer version of a running pod: its faults, and whether it is being deleted.
+    private func apply(_ pod: SimulatedPod, to running: inout RunningPod) {
+        running.pod = pod
+        if pod.metadata.deletionTimestamp != nil, running.record.deletionSeenAt == nil { running.record.deletionSeenAt = Date() }
+        let faults = faults(of: pod)
+        if running.faults != faults {
+            running.record = KubeletModel.faultsChanged(running.record, from: running.faults, to: faults, settings: settings, now: Date())
+            running.faults = faults
+            running.behaviour.update(faults: faults, healthPaths: pod.healthPaths)
+        }
+    }
+
+    private func faults(of pod: SimulatedPod) -> Faults {
+        do {
+            return try Faults(parsing: pod.metadata.annotations?[Faults.annotation] ?? "")
+        } catch {
+            logger.warning("ignoring the pod's faults", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+            return Faults()
+        }
     }
 
     /// Gives a newly bound pod its address and application; adopts one already running (after a restart
@@ -141,6 +166,7 @@ public actor Kubelet {
     }
 
     private func stop(_ uid: String) async {
+        starting[uid] = nil
         guard let running = pods.removeValue(forKey: uid) else { return }
         running.timer?.cancel()
         for server in running.servers { await server.close() }
