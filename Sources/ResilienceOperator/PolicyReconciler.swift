@@ -18,6 +18,7 @@ public actor PolicyReconciler {
     private let events: EventRecorder
     private let prober: Prober?
     private let querier: MetricQuerier?
+    private let alerts = AlertSender()
     private let logger: Logger
     private var histories: [ObjectKey: RemediationHistory] = [:]
 
@@ -92,6 +93,14 @@ public actor PolicyReconciler {
         let namespace = policy.metadata.namespace ?? ""
         if case .alert(let summary) = action {
             await event(policy, type: .warning, reason: "Alert", action: "Alert", message: summary)
+            if let url = policy.spec.alerting?.alertmanager?.url, let key = ObjectKey(policy.metadata) {
+                do {
+                    try await alerts.send(summary: summary, policy: key, target: decision.target, to: url)
+                } catch {
+                    logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
+                    await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
+                }
+            }
             return nil
         }
         let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason)

@@ -219,8 +219,11 @@ import Testing
         }
     }
 
-    @Test func sixtyPercentFailingTripsTheShortCircuit() async throws {
-        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"40%"}}"#
+    @Test func sixtyPercentFailingTripsTheShortCircuitAndAlertsAlertmanager() async throws {
+        let alertmanager = try AlertmanagerProcess()
+        defer { alertmanager.stop() }
+        try await alertmanager.ready()
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"40%"},"alerting":{"alertmanager":{"url":"\#(alertmanager.url)"}}}"#
         try await scenario("op-short", replicas: 5, crashing: 3, spec: spec) { client, ns, sick in
             let condition = try await eventually("the short-circuit in the status", timeout: .seconds(60)) { () -> PolicyCondition? in
                 try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.conditions?.first { $0.reason == "HaltedMaxUnhealthy" }
@@ -228,6 +231,13 @@ import Testing
             #expect(condition.message.contains("3 unhealthy and 0 in-flight of 5 pods exceed maxUnhealthy 40% (2 pods)"), "\(condition.message)")
             let events = try await client.list(Event.self, namespace: ns).items
             #expect(events.contains { $0.reason == "Alert" && $0.message?.contains("the failure looks systemic") == true })
+            let alert = try await eventually("the alert in Alertmanager") { () -> [String: String]? in
+                try await alertmanager.alerts().first { $0.labels["namespace"] == ns }.map { $0.labels.merging($0.annotations) { a, _ in a } }
+            }
+            #expect(alert["alertname"] == "ResilienceOperatorNeedsAHuman")
+            #expect(alert["policy"] == "web")
+            #expect(alert["deployment"] == "web")
+            #expect(alert["summary"]?.contains("the failure looks systemic, so the operator only alerts") == true, "\(alert)")
             for pod in sick {
                 #expect(try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "no action")
             }
