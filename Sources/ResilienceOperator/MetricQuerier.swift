@@ -25,7 +25,7 @@ public final class MetricQuerier: Sendable {
     private let prometheus: String
     private let interval: Duration
     private let logger: Logger
-    private let http = HTTPClient(eventLoopGroupProvider: .singleton)
+    private let http = HTTPClient.shared
     private let results = Mutex<[ObjectKey: Results]>([:])
 
     /// - Parameter prometheus: Prometheus's base URL, such as `http://prometheus.monitoring:9090`.
@@ -43,7 +43,10 @@ public final class MetricQuerier: Sendable {
     /// Queries until cancelled; `updated` hears of every policy whose results were refreshed.
     public func run(updated: @escaping @Sendable (ObjectKey) async -> Void) async {
         while !Task.isCancelled {
-            for policy in caches.policies.store.list() {
+            let policies = caches.policies.store.list()
+            let current = Set(policies.compactMap { ObjectKey($0.metadata) })
+            results.withLock { $0 = $0.filter { current.contains($0.key) } }
+            for policy in policies {
                 guard let key = ObjectKey(policy.metadata), let rules = policy.spec.health?.metrics, !rules.isEmpty else { continue }
                 var found = Results()
                 for rule in rules {
@@ -56,9 +59,9 @@ public final class MetricQuerier: Sendable {
                 results.withLock { $0[key] = found }
                 await updated(key)
             }
+            // Prometheus offers no watch: the rules are queried once an interval.
             try? await Task.sleep(for: interval)
         }
-        try? await http.shutdown()
     }
 
     private func query(_ promql: String) async throws -> [String: MetricSample] {

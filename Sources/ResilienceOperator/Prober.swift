@@ -21,7 +21,6 @@ public final class Prober: Sendable {
     private let caches: OperatorCaches
     private let concurrency: Int
     private let logger: Logger
-    private let http: HTTPClient
     private let samples = Mutex<[String: ProbeSample]>([:])
     private let lastRound = Mutex<[ObjectKey: ContinuousClock.Instant]>([:])
 
@@ -29,12 +28,6 @@ public final class Prober: Sendable {
         self.caches = caches
         self.concurrency = concurrency
         self.logger = logger
-        var configuration = HTTPClient.Configuration()
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .none
-        configuration.tlsConfiguration = tls
-        configuration.redirectConfiguration = .disallow
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// The latest sample of each pod of `namespace`, by pod name.
@@ -47,29 +40,47 @@ public final class Prober: Sendable {
         }
     }
 
-    /// Probes until cancelled; `changed` hears of every policy whose pods changed state.
+    /// Probes until cancelled; `changed` hears of every policy whose pods changed state. Between rounds
+    /// it sleeps until the next policy's period is up.
     public func run(changed: @escaping @Sendable (ObjectKey) async -> Void) async {
+        // The client lives as long as the rounds: AsyncHTTPClient requires a shutdown before release.
+        var configuration = HTTPClient.Configuration()
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        configuration.tlsConfiguration = tls
+        configuration.redirectConfiguration = .disallow
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         while !Task.isCancelled {
+            var nextDue = ContinuousClock.now + .seconds(1)
+            var probed: Set<String> = []
             for policy in caches.policies.store.list() {
                 guard let key = ObjectKey(policy.metadata), let effective = try? EffectivePolicy(policy.spec),
                       let probe = effective.health.probe, let rule = policy.spec.health?.probe else { continue }
-                let due = lastRound.withLock { $0[key].map { ContinuousClock.now - $0 >= .milliseconds(Int64(probe.period.seconds * 1000)) } ?? true }
-                guard due else { continue }
-                lastRound.withLock { $0[key] = .now }
+                let period = Duration.milliseconds(Int64(probe.period.seconds * 1000))
                 let pods: [Pod]
                 switch TargetResolver.targets(of: policy, in: caches.objects(in: key.namespace)) {
                 case .success(let targets): pods = targets.flatMap(\.pods)
                 case .failure: continue
                 }
-                if await round(pods, rule: rule, probe: probe) { await changed(key) }
+                probed.formUnion(pods.map { "\(key.namespace)/\($0.metadata.name ?? "")" })
+                let last = lastRound.withLock { $0[key] }
+                if let last, ContinuousClock.now - last < period {
+                    nextDue = min(nextDue, last + period)
+                    continue
+                }
+                lastRound.withLock { $0[key] = .now }
+                nextDue = min(nextDue, .now + period)
+                if await round(pods, rule: rule, probe: probe, http: http) { await changed(key) }
             }
-            try? await Task.sleep(for: .milliseconds(250))
+            // Forget pods no policy probes any more.
+            samples.withLock { $0 = $0.filter { probed.contains($0.key) } }
+            try? await Task.sleep(until: nextDue, clock: .continuous)
         }
         try? await http.shutdown()
     }
 
     /// Probes `pods` once; whether any crossed the failure threshold either way.
-    private func round(_ pods: [Pod], rule: ProbeRule, probe: EffectivePolicy.Probe) async -> Bool {
+    private func round(_ pods: [Pod], rule: ProbeRule, probe: EffectivePolicy.Probe, http: HTTPClient) async -> Bool {
         let targets = pods.filter { $0.status?.phase == "Running" && $0.status?.podIP != nil && $0.metadata.deletionTimestamp == nil }
         return await withTaskGroup(of: Bool.self) { group in
             var changed = false
@@ -79,7 +90,7 @@ public final class Prober: Sendable {
                     changed = changed || result
                     running -= 1
                 }
-                group.addTask { await self.probe(pod, rule: rule, probe: probe) }
+                group.addTask { await self.probe(pod, rule: rule, probe: probe, http: http) }
                 running += 1
             }
             for await result in group { changed = changed || result }
@@ -87,7 +98,7 @@ public final class Prober: Sendable {
         }
     }
 
-    private func probe(_ pod: Pod, rule: ProbeRule, probe: EffectivePolicy.Probe) async -> Bool {
+    private func probe(_ pod: Pod, rule: ProbeRule, probe: EffectivePolicy.Probe, http: HTTPClient) async -> Bool {
         let scheme = (rule.httpGet.scheme ?? "HTTP").lowercased()
         let url = "\(scheme)://\(pod.status?.podIP ?? ""):\(rule.httpGet.port)\(rule.httpGet.path ?? "/")"
         var failure: String?

@@ -9,7 +9,7 @@ import PodSimulator
 /// `resilience-bench simulate`: how the pod simulator keeps up with many pods on the local control plane.
 ///
 /// Starts a simulator for its own tainted nodes, creates one Deployment of `--pods` replicas that only
-/// those nodes take, and prints how long until every pod is Ready, the simulator's reaction lag, and the
+/// those nodes take (by name: nodes of an earlier, larger run stay registered), and prints how long until every pod is Ready, the simulator's reaction lag, and the
 /// process's memory; then deletes the namespace and prints how long the pods took to go.
 struct SimulatorBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "simulate", abstract: "Pods a second and reaction lag of the pod simulator.")
@@ -47,7 +47,8 @@ struct SimulatorBenchmark: AsyncParsableCommand {
             {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bench"},
              "spec":{"replicas":\#(pods),"selector":{"matchLabels":{"app":"bench"}},
               "template":{"metadata":{"labels":{"app":"bench"}},
-               "spec":{"nodeSelector":{"sim.resilience.dev/simulated":"true"},
+               "spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+                         {"matchExpressions":[{"key":"kubernetes.io/hostname","operator":"In","values":[\#(simulation.nodes.map { "\"\($0)\"" }.joined(separator: ","))]}]}]}}},
                        "tolerations":[{"key":"\#(taint.key)","operator":"Exists","effect":"NoSchedule"}],
                        "containers":[{"name":"app","image":"registry.example/bench:1","ports":[{"containerPort":8080}]}]}}}}
             """#
@@ -61,11 +62,17 @@ struct SimulatorBenchmark: AsyncParsableCommand {
         print("reaction lag                 p50 \(milliseconds(lag.p50)) ms, p99 \(milliseconds(lag.p99)) ms, max \(milliseconds(lag.max)) ms over \(lag.count) reactions")
         print("resident memory              \(residentBytes() / 1_048_576) MiB (simulator, client and watch cache)")
 
+        let podsWatch = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: ContinuousClock(), logger: logger)
+        let (gone, goneSignal) = AsyncStream<Void>.makeStream()
+        let podsTask = Task {
+            await podsWatch.run { _ in
+                if podsWatch.store.isSynced, podsWatch.store.count == 0 { goneSignal.yield() }
+            }
+        }
         let deleteStart = ContinuousClock.now
         try await client.delete(Namespace.self, name: namespace)
-        while try await client.list(Pod.self, namespace: namespace, options: ListOptions(limit: 1)).items.count > 0 {
-            try await Task.sleep(for: .seconds(1))
-        }
+        for await _ in gone { break }
+        podsTask.cancel()
         print("all deleted after            \(seconds(ContinuousClock.now - deleteStart)) s (graceful termination by the simulator)")
         await simulator.stop()
         try await client.shutdown()
