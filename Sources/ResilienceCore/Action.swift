@@ -1,5 +1,8 @@
 /// A change the operator can make to the cluster, or an alert it can send.
 public enum Action: Sendable, Equatable, Hashable, Codable {
+    /// The pod condition that isolation by readiness gate sets False; pods opt in with a readiness gate.
+    public static let servingGate = "resilience.dev/serving"
+
     /// Evict the pod (through its PodDisruptionBudgets) or delete it; its ReplicaSet replaces it.
     case restartPod(pod: String, uid: String, evict: Bool)
     /// Take the pod out of its Service's endpoints: `readinessGate` or `quarantine`.
@@ -11,6 +14,8 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     /// Put the pod template of the earlier ReplicaSet `replicaSet` back into the Deployment; `from` is the
     /// UID of the ReplicaSet rolled back from, which is never rolled back to.
     case rollback(replicaSet: String, revision: Int, from: String)
+    /// End the isolation of a pod whose containers are Ready again: its serving gate goes back to True.
+    case release(pod: String, uid: String)
     /// Roll every pod (`kubectl.kubernetes.io/restartedAt`).
     case rolloutRestart
     /// Tell people; changes nothing in the cluster.
@@ -19,7 +24,15 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     /// The pod the action is aimed at, for pod actions.
     public var podUID: String? {
         switch self {
-        case .restartPod(_, let uid, _), .isolate(_, let uid, _): return uid
+        case .restartPod(_, let uid, _), .isolate(_, let uid, _), .release(_, let uid): return uid
+        default: return nil
+        }
+    }
+
+    /// The name of the pod the action is aimed at, for pod actions.
+    public var podName: String? {
+        switch self {
+        case .restartPod(let name, _, _), .isolate(let name, _, _), .release(let name, _): return name
         default: return nil
         }
     }
@@ -28,7 +41,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     public var isDisruption: Bool {
         switch self {
         case .restartPod, .isolate, .rollback, .rolloutRestart: return true
-        case .scale, .setAutoscalerMinimum, .alert: return false
+        case .scale, .setAutoscalerMinimum, .release, .alert: return false
         }
     }
 
@@ -40,6 +53,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
         case .scale(let from, let to): return "scale \(from)→\(to)"
         case .setAutoscalerMinimum(let name, let from, let to): return "set minReplicas of HPA \(name) \(from)→\(to)"
         case .rollback(let replicaSet, let revision, _): return "roll back to revision \(revision) (\(replicaSet))"
+        case .release(let pod, _): return "release pod \(pod) from isolation"
         case .rolloutRestart: return "rollout restart"
         case .alert(let summary): return "alert: \(summary)"
         }

@@ -26,7 +26,13 @@ public enum PolicyDecoder {
     public static func decode(_ data: Data) throws(Failure) -> ResiliencePolicy {
         let decoder = KubernetesJSON.decoder()
         do {
-            return try decoder.decode(ResiliencePolicy.self, from: data)
+            let policy = try decoder.decode(ResiliencePolicy.self, from: data)
+            if let problem = policy.decodingProblem {
+                throw Failure(policy: "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")", field: problem.field, message: problem.message)
+            }
+            return policy
+        } catch let failure as Failure {
+            throw failure
         } catch {
             let name = (try? decoder.decode(Named.self, from: data)).map { "\($0.metadata.namespace ?? "")/\($0.metadata.name ?? "")" } ?? "(unnamed)"
             guard let error = error as? DecodingError else {
@@ -41,7 +47,7 @@ public enum PolicyDecoder {
         var metadata: ObjectMeta
     }
 
-    private static func split(_ error: DecodingError) -> (String, String) {
+    static func split(_ error: DecodingError) -> (String, String) {
         switch error {
         case .keyNotFound(let key, let context):
             return (DecodingErrorDescription.path(context.codingPath + [key]), "required field is missing")

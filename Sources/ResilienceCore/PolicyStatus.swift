@@ -19,6 +19,10 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
     /// The most recent actions, newest first, bounded.
     public var lastActions: [ActionRecord]?
     public var budget: BudgetStatus?
+    /// What the operator must not forget when it restarts or another replica takes over: its actions,
+    /// open episodes, the loop breaker's count, scale-ups to undo and revision verdicts (restart samples
+    /// and `for` timers are left out: they are re-observed, and forgetting them only delays an action).
+    public var memory: RemediationHistory?
 
     public init() {}
 
@@ -56,6 +60,9 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
         public var reason: String
         /// `succeeded`, `failed`, `blocked`, `dryRun`.
         public var result: String
+        /// Before a pod was restarted or isolated: its phase, Ready condition, each container's restarts
+        /// and states, and its recent Events. For a refusal: what refused it.
+        public var evidence: String?
 
         public init(time: Date, step: String, pod: String? = nil, reason: String, result: String) {
             self.time = time

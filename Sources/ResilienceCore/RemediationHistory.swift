@@ -100,7 +100,10 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         guard succeeded else { return }
         if decision.step != nil, var episode = episodes[decision.target] {
             if episode.stepStartedAt == nil { episode.stepStartedAt = time }
-            if let uid = action.podUID, let step = decision.step { episode.acted.insert("\(uid)/\(step.rawValue)") }
+            if let step = decision.step {
+                // A pod gets each step once; a Deployment step (scaleUp, rollback, rolloutRestart) acts once an episode.
+                episode.acted.insert("\(action.podUID ?? "deployment")/\(step.rawValue)")
+            }
             episodes[decision.target] = episode
         }
         switch action {

@@ -14,11 +14,43 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
     public var metadata: ObjectMeta
     public var spec: PolicySpec
     public var status: PolicyStatus?
+    /// Why the spec did not decode, when it did not (the spec is then empty). A policy that passed the
+    /// CRD's schema but not this decoding still reaches the cache, so that it gets `Ready=False` naming
+    /// the field instead of breaking the list of every other policy.
+    public var decodingProblem: ValidationProblem?
 
     public init(metadata: ObjectMeta, spec: PolicySpec, status: PolicyStatus? = nil) {
         self.metadata = metadata
         self.spec = spec
         self.status = status
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case metadata, spec, status
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metadata = try container.decode(ObjectMeta.self, forKey: .metadata)
+        do {
+            spec = try container.decode(PolicySpec.self, forKey: .spec)
+        } catch let error as DecodingError {
+            spec = PolicySpec()
+            var (field, message) = PolicyDecoder.split(error)
+            // Relative to the policy, wherever it sits (a list's items, a watch event's object).
+            let prefix = DecodingErrorDescription.path(decoder.codingPath)
+            if !decoder.codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
+            decodingProblem = ValidationProblem(field, message)
+        }
+        // The operator writes the status anew; one it cannot read is as good as none.
+        status = try? container.decodeIfPresent(PolicyStatus.self, forKey: .status)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metadata, forKey: .metadata)
+        try container.encode(spec, forKey: .spec)
+        try container.encodeIfPresent(status, forKey: .status)
     }
 }
 

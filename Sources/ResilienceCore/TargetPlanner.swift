@@ -21,6 +21,8 @@ struct TargetPlanner {
     private let rollout: Rollout
     private let podsByUID: [String: Pod]
     private var remediating: Set<String> = []
+    /// Isolated pods whose containers have been Ready again for the whole `for`: their isolation ends.
+    private var releases: [Candidate] = []
     private var inFlight = 0
 
     init(target: TargetObservation, key: String, policy: EffectivePolicy, now: Date) {
@@ -104,6 +106,9 @@ struct TargetPlanner {
             episode = open
         }
         history.episodes[key] = episode
+        for release in releases {
+            admit(release, gate: &gate, budget: &budget)
+        }
         if let restore = restoreScale(actionable: actionable) {
             admit(restore, gate: &gate, budget: &budget)
         }
@@ -153,8 +158,11 @@ struct TargetPlanner {
             note("recovered: no pod unhealthy and nothing in flight\(episode.stepStartedAt == nil ? "" : " for \(policy.stepTimeout) after the last step")")
             return nil
         }
-        if let started = episode.stepStartedAt, stepSettled, let first = actionable.first, episode.step < policy.ladder.count {
-            note("\(policy.ladder[episode.step].rawValue) did not help within stepTimeout \(policy.stepTimeout) (started \(Seconds(now.timeIntervalSince(started))) ago): \(actionable.count) pods still unhealthy, \(first.pod): \(first.summary); escalating")
+        // Pods still isolated call for the next step only when it adds capacity for them (scaleUp).
+        let isolatedWaiting = !remediating.isEmpty && episode.step + 1 < policy.ladder.count && policy.ladder[episode.step + 1] == .scaleUp
+        if let started = episode.stepStartedAt, stepSettled, !actionable.isEmpty || isolatedWaiting, episode.step < policy.ladder.count {
+            let still = actionable.first.map { "\(actionable.count) pods still unhealthy, \($0.pod): \($0.summary)" } ?? "\(remediating.count) pods still isolated"
+            note("\(policy.ladder[episode.step].rawValue) did not help within stepTimeout \(policy.stepTimeout) (started \(Seconds(now.timeIntervalSince(started))) ago): \(still); escalating")
             episode.step += 1
             episode.stepStartedAt = nil
         }
@@ -190,7 +198,7 @@ struct TargetPlanner {
                 if !actionable.isEmpty { note(waiting(step, episode: episode)) }
                 return []
             }
-            if actionable.isEmpty { return [] }
+            if actionable.isEmpty && (step != .scaleUp || remediating.isEmpty) { return [] }
             switch step {
             case .scaleUp:
                 switch scaleUp(actionable: actionable, position: position) {
@@ -314,7 +322,15 @@ struct TargetPlanner {
             guard record.target == key, record.succeeded, record.settledAt == nil, record.action.isDisruption else { continue }
             if let uid = record.action.podUID {
                 if let pod = podsByUID[uid] {
-                    if case .isolate = record.action, pod.metadata.deletionTimestamp == nil { remediating.insert(uid) }
+                    if case .isolate = record.action, pod.metadata.deletionTimestamp == nil {
+                        if pod.condition(Action.servingGate)?.status == "True", pod.isReady {
+                            // Released: serving again.
+                            history.actions[index].settledAt = now
+                            continue
+                        }
+                        remediating.insert(uid)
+                        if let release = release(pod) { releases.append(release) }
+                    }
                     inFlight += 1
                     continue
                 }
@@ -332,6 +348,16 @@ struct TargetPlanner {
                 history.actions[index].settledAt = now
             }
         }
+    }
+
+    /// Ends the isolation (by readiness gate) of a pod whose containers have been Ready for the whole `for`.
+    private func release(_ pod: Pod) -> Candidate? {
+        guard pod.condition(Action.servingGate)?.status == "False", let name = pod.metadata.name, let uid = pod.metadata.uid,
+              let ready = pod.condition("ContainersReady"), ready.status == "True" else { return nil }
+        let since = ready.lastTransitionTime ?? now
+        guard now.timeIntervalSince(since) >= policy.health.holdFor.seconds else { return nil }
+        return Candidate(action: .release(pod: name, uid: uid), step: nil, pod: pod,
+                         reason: "\(name) is healthy again: its containers are Ready since \(Timestamp(since)); ending its isolation")
     }
 
     /// Remembers the newest revision as healthy once the rollout is complete and every pod is healthy.

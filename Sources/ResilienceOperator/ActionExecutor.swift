@@ -12,7 +12,7 @@ import ResilienceCore
 /// reports so.
 public struct ActionExecutor: Sendable {
     /// The readiness gate the operator owns for isolation by readiness gate.
-    public static let servingGate = "resilience.dev/serving"
+    public static let servingGate = Action.servingGate
     /// The label a quarantined pod carries, and the annotations that say why and what it was.
     public static let quarantinedLabel = "resilience.dev/quarantined"
     public static let quarantineReasonAnnotation = "resilience.dev/quarantine-reason"
@@ -49,6 +49,7 @@ public struct ActionExecutor: Sendable {
             case .scale(let from, let to): return try await scale(deployment, namespace: namespace, from: from, to: to)
             case .setAutoscalerMinimum(let name, let from, let to): return try await setMinimum(name, namespace: namespace, from: from, to: to)
             case .rollback(let replicaSet, let revision, _): return try await rollback(deployment, to: replicaSet, revision: revision, namespace: namespace)
+            case .release(let pod, let uid): return try await openGate(pod, uid: uid, namespace: namespace)
             case .rolloutRestart: return try await restart(deployment, namespace: namespace)
             case .alert: return .done("an alert changes nothing in the cluster")
             }
@@ -97,6 +98,16 @@ public struct ActionExecutor: Sendable {
 
         _ = try await client.patch(Pod.self, name: name, namespace: namespace, .strategicMerge(Array(patch)), subresource: "status")
         return .done("isolated pod \(name): readiness gate \(Self.servingGate) is False")
+    }
+
+    /// Sets the pod's serving gate True again: the pod is Ready once its containers are, and serves.
+    private func openGate(_ name: String, uid: String, namespace: String) async throws -> Outcome {
+        guard let pod = try await current(name, uid: uid, namespace: namespace) else { return .done("pod \(name) is already gone") }
+        if pod.condition(Self.servingGate)?.status != "False" { return .done("pod \(name) is not isolated") }
+        let condition = Condition(type: Self.servingGate, status: "True", reason: "ReleasedByResilienceOperator", message: "containers Ready again", lastTransitionTime: Date())
+        let patch = try KubernetesJSON.encoder().encode(["status": ["conditions": [condition]]])
+        _ = try await client.patch(Pod.self, name: name, namespace: namespace, .strategicMerge(Array(patch)), subresource: "status")
+        return .done("released pod \(name): readiness gate \(Self.servingGate) is True")
     }
 
     /// Takes the pod out of its ReplicaSet's selector (and so out of the Service and the ReplicaSet, which

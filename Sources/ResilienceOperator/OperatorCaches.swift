@@ -1,6 +1,7 @@
 import KubernetesAPI
 import KubernetesClient
 import Logging
+import Metrics
 import OperatorRuntime
 import ResilienceCore
 
@@ -15,18 +16,18 @@ public struct OperatorCaches: Sendable {
     public let budgets: Reflector<KubernetesListWatch<PodDisruptionBudget>, ContinuousClock>?
     public let legacyBudgets: Reflector<KubernetesListWatch<LegacyPodDisruptionBudget>, ContinuousClock>?
 
-    public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger) {
+    public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
         let clock = ContinuousClock()
-        policies = Reflector(KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), clock: clock, logger: logger)
-        deployments = Reflector(KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger)
-        replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger)
-        pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger)
-        autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger)
+        policies = Reflector(KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        deployments = Reflector(KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         if policyVersion == LegacyPodDisruptionBudget.apiVersion {
             budgets = nil
-            legacyBudgets = Reflector(KubernetesListWatch(LegacyPodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger)
+            legacyBudgets = Reflector(KubernetesListWatch(LegacyPodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         } else {
-            budgets = Reflector(KubernetesListWatch(PodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger)
+            budgets = Reflector(KubernetesListWatch(PodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
             legacyBudgets = nil
         }
     }

@@ -29,6 +29,9 @@ public struct PolicyPlan: Sendable {
     /// Plans `policy` against `objects` as the operator would now, from `history`.
     public static func make(_ policy: ResiliencePolicy, objects: NamespaceObjects, history: RemediationHistory, now: Date) -> PolicyPlan {
         let name = "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")"
+        if let problem = policy.decodingProblem {
+            return PolicyPlan(policy: name, outcome: .invalid([problem]))
+        }
         let effective: EffectivePolicy
         do {
             effective = try EffectivePolicy(policy.spec)

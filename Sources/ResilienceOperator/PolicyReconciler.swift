@@ -19,10 +19,26 @@ public actor PolicyReconciler {
     private let prober: Prober?
     private let querier: MetricQuerier?
     private let alerts = AlertSender()
+    private let budget: ClusterBudget?
+    private let metrics: OperatorMetrics
     private let logger: Logger
-    private var histories: [ObjectKey: RemediationHistory] = [:]
+    /// By policy: the history and status of the last reconcile. While this replica leads they are newer
+    /// than the cache, which may not have seen the last status write yet; a new leader starts from the
+    /// memory the status carries.
+    private var remembered: [ObjectKey: Remembered] = [:]
 
-    public init(client: KubernetesClient, caches: OperatorCaches, executor: ActionExecutor, events: EventRecorder, prober: Prober? = nil, querier: MetricQuerier? = nil, logger: Logger) {
+    private struct Remembered {
+        var uid: String?
+        var history: RemediationHistory
+        var status: PolicyStatus
+    }
+
+    init(
+        client: KubernetesClient, caches: OperatorCaches, executor: ActionExecutor, events: EventRecorder, prober: Prober?,
+        querier: MetricQuerier?, budget: ClusterBudget?, metrics: OperatorMetrics, logger: Logger
+    ) {
+        self.budget = budget
+        self.metrics = metrics
         self.prober = prober
         self.querier = querier
         self.client = client
@@ -38,11 +54,14 @@ public actor PolicyReconciler {
 
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileAction {
         guard let policy = caches.policies.store.get(key) else {
-            histories[key] = nil
+            remembered[key] = nil
+            metrics.forget(policy: key)
             return .awaitChange
         }
         let now = Date()
-        var history = histories[key] ?? RemediationHistory()
+        let last = remembered[key].flatMap { $0.uid == policy.metadata.uid ? $0 : nil }
+        var history = last?.history ?? policy.status?.memory ?? RemediationHistory()
+        let previous = last?.status ?? policy.status
         var objects = caches.objects(in: key.namespace)
         objects.probes = prober?.samples(in: key.namespace) ?? [:]
         if policy.spec.health?.metrics?.isEmpty == false {
@@ -58,11 +77,11 @@ public actor PolicyReconciler {
         var unsettled = false
         if case .planned(let plan) = report.outcome {
             history = plan.history
+            metrics.unhealthy(policy: key, pods: plan.targets.reduce(0) { $0 + $1.unhealthy })
             for decision in plan.decisions {
                 switch decision.disposition {
                 case .execute:
-                    let result = await carryOut(decision, policy: policy, history: &history)
-                    if let result { entries.append(.init(decision: decision, result: result)) }
+                    if let entry = await carryOut(decision, plan: plan, policy: policy, history: &history) { entries.append(entry) }
                 case .blocked:
                     entries.append(.init(decision: decision, result: "blocked"))
                     await event(policy, type: .warning, reason: "ActionBlocked", action: decision.step?.rawValue ?? "none", message: decision.reason)
@@ -78,51 +97,94 @@ public actor PolicyReconciler {
         } else {
             await event(policy, type: .warning, reason: "PolicyNotReady", action: "Plan", message: report.text)
         }
-        histories[key] = history
-        let status = StatusBuilder.status(report, entries: entries, previous: policy.status, generation: policy.metadata.generation, history: history, policy: effective, now: now)
-        if status != policy.status {
+        let status = StatusBuilder.status(report, entries: entries, previous: previous, generation: policy.metadata.generation, history: history, policy: effective, now: now)
+        for record in status.lastActions?.prefix(while: { $0.time == now }) ?? [] {
+            metrics.action(policy: key, step: record.step, result: record.result)
+        }
+        remembered[key] = Remembered(uid: policy.metadata.uid, history: history, status: status)
+        // Compared as written: dates keep microseconds on the server.
+        let encoder = KubernetesJSON.encoder()
+        if try encoder.encode(status) != (try policy.status.map { try encoder.encode($0) }) {
             try await writeStatus(status, of: key)
         }
         return unsettled ? .requeue(after: Self.recheck) : .awaitChange
     }
 
-    /// Carries out one decision and records it; the status result, or nil for an alert.
-    private func carryOut(_ decision: Decision, policy: ResiliencePolicy, history: inout RemediationHistory) async -> String? {
+    /// Carries out one decision and records it; the status entry, or nil for an alert.
+    private func carryOut(_ decision: Decision, plan: Plan, policy: ResiliencePolicy, history: inout RemediationHistory) async -> StatusBuilder.Entry? {
         guard let action = decision.action else { return nil }
         let deployment = String(decision.target.split(separator: "/").last ?? "")
         let namespace = policy.metadata.namespace ?? ""
+        let step = decision.step?.rawValue ?? StatusBuilder.stepName(action)
         if case .alert(let summary) = action {
-            await event(policy, type: .warning, reason: "Alert", action: "Alert", message: summary)
-            if let url = policy.spec.alerting?.alertmanager?.url, let key = ObjectKey(policy.metadata) {
-                do {
-                    try await alerts.send(summary: summary, policy: key, target: decision.target, to: url)
-                } catch {
-                    logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
-                    await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
-                }
-            }
+            await alert(summary, decision: decision, policy: policy)
             return nil
         }
+        let releases: Bool = if case .release = action { true } else { false }
+        if !releases, case .failure(let exhausted) = budget?.take(at: Date()) {
+            await event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(exhausted); \(decision.reason)")
+            return .init(decision: decision, result: "blocked", evidence: "\(exhausted)")
+        }
+        let evidence = await evidence(for: action, namespace: namespace)
         let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason)
-        let step = decision.step?.rawValue ?? "restoreScale"
+        let said = evidence.map { " Evidence: \($0)" } ?? ""
         switch outcome {
         case .done(let what):
-            history.record(decision, at: Date(), succeeded: true)
+            // A release is seen in the pod itself (its gate is True again); it is no action to budget.
+            if !releases { history.record(decision, at: Date(), succeeded: true) }
             logger.info("acted", metadata: ["policy": "\(namespace)/\(policy.metadata.name ?? "")", "action": "\(what)", "reason": "\(decision.reason)"])
-            await event(policy, type: .normal, reason: "ActionSucceeded", action: step, message: "\(what): \(decision.reason)")
-            if let uid = action.podUID, case .restartPod(let pod, _, _) = action {
-                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: namespace, name: pod, uid: uid), type: .warning, reason: "Restarted", action: step, message: decision.reason)
+            if let since = detected(decision, in: plan) {
+                metrics.detectionToAction(step: step, seconds: Date().timeIntervalSince(since))
             }
-            return "succeeded"
+            await event(policy, type: .normal, reason: "ActionSucceeded", action: step, message: "\(what): \(decision.reason)\(said)")
+            await events.record(
+                ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: deployment, uid: caches.deployments.store.get(ObjectKey(namespace: namespace, name: deployment))?.metadata.uid),
+                type: action.isDisruption ? .warning : .normal, reason: "Resilience\(step.prefix(1).uppercased())\(step.dropFirst())", action: step, message: "\(what): \(decision.reason)")
+            if let uid = action.podUID, let pod = action.podName {
+                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: namespace, name: pod, uid: uid), type: .warning,
+                                    reason: ["isolate": "Isolated", "release": "Released"][step] ?? "Restarted", action: step, message: "\(decision.reason)\(said)")
+            }
+            return .init(decision: decision, result: "succeeded", evidence: evidence)
         case .blocked(let why):
             await event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(why); \(decision.reason)")
-            return "blocked"
+            if let uid = action.podUID, let pod = action.podName {
+                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: namespace, name: pod, uid: uid), type: .warning,
+                                    reason: "ResilienceActionBlocked", action: step, message: "\(why); \(decision.reason)")
+            }
+            return .init(decision: decision, result: "blocked", evidence: why)
         case .failed(let why):
             history.record(decision, at: Date(), succeeded: false)
             logger.warning("action failed", metadata: ["policy": "\(namespace)/\(policy.metadata.name ?? "")", "error": "\(why)"])
             await event(policy, type: .warning, reason: "ActionFailed", action: step, message: "\(why); \(decision.reason)")
-            return "failed"
+            return .init(decision: decision, result: "failed", evidence: evidence)
         }
+    }
+
+    private func alert(_ summary: String, decision: Decision, policy: ResiliencePolicy) async {
+        await event(policy, type: .warning, reason: "Alert", action: "Alert", message: summary)
+        guard let url = policy.spec.alerting?.alertmanager?.url, let key = ObjectKey(policy.metadata) else { return }
+        do {
+            try await alerts.send(summary: summary, policy: key, target: decision.target, to: url)
+        } catch {
+            logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
+            await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
+        }
+    }
+
+    /// The pod's state and recent Events, read before a step that removes or isolates it.
+    private func evidence(for action: Action, namespace: String) async -> String? {
+        guard let name = action.podName, let pod = caches.pods.store.get(ObjectKey(namespace: namespace, name: name)) else { return nil }
+        var options = ListOptions()
+        options.fieldSelector = "involvedObject.kind=Pod,involvedObject.name=\(name)"
+        let events = (try? await client.list(Event.self, namespace: namespace, options: options).items) ?? []
+        return Evidence.of(pod, events: events.filter { $0.involvedObject.uid == nil || $0.involvedObject.uid == pod.metadata.uid })
+    }
+
+    /// When the pods a decision answers first counted as unhealthy.
+    private func detected(_ decision: Decision, in plan: Plan) -> Date? {
+        let verdicts = plan.targets.first { $0.target == decision.target }?.verdicts ?? []
+        if let uid = decision.action?.podUID { return verdicts.first { $0.uid == uid }?.since }
+        return verdicts.filter { $0.health == .unhealthy }.compactMap(\.since).min()
     }
 
     private func event(_ policy: ResiliencePolicy, type: EventRecorder.EventType, reason: String, action: String, message: String) async {

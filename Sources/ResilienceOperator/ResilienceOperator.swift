@@ -6,20 +6,36 @@ import Foundation
 import KubernetesAPI
 import KubernetesClient
 import Logging
-import NIOPosix
 import OperatorRuntime
+import Prometheus
 import ResilienceCore
+import ServiceLifecycle
 import Synchronization
 
 /// The running operator: watch caches, triggers that map every change to the policies it concerns, the
-/// controller that reconciles them, and the health endpoints.
-public struct ResilienceOperator: Sendable {
+/// HTTP endpoints, and, while this replica leads, the controller that reconciles the policies with the
+/// active probes and metric queries that feed it.
+///
+/// Every replica keeps its caches warm and serves its endpoints; only the leader acts. Each term of
+/// leadership starts from the memory the policies' status carries, so a new leader neither repeats nor
+/// forgets what the last one did. A replica that loses the lease stops acting and `run` throws
+/// ``LeadershipLost``: exit and let the Deployment restart it, as client-go's controllers do.
+public struct ResilienceOperator: Service {
     /// What `run` is configured with.
     public struct Configuration: Sendable {
         /// Watch one namespace, or all (nil).
         public var namespace: String?
-        /// Where /healthz and /readyz are served, as host:port; nil serves nothing.
-        public var healthAddress: (host: String, port: Int)?
+        /// Where /healthz, /readyz and /metrics are served, as host and port (0 picks a free port);
+        /// nil serves nothing.
+        public var endpoints: (host: String, port: Int)?
+        /// Told the endpoints' port once they listen.
+        public var onListening: @Sendable (Int) async -> Void = { _ in }
+        /// Where the operator's metrics go; /metrics shows this registry.
+        public var registry = PrometheusCollectorRegistry()
+        /// Act only while holding this Lease; nil acts at once (one replica only).
+        public var leaderElection: LeaderElector<ContinuousClock>.Configuration?
+        /// The operator-wide action budget across all policies; nil leaves it to the policies.
+        public var maxActions: (count: Int, window: Duration)?
         /// Prometheus's base URL, for metric rules; nil leaves their samples unknown.
         public var prometheus: String?
         /// How often metric rules are queried.
@@ -28,11 +44,16 @@ public struct ResilienceOperator: Sendable {
         public var instance: String
         public var workers = 4
 
-        public init(namespace: String? = nil, healthAddress: (host: String, port: Int)? = nil, instance: String) {
+        public init(namespace: String? = nil, endpoints: (host: String, port: Int)? = nil, instance: String) {
             self.namespace = namespace
-            self.healthAddress = healthAddress
+            self.endpoints = endpoints
             self.instance = instance
         }
+    }
+
+    /// This replica lost the leader Lease; it has stopped acting.
+    public struct LeadershipLost: Error, CustomStringConvertible {
+        public var description: String { "lost the leader lease; stopped acting" }
     }
 
     private let client: KubernetesClient
@@ -45,66 +66,101 @@ public struct ResilienceOperator: Sendable {
         self.logger = logger
     }
 
-    /// Runs until the task is cancelled.
+    /// Runs until the task is cancelled or a graceful shutdown is requested (SIGTERM in a
+    /// `ServiceGroup`); a leader releases its Lease on the way out.
     public func run() async throws {
+        try await cancelWhenGracefulShutdown { try await serve() }
+    }
+
+    private func serve() async throws {
         let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
-        let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger)
-        let events = EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger)
-        let prober = Prober(caches: caches, logger: logger)
-        let querier = configuration.prometheus.map { MetricQuerier(caches: caches, prometheus: $0, interval: configuration.metricsInterval, logger: logger) }
-        let reconciler = PolicyReconciler(
-            client: client, caches: caches, executor: ActionExecutor(client: client, policyVersion: policyVersion), events: events,
-            prober: prober, querier: querier, logger: logger)
-        let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock())
-        let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger) { key in
-            try await reconciler.reconcile(key)
-        }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var health: HTTPServer?
-        if let address = configuration.healthAddress {
-            let stores = caches.all
-            let synced = SyncFlag()
-            Task { for store in stores { await store.waitUntilSynced() }; synced.set() }
-            health = try await HTTPServer.start(host: address.host, port: address.port, group: group) { head in
-                switch head.uri {
-                case "/healthz": return .respond(status: .ok, contentType: "text/plain", body: "ok\n")
-                case "/readyz": return synced.isSet ? .respond(status: .ok, contentType: "text/plain", body: "ok\n") : .respond(status: .serviceUnavailable, contentType: "text/plain", body: "caches not synced\n")
-                default: return .respond(status: .notFound, contentType: "text/plain", body: "not found\n")
-                }
-            }
-        }
+        var factory = PrometheusMetricsFactory(registry: configuration.registry)
+        factory.durationHistogramBuckets["resilience_detection_to_action_seconds"] =
+            [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300].map { .milliseconds(Int64($0 * 1000)) }
+        let metrics = factory
+        let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger, metrics: metrics)
+        let synced = SyncFlag()
+        let slot = QueueSlot()
         @Sendable func protecting(_ deployment: ObjectKey?) async {
             guard let deployment else { return }
-            for key in caches.policies(protecting: deployment) { await queue.add(key) }
+            for key in caches.policies(protecting: deployment) { await slot.add(key) }
         }
-        await withDiscardingTaskGroup { tasks in
-            tasks.addTask { await caches.policies.run { event in for policy in event.objects { if let key = ObjectKey(policy.metadata) { await queue.add(key) } } } }
+        try await withThrowingDiscardingTaskGroup { tasks in
+            if let address = configuration.endpoints {
+                let endpoints = OperatorEndpoints(
+                    host: address.host, port: address.port, registry: configuration.registry, synced: synced, logger: logger,
+                    onListening: configuration.onListening)
+                tasks.addTask { try await endpoints.run() }
+            }
+            tasks.addTask { await caches.policies.run { event in for policy in event.objects { if let key = ObjectKey(policy.metadata) { await slot.add(key) } } } }
             tasks.addTask { await caches.deployments.run { event in for deployment in event.objects { await protecting(ObjectKey(deployment.metadata)) } } }
             tasks.addTask { await caches.replicaSets.run { event in for set in event.objects { await protecting(OwnerChain.controller(of: set.metadata, kind: "Deployment")) } } }
             tasks.addTask { await caches.pods.run { event in for pod in event.objects { await protecting(OwnerChain.deployment(of: pod, replicaSets: caches.replicaSets.store)) } } }
             tasks.addTask { await caches.autoscalers.run() }
             if let budgets = caches.budgets { tasks.addTask { await budgets.run() } }
             if let legacy = caches.legacyBudgets { tasks.addTask { await legacy.run() } }
-            tasks.addTask { await controller.run(waitingFor: caches.all) }
             tasks.addTask {
                 for cache in caches.all { await cache.waitUntilSynced() }
-                await prober.run { key in await queue.add(key) }
+                synced.set()
             }
-            if let querier {
-                tasks.addTask {
-                    for cache in caches.all { await cache.waitUntilSynced() }
-                    await querier.run { key in await queue.add(key) }
-                }
+            tasks.addTask {
+                let term = Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics, logger: logger)
+                guard let election = configuration.leaderElection else { return await term.lead() }
+                let elector = LeaderElector(configuration: election, client: client, clock: ContinuousClock(), logger: logger)
+                if await elector.run(lead: { await term.lead() }) == .lost { throw LeadershipLost() }
             }
         }
-        await health?.close()
-        try? await group.shutdownGracefully()
     }
 }
 
-/// A flag one task sets and HTTP handlers read.
-private final class SyncFlag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
+/// One term of acting: a fresh queue, reconciler, prober and querier, from the caches and the memory
+/// the policies' status carries, until the term ends.
+private struct Term: Sendable {
+    let client: KubernetesClient
+    let configuration: ResilienceOperator.Configuration
+    let caches: OperatorCaches
+    let policyVersion: String
+    let slot: QueueSlot
+    let metrics: PrometheusMetricsFactory
+    let logger: Logger
+
+    func lead() async {
+        for cache in caches.all { await cache.waitUntilSynced() }
+        if Task.isCancelled { return }
+        let policies = caches.policies.store.list()
+        let budget = configuration.maxActions.map { limit in
+            ClusterBudget(count: limit.count, window: Double(limit.window.components.seconds),
+                          taken: policies.flatMap { $0.status?.memory?.actions.filter(\.succeeded).map(\.time) ?? [] })
+        }
+        let prober = Prober(caches: caches, logger: logger)
+        let querier = configuration.prometheus.map { MetricQuerier(caches: caches, prometheus: $0, interval: configuration.metricsInterval, logger: logger) }
+        let reconciler = PolicyReconciler(
+            client: client, caches: caches, executor: ActionExecutor(client: client, policyVersion: policyVersion),
+            events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
+            prober: prober, querier: querier, budget: budget, metrics: OperatorMetrics(factory: metrics), logger: logger)
+        let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock(), metrics: metrics)
+        let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key in
+            try await reconciler.reconcile(key)
+        }
+        slot.set(queue)
+        for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key) } }
+        await withDiscardingTaskGroup { tasks in
+            tasks.addTask { await controller.run(waitingFor: caches.all) }
+            tasks.addTask { await prober.run { key in await queue.add(key) } }
+            if let querier { tasks.addTask { await querier.run { key in await queue.add(key) } } }
+        }
+        slot.set(nil)
+    }
+}
+
+/// The queue of the current term, which the watch triggers feed; between terms, changes are dropped
+/// (a new term queues every policy anyway).
+private final class QueueSlot: Sendable {
+    private let queue = Mutex<WorkQueue<ObjectKey, ContinuousClock>?>(nil)
+
+    func set(_ new: WorkQueue<ObjectKey, ContinuousClock>?) { queue.withLock { $0 = new } }
+
+    func add(_ key: ObjectKey) async {
+        await queue.withLock { $0 }?.add(key)
+    }
 }

@@ -16,6 +16,8 @@ enum StatusBuilder {
     struct Entry {
         var decision: Decision
         var result: String
+        /// The pod's state before the step, or why it was refused.
+        var evidence: String?
     }
 
     static func status(
@@ -68,23 +70,28 @@ enum StatusBuilder {
         }
         var actions = previous?.lastActions ?? []
         for entry in entries {
-            let pod: String? = switch entry.decision.action {
-            case .restartPod(let name, _, _), .isolate(let name, _, _): name
-            default: nil
-            }
-            let record = PolicyStatus.ActionRecord(time: now, step: entry.decision.step?.rawValue ?? entry.decision.action.map(stepName) ?? "none", pod: pod, reason: entry.decision.reason, result: entry.result)
+            var record = PolicyStatus.ActionRecord(
+                time: now, step: entry.decision.step?.rawValue ?? entry.decision.action.map(stepName) ?? "none", pod: entry.decision.action?.podName,
+                reason: entry.decision.reason, result: entry.result)
+            record.evidence = entry.evidence
             // A refusal or a dry run that repeats what the newest entry says is not news.
             if entry.result != "succeeded", let newest = actions.first, newest.step == record.step, newest.pod == record.pod, newest.result == record.result { continue }
             actions.insert(record, at: 0)
         }
         status.lastActions = actions.isEmpty ? nil : Array(actions.prefix(keptActions))
         status.lastAction = status.lastActions?.first.map { "\($0.step)\($0.pod.map { " \($0)" } ?? ""): \($0.result)" }
+        var memory = history
+        memory.pods = [:]
+        status.memory = memory == RemediationHistory() ? nil : memory
         return status
     }
 
-    private static func stepName(_ action: Action) -> String {
+    /// The name of an action that is no ladder step: returning to the size from before scaleUp, ending
+    /// an isolation, an alert.
+    static func stepName(_ action: Action) -> String {
         switch action {
         case .scale, .setAutoscalerMinimum: return "scaleDown"
+        case .release: return "release"
         case .alert: return "alert"
         default: return "action"
         }

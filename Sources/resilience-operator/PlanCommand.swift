@@ -12,8 +12,9 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Show each pod's verdict and what the operator would do now, and why (changes nothing).",
         discussion: """
-            Planned from the cluster as it is now and an empty history: no earlier actions, cooldowns or
-            restart counts from before this run. Probe and metric rules show their samples as unknown.
+            Planned from the cluster as it is now and the memory the operator keeps in each policy's status
+            (its actions, cooldowns, episodes and scale-ups), without the restart counts it observed before
+            this run. Probe and metric rules show their samples as unknown.
             """
     )
 
@@ -75,7 +76,7 @@ struct PlanCommand: AsyncParsableCommand {
             if objects[namespace] == nil {
                 objects[namespace] = try await NamespaceObjects.read(namespace: namespace, policyVersion: policyVersion, client: client)
             }
-            reports.append(PolicyPlan.make(policy, objects: objects[namespace]!, history: RemediationHistory(), now: Date()))
+            reports.append(PolicyPlan.make(policy, objects: objects[namespace]!, history: policy.status?.memory ?? RemediationHistory(), now: Date()))
         }
         return reports.sorted { $0.policy < $1.policy }
     }

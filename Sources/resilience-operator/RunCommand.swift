@@ -1,10 +1,10 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import KubernetesClient
 import Logging
 import OperatorRuntime
 import ResilienceOperator
+import ServiceLifecycle
 
 /// `resilience-operator run`: watches policies and their Deployments and recovers pods as they declare.
 struct RunCommand: AsyncParsableCommand {
@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The leader Lease's name.")
     var leaderElectionID = "resilience-operator"
 
-    @Option(help: "Where /healthz and /readyz are served, as host:port.")
+    @Option(help: "Where /healthz, /readyz and /metrics are served, as host:port.")
     var metricsAddress = "127.0.0.1:8080"
 
     @Option(help: "Client-side requests per second to the API server.")
@@ -39,41 +39,60 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between metric queries.")
     var metricsInterval = 15.0
 
+    @Option(help: "The operator-wide action budget: at most this many actions per --max-actions-window, across all policies (default: no limit beyond the policies' own).")
+    var maxActions: Int?
+
+    @Option(help: "The window of --max-actions, in seconds.")
+    var maxActionsWindow = 3600.0
+
+    @Option(help: "Log format: text or json.")
+    var logFormat = "text"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json, not '\(logFormat)'") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
+        guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0 else { throw ValidationError("--max-actions and --max-actions-window must be positive") }
+        guard metricsAddress.split(separator: ":").count == 2, Int(metricsAddress.split(separator: ":")[1]) != nil else {
+            throw ValidationError("--metrics-address needs host:port, not '\(metricsAddress)'")
+        }
+    }
+
     func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let json = logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         var clientConfiguration = try cluster.clientConfiguration()
         clientConfiguration.qps = qps
         clientConfiguration.burst = Int(qps * 1.5)
         let client = try KubernetesClient(configuration: clientConfiguration)
         let parts = metricsAddress.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--metrics-address needs host:port, not '\(metricsAddress)'") }
-        let identity = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "resilience-operator")
-        var configuration = ResilienceOperator.Configuration(namespace: namespace, healthAddress: (String(parts[0]), port), instance: identity)
+        var configuration = ResilienceOperator.Configuration(namespace: namespace, endpoints: (String(parts[0]), Int(parts[1])!), instance: identity)
         configuration.prometheus = prometheusURL
         configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
+        configuration.maxActions = maxActions.map { ($0, .milliseconds(Int64(maxActionsWindow * 1000))) }
+        if leaderElect {
+            configuration.leaderElection = .init(leaseName: leaderElectionID, namespace: leaderElectionNamespace ?? clientConfiguration.namespace, identity: identity)
+        }
         let service = ResilienceOperator(client: client, configuration: configuration, logger: logger)
-        let elector = leaderElect ? LeaderElector(
-            configuration: .init(leaseName: leaderElectionID, namespace: leaderElectionNamespace ?? clientConfiguration.namespace, identity: identity),
-            client: client, clock: ContinuousClock(), logger: logger) : nil
-        let work = Task {
-            if let elector {
-                _ = await elector.run {
-                    do { try await service.run() } catch { logger.error("operator stopped", metadata: ["error": "\(error)"]) }
-                }
-            } else {
-                do { try await service.run() } catch { logger.error("operator stopped", metadata: ["error": "\(error)"]) }
-            }
+        logger.info("running", metadata: ["namespace": "\(namespace ?? "(all)")", "leaderElection": "\(leaderElect)", "endpoints": "\(metricsAddress)", "identity": "\(identity)"])
+        let group = ServiceGroup(configuration: .init(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try await client.shutdown()
+            logger.error("operator stopped", metadata: ["error": "\(error)"])
+            throw ExitCode.failure
         }
-        let signals = [SIGTERM, SIGINT].map { signal -> any DispatchSourceSignal in
-            Foundation.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-            source.setEventHandler { work.cancel() }
-            source.resume()
-            return source
-        }
-        logger.info("running", metadata: ["namespace": "\(namespace ?? "(all)")", "leaderElection": "\(leaderElect)", "health": "\(metricsAddress)"])
-        await work.value
-        signals.forEach { $0.cancel() }
         try await client.shutdown()
+        logger.info("stopped")
     }
 }

@@ -123,6 +123,45 @@ import Testing
         #expect(judged.targets[0].verdicts.first { $0.uid == sick }?.health == .remediating)
     }
 
+    @Test func isolatedPodsGetScaleUpThenReleaseWhenHealthyAgainAndTheScaleReturns() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let replicas = try #require(target.deployment.spec?.replicas)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"],"for":"10s"},"recovery":{"steps":["isolate","scaleUp"],"stepTimeout":"1m","scaleUp":{"maxSurge":2}},"safety":{"cooldown":"1s","maxInFlight":2,"minHealthy":0}}"#
+        // The first rule holds for 10 s, then the pod is isolated (its gate goes False).
+        let isolate = try plan(spec, target, history: try plan(spec, target, at: start).history, at: start.addingTimeInterval(11))
+        #expect(isolate.executable.map(\.step) == [.isolate], "\(isolate.decisions)")
+        let gated = target.changing(Scenario.crashing) { $0.set(Action.servingGate, "False", at: start.addingTimeInterval(11)) }
+        var history = executed(isolate, at: start.addingTimeInterval(11))
+        // Within stepTimeout the isolated pod waits; a stepTimeout later it is still isolated: scaleUp adds one replica for it.
+        let waiting = try plan(spec, gated, history: history, at: start.addingTimeInterval(30))
+        #expect(waiting.executable.isEmpty, "\(waiting.decisions)")
+        let scale = try plan(spec, gated, history: waiting.history, at: start.addingTimeInterval(72))
+        #expect(scale.decisions.contains { $0.reason.contains("isolate did not help within stepTimeout 1m") && $0.reason.contains("1 pods still isolated") }, "\(scale.decisions)")
+        #expect(scale.executable.map(\.action) == [.scale(from: replicas, to: replicas + 1)], "\(scale.decisions)")
+        history = executed(scale, at: start.addingTimeInterval(72))
+        // Its containers are Ready again, but not yet for the whole `for`: still isolated.
+        let recovered = gated.changing(Scenario.crashing) { pod in
+            pod.makeReady(at: start.addingTimeInterval(80))
+            pod.set("Ready", "False", at: start.addingTimeInterval(80))
+        }
+        #expect(try plan(spec, recovered, history: history, at: start.addingTimeInterval(85)).executable.isEmpty)
+        let release = try plan(spec, recovered, history: history, at: start.addingTimeInterval(91))
+        let uid = try #require(target.pod(Scenario.crashing)?.metadata.uid)
+        #expect(release.executable.map(\.action) == [.release(pod: Scenario.crashing, uid: uid)], "\(release.decisions)")
+        #expect(release.executable.first?.reason.contains("is healthy again") == true)
+        // Released and Ready: the isolation settles, and the Deployment returns to its size.
+        history = executed(release, at: start.addingTimeInterval(91))
+        let serving = recovered.changing(Scenario.crashing) { pod in
+            pod.makeReady(at: start.addingTimeInterval(80))
+            pod.set(Action.servingGate, "True", at: start.addingTimeInterval(91))
+        }
+        var scaled = serving
+        scaled.deployment.spec?.replicas = replicas + 1
+        let back = try plan(spec, scaled, history: history, at: start.addingTimeInterval(95))
+        #expect(back.executable.map(\.action) == [.scale(from: replicas + 1, to: replicas)], "\(back.decisions)")
+    }
+
     @Test func anExhaustedLadderAlertsAndStops() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)

@@ -35,6 +35,17 @@ import Testing
         #expect(error.description == "ResiliencePolicy shop/web: spec.health.restarts.limit: required field is missing")
     }
 
+    @Test func aListWithOneUndecodablePolicyKeepsTheOthersAndNamesTheField() throws {
+        let broken = SketchPolicy.json.replacingOccurrences(of: #""maxInFlight": 1"#, with: #""maxInFlight": "one""#)
+        let list = "[\(broken), \(SketchPolicy.json.replacingOccurrences(of: #""name": "web""#, with: #""name": "api""#))]"
+        let policies = try JSONDecoder().decode([ResiliencePolicy].self, from: Data(list.utf8))
+        #expect(policies.map(\.metadata.name) == ["web", "api"])
+        #expect(policies[0].decodingProblem == ValidationProblem("spec.safety.maxInFlight", "expected Int"))
+        #expect(policies[0].spec == PolicySpec(), "an undecodable spec is empty, never half read")
+        #expect(policies[1].decodingProblem == nil)
+        #expect(policies[1].spec.safety?.maxInFlight == 1)
+    }
+
     @Test func theSketchDecodesEverySection() throws {
         let policy = try PolicyDecoder.decode(Data(SketchPolicy.json.utf8))
         #expect(policy.spec.targetRef == TargetReference(kind: "Deployment", name: "web"))

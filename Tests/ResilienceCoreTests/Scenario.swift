@@ -77,6 +77,18 @@ extension TargetObservation {
 }
 
 extension Pod {
+    /// Sets the condition `type` (adding it when missing), as the kubelet or the operator would.
+    mutating func set(_ type: String, _ value: String, at time: Date) {
+        var conditions = status?.conditions ?? []
+        if let index = conditions.firstIndex(where: { $0.type == type }) {
+            conditions[index].status = value
+            conditions[index].lastTransitionTime = time
+        } else {
+            conditions.append(Condition(type: type, status: value, lastTransitionTime: time))
+        }
+        status?.conditions = conditions
+    }
+
     /// Marks the pod Ready with its containers running, as the kubelet would after a recovery.
     mutating func makeReady(at time: Date) {
         guard var status else { return }
