@@ -74,6 +74,9 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
                     count("requeue")
                     await queue.add(key, after: delay)
                 }
+            } catch where Task.isCancelled {
+                // Stopping: the request was cut short, not failed.
+                logger.debug("reconcile cancelled", metadata: ["controller": "\(name)", "key": "\(key)"])
             } catch {
                 count("error")
                 logger.warning("reconcile failed; retrying with backoff", metadata: ["controller": "\(name)", "key": "\(key)", "error": "\(error)"])

@@ -16,6 +16,8 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     case rollback(replicaSet: String, revision: Int, from: String)
     /// End the isolation of a pod whose containers are Ready again: its serving gate goes back to True.
     case release(pod: String, uid: String)
+    /// Open the serving gate of a new pod that declares it: a readiness gate starts closed.
+    case admit(pod: String, uid: String)
     /// Roll every pod (`kubectl.kubernetes.io/restartedAt`).
     case rolloutRestart
     /// Tell people; changes nothing in the cluster.
@@ -24,7 +26,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     /// The pod the action is aimed at, for pod actions.
     public var podUID: String? {
         switch self {
-        case .restartPod(_, let uid, _), .isolate(_, let uid, _), .release(_, let uid): return uid
+        case .restartPod(_, let uid, _), .isolate(_, let uid, _), .release(_, let uid), .admit(_, let uid): return uid
         default: return nil
         }
     }
@@ -32,7 +34,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     /// The name of the pod the action is aimed at, for pod actions.
     public var podName: String? {
         switch self {
-        case .restartPod(let name, _, _), .isolate(let name, _, _), .release(let name, _): return name
+        case .restartPod(let name, _, _), .isolate(let name, _, _), .release(let name, _), .admit(let name, _): return name
         default: return nil
         }
     }
@@ -41,7 +43,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     public var isDisruption: Bool {
         switch self {
         case .restartPod, .isolate, .rollback, .rolloutRestart: return true
-        case .scale, .setAutoscalerMinimum, .release, .alert: return false
+        case .scale, .setAutoscalerMinimum, .release, .admit, .alert: return false
         }
     }
 
@@ -54,6 +56,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
         case .setAutoscalerMinimum(let name, let from, let to): return "set minReplicas of HPA \(name) \(from)→\(to)"
         case .rollback(let replicaSet, let revision, _): return "roll back to revision \(revision) (\(replicaSet))"
         case .release(let pod, _): return "release pod \(pod) from isolation"
+        case .admit(let pod, _): return "open the serving gate of new pod \(pod)"
         case .rolloutRestart: return "rollout restart"
         case .alert(let summary): return "alert: \(summary)"
         }

@@ -44,7 +44,13 @@ struct PodRules {
         guard pod.status?.phase == "Running", let ready = pod.condition("Ready"), ready.status != "True" else {
             return clear("notReadyFor")
         }
-        let start = ready.lastTransitionTime ?? pod.status?.startTime ?? firstSeen("notReadyFor")
+        var start = ready.lastTransitionTime ?? pod.status?.startTime ?? firstSeen("notReadyFor")
+        if pod.spec?.readinessGates?.contains(where: { $0.conditionType == Action.servingGate }) == true {
+            // A pod waiting for the operator to open its serving gate is not at fault, and the Ready
+            // condition lags the gate's opening: count from the opening.
+            guard let gate = pod.condition(Action.servingGate), gate.status == "True" else { return clear("notReadyFor") }
+            start = max(start, gate.lastTransitionTime ?? start)
+        }
         memory.holdingSince["notReadyFor"] = start
         let holdsAt = start.addingTimeInterval(limit.seconds)
         guard now >= holdsAt else { return }

@@ -25,6 +25,12 @@ struct SafetyGate {
 
     /// Decides on `action`, and counts it when admitted. Budget is policy-wide, so it is passed in.
     mutating func admit(_ action: Action, step: RecoveryStep?, pod: Pod?, healthyRemoved: Int = 0, budget: inout BudgetLedger) -> (Decision.Disposition, Decision.SafetyCheck?, String?) {
+        if case .admit = action {
+            // A new pod's gate: opening it is what the pod is waiting for, whatever else is going on.
+            if policy.suspend { return (.suspended, nil, "the policy is suspended (spec.suspend): not executed") }
+            if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
+            return (.execute, nil, nil)
+        }
         if let halt { return (.blocked, halt.check, halt.reason) }
         if case .release = action {
             // Gives serving capacity back: no cooldown, budget or disruption limit applies.
@@ -67,7 +73,7 @@ struct SafetyGate {
         switch action {
         case .rollback, .rolloutRestart: return rolloutDisruption
         case .scale, .setAutoscalerMinimum: return healthyRemoved
-        case .restartPod, .isolate, .release, .alert: return 0
+        case .restartPod, .isolate, .release, .admit, .alert: return 0
         }
     }
 

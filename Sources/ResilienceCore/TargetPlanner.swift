@@ -106,7 +106,7 @@ struct TargetPlanner {
             episode = open
         }
         history.episodes[key] = episode
-        for release in releases {
+        for release in releases + newlyGated() {
             admit(release, gate: &gate, budget: &budget)
         }
         if let restore = restoreScale(actionable: actionable) {
@@ -335,7 +335,8 @@ struct TargetPlanner {
                     continue
                 }
                 if let replacement = replacements.first(where: { pod in
-                    !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) > record.time
+                    // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
+                    !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) >= record.time.wholeSeconds
                 }) {
                     claimed.insert(replacement.metadata.uid ?? "")
                     history.actions[index].settledAt = now
@@ -347,6 +348,17 @@ struct TargetPlanner {
             } else {
                 history.actions[index].settledAt = now
             }
+        }
+    }
+
+    /// New pods that declare the serving gate and have no condition for it yet: the gate starts closed,
+    /// and the operator that owns it opens it.
+    private func newlyGated() -> [Candidate] {
+        target.pods.compactMap { pod in
+            guard pod.spec?.readinessGates?.contains(where: { $0.conditionType == Action.servingGate }) == true,
+                  pod.condition(Action.servingGate) == nil, pod.metadata.deletionTimestamp == nil,
+                  let name = pod.metadata.name, let uid = pod.metadata.uid else { return nil }
+            return Candidate(action: .admit(pod: name, uid: uid), step: nil, pod: pod, reason: "\(name) is new and declares the readiness gate \(Action.servingGate): opening it")
         }
     }
 
@@ -397,4 +409,9 @@ struct Candidate {
     var pod: Pod?
     var reason: String
     var healthyRemoved: Int = 0
+}
+
+extension Date {
+    /// The date with its fraction of a second dropped, as the API server's `Time` values have it.
+    var wholeSeconds: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
 }

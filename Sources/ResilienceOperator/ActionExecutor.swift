@@ -49,7 +49,7 @@ public struct ActionExecutor: Sendable {
             case .scale(let from, let to): return try await scale(deployment, namespace: namespace, from: from, to: to)
             case .setAutoscalerMinimum(let name, let from, let to): return try await setMinimum(name, namespace: namespace, from: from, to: to)
             case .rollback(let replicaSet, let revision, _): return try await rollback(deployment, to: replicaSet, revision: revision, namespace: namespace)
-            case .release(let pod, let uid): return try await openGate(pod, uid: uid, namespace: namespace)
+            case .release(let pod, let uid), .admit(let pod, let uid): return try await openGate(pod, uid: uid, namespace: namespace)
             case .rolloutRestart: return try await restart(deployment, namespace: namespace)
             case .alert: return .done("an alert changes nothing in the cluster")
             }
@@ -100,11 +100,11 @@ public struct ActionExecutor: Sendable {
         return .done("isolated pod \(name): readiness gate \(Self.servingGate) is False")
     }
 
-    /// Sets the pod's serving gate True again: the pod is Ready once its containers are, and serves.
+    /// Sets the pod's serving gate True (a new pod, or one healthy again): it is Ready once its containers are.
     private func openGate(_ name: String, uid: String, namespace: String) async throws -> Outcome {
         guard let pod = try await current(name, uid: uid, namespace: namespace) else { return .done("pod \(name) is already gone") }
-        if pod.condition(Self.servingGate)?.status != "False" { return .done("pod \(name) is not isolated") }
-        let condition = Condition(type: Self.servingGate, status: "True", reason: "ReleasedByResilienceOperator", message: "containers Ready again", lastTransitionTime: Date())
+        if pod.condition(Self.servingGate)?.status == "True" { return .done("pod \(name) is serving already") }
+        let condition = Condition(type: Self.servingGate, status: "True", reason: "OpenedByResilienceOperator", message: "serving", lastTransitionTime: Date())
         let patch = try KubernetesJSON.encoder().encode(["status": ["conditions": [condition]]])
         _ = try await client.patch(Pod.self, name: name, namespace: namespace, .strategicMerge(Array(patch)), subresource: "status")
         return .done("released pod \(name): readiness gate \(Self.servingGate) is True")

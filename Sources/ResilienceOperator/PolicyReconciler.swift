@@ -120,6 +120,13 @@ public actor PolicyReconciler {
             await alert(summary, decision: decision, policy: policy)
             return nil
         }
+        if case .admit(let pod, _) = action {
+            // Housekeeping, not remediation: no Event, no status entry, no budget.
+            if case .failed(let why) = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason) {
+                logger.warning("cannot open a new pod's serving gate", metadata: ["pod": "\(namespace)/\(pod)", "error": "\(why)"])
+            }
+            return nil
+        }
         let releases: Bool = if case .release = action { true } else { false }
         if !releases, case .failure(let exhausted) = budget?.take(at: Date()) {
             await event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(exhausted); \(decision.reason)")

@@ -92,6 +92,7 @@ enum StatusBuilder {
         switch action {
         case .scale, .setAutoscalerMinimum: return "scaleDown"
         case .release: return "release"
+        case .admit: return "admit"
         case .alert: return "alert"
         default: return "action"
         }

@@ -106,6 +106,18 @@ import Testing
         #expect(verdict.summary == "not Ready for 31s (notReadyFor 30s): ContainersNotReady")
     }
 
+    @Test func aPodWaitingForItsServingGateIsNotHeldNotReady() throws {
+        let stable = try Scenario.stable()
+        let policy = try Scenario.policy(#"{"health":{"notReadyFor":"30s"}}"#)
+        let transition = try #require(stable.pod(Scenario.crashing)?.condition("Ready")?.lastTransitionTime)
+        let gated = stable.changing(Scenario.crashing) { $0.spec?.readinessGates = [.init(conditionType: Action.servingGate)] }
+        #expect(judge(gated, policy, at: transition.addingTimeInterval(60)).verdicts[Scenario.crashing]?.findings == [], "the gate is not open yet: not the pod's fault")
+        // Opened 10 s ago: the rule counts from the opening, not from Ready's older transition.
+        let opened = gated.changing(Scenario.crashing) { $0.set(Action.servingGate, "True", at: transition.addingTimeInterval(50)) }
+        #expect(judge(opened, policy, at: transition.addingTimeInterval(60)).verdicts[Scenario.crashing]?.health == .watching)
+        #expect(judge(opened, policy, at: transition.addingTimeInterval(81)).verdicts[Scenario.crashing]?.health == .unhealthy)
+    }
+
     @Test func pendingForAndTerminatedReasons() throws {
         let rollout = try Scenario.rollout()
         let pending = try #require(rollout.pods.first { $0.status?.phase == "Pending" })

@@ -99,6 +99,19 @@ import Testing
         #expect(decisions.count == 2)
     }
 
+    @Test func aReplacementCreatedInTheSecondOfTheEvictionSettlesIt() throws {
+        let target = try Scenario.stable()
+        let newest = try #require(target.pods.filter(\.isReady).max { ($0.metadata.creationTimestamp ?? .distantPast) < ($1.metadata.creationTimestamp ?? .distantPast) })
+        let created = try #require(newest.metadata.creationTimestamp)
+        var history = RemediationHistory()
+        // Evicted 0.4 s into the second in which the newest Ready pod was created (the API keeps whole seconds).
+        history.actions.append(.init(time: created.addingTimeInterval(0.4), target: "\(target.deployment.metadata.namespace!)/web", step: .restartPod,
+                                     action: .restartPod(pod: "web-gone", uid: "gone", evict: true), succeeded: true))
+        let plan = try plan(restartOnCrashLoop, target, history: history, at: created.addingTimeInterval(300))
+        #expect(plan.targets[0].inFlight == 0, "\(plan.decisions)")
+        #expect(plan.history.actions[0].settledAt != nil)
+    }
+
     @Test func theLadderEscalatesOnlyWhenTheStepDidNotHelpWithinStepTimeout() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)

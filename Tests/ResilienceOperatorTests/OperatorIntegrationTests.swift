@@ -10,24 +10,6 @@ import Testing
 
 /// The running operator against the real plane with simulated pods, one scenario per test.
 @Suite struct OperatorIntegrationTests {
-    /// Runs the operator on `namespace` around `body`.
-    private func withOperator(_ namespace: String, plane: LocalControlPlane, _ body: () async throws -> Void) async throws {
-        let client = try KubernetesClient(configuration: plane.configuration())
-        let service = ResilienceOperator(client: client, configuration: .init(namespace: namespace, instance: "test"), logger: Logger(label: "operator"))
-        let running = Task { try await service.run() }
-        do {
-            try await body()
-        } catch {
-            running.cancel()
-            _ = await running.result
-            try await client.shutdown()
-            throw error
-        }
-        running.cancel()
-        _ = await running.result
-        try await client.shutdown()
-    }
-
     private func readyPods(_ ns: String, _ count: Int, client: KubernetesClient) async throws -> [Pod] {
         try await eventually("\(count) Ready pods") { () -> [Pod]? in
             let pods = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
@@ -50,7 +32,7 @@ import Testing
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
                 let pods = try await readyPods(ns, 3, client: client)
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: crashPolicy))
-                try await withOperator(ns, plane: plane) {
+                try await OperatorHarness.with(ns, client: client) { harness in
                     try await eventually("the policy Ready with 3/3 healthy") { () -> Bool? in
                         try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "3/3" ? true : nil
                     }
@@ -68,8 +50,18 @@ import Testing
                     let action = try #require(status.lastActions?.first { $0.pod == sick.metadata.name })
                     #expect(action.step == "restartPod")
                     #expect(action.reason.contains("container app is waiting: CrashLoopBackOff"))
+                    // The evidence, taken before the eviction: the restarts and the waiting reason.
+                    let evidence = try #require(action.evidence)
+                    #expect(evidence.contains("app: ") && evidence.contains("restarts") && evidence.contains("CrashLoopBackOff"), "\(evidence)")
                     let events = try await client.list(Event.self, namespace: ns).items
-                    #expect(events.contains { $0.reason == "ActionSucceeded" && $0.message?.contains("evicted pod \(sick.metadata.name!)") == true }, "\(events.map(\.reason))")
+                    let onPolicy = events.first { $0.reason == "ActionSucceeded" && $0.message?.contains("evicted pod \(sick.metadata.name!)") == true }
+                    #expect(onPolicy?.message?.contains("Evidence: phase Running") == true, "\(events.map { $0.message ?? "" })")
+                    #expect(events.contains { $0.involvedObject.kind == "Deployment" && $0.involvedObject.name == "web" && $0.reason == "ResilienceRestartPod" })
+                    #expect(events.contains { $0.involvedObject.kind == "Pod" && $0.involvedObject.uid == sick.metadata.uid && $0.reason == "Restarted" })
+                    // And the metrics: the action, and the time from detection to action.
+                    #expect(try await harness.sample("resilience_actions_total", ["policy": "\(ns)/web", "step": "restartPod", "result": "succeeded"]) == 1)
+                    #expect(try await harness.sample("resilience_detection_to_action_seconds_count", ["step": "restartPod"]) == 1)
+                    #expect(try await harness.sample("resilience_reconcile_total", ["controller": "policies", "result": "success"]).map { $0 > 0 } == true)
                 }
             }
         }
@@ -86,7 +78,7 @@ import Testing
                     name: "broken", spec: #"{"targetRef":{"kind":"Deployment","name":"web"},"safety":{"cooldown":"10m","maxActions":{"count":1,"window":"1m"}}}"#))
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: crashPolicy))
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "orphan", spec: #"{"targetRef":{"kind":"Deployment","name":"later"}}"#))
-                try await withOperator(ns, plane: plane) {
+                try await OperatorHarness.with(ns, client: client) { _ in
                     let broken = try await eventually("broken to be Ready=False") { () -> PolicyCondition? in
                         try await client.get(ResiliencePolicy.self, name: "broken", namespace: ns).status?.conditions?.first { $0.type == "Ready" && $0.status == "False" }
                     }
@@ -119,7 +111,7 @@ import Testing
                 let pods = try await readyPods(ns, 3, client: client)
                 try await crashLoop(pods[0], client: client)
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: #"{"dryRun":true,"# + crashPolicy.dropFirst()))
-                try await withOperator(ns, plane: plane) {
+                try await OperatorHarness.with(ns, client: client) { _ in
                     let status = try await eventually("the status to show the planned eviction as dryRun", timeout: .seconds(60)) { () -> PolicyStatus? in
                         let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
                         return status?.lastActions?.contains { $0.pod == pods[0].metadata.name && $0.result == "dryRun" } == true ? status : nil
