@@ -183,7 +183,12 @@ public actor PolicyReconciler {
         guard let name = action.podName, let pod = caches.pods.store.get(ObjectKey(namespace: namespace, name: name)) else { return nil }
         var options = ListOptions()
         options.fieldSelector = "involvedObject.kind=Pod,involvedObject.name=\(name)"
-        let events = (try? await client.list(Event.self, namespace: namespace, options: options).items) ?? []
+        var events: [Event] = []
+        do {
+            events = try await client.list(Event.self, namespace: namespace, options: options).items
+        } catch {
+            logger.warning("cannot read a pod's Events for the evidence", metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
+        }
         return Evidence.of(pod, events: events.filter { $0.involvedObject.uid == nil || $0.involvedObject.uid == pod.metadata.uid })
     }
 

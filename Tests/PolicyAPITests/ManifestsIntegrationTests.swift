@@ -54,6 +54,7 @@ import Testing
         Access(verb: "delete", resource: "pods", allowed: true),
         Access(verb: "create", resource: "events", allowed: true),
         Access(verb: "patch", resource: "events", allowed: true),
+        Access(verb: "list", resource: "events", allowed: true),
         Access(verb: "watch", group: "resilience.dev", resource: "resiliencepolicies", allowed: true),
         Access(verb: "update", group: "resilience.dev", resource: "resiliencepolicies", subresource: "status", allowed: true),
         Access(verb: "get", resource: "secrets", allowed: true),
