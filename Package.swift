@@ -102,7 +102,10 @@ let package = Package(
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
-        .testTarget(name: "ResilienceOperatorTests", dependencies: ["ResilienceOperator", "PodSimulator", "TestSupport"]),
+        .testTarget(
+            name: "ResilienceOperatorTests",
+            dependencies: ["ResilienceOperator", "PodSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(
             name: "ResilienceCoreTests",

@@ -28,8 +28,10 @@ struct OperatorEndpoints: Sendable {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
+        // A failure to listen is thrown from run(); what Hummingbird logs besides is request noise and, on
+        // cancellation, an error about its child channels that is none.
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .notice)
+        quiet.logLevel = .critical
         let application = Application(
             router: router, configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { [onListening] channel in await onListening(channel.localAddress?.port ?? 0) }, logger: quiet)

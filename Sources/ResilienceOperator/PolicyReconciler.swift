@@ -19,6 +19,11 @@ public actor PolicyReconciler {
     private let prober: Prober?
     private let querier: MetricQuerier?
     private let alerts = AlertSender()
+    private let webhooks: WebhookSender
+    /// When each alert last went to the webhooks, which do not deduplicate as Alertmanager does.
+    private var webhookSent: [String: Date] = [:]
+    /// How long an alert that keeps firing waits before it goes to the webhooks again.
+    static let webhookRepeat: TimeInterval = 15 * 60
     private let budget: ClusterBudget?
     private let metrics: OperatorMetrics
     private let logger: Logger
@@ -39,6 +44,7 @@ public actor PolicyReconciler {
     ) {
         self.budget = budget
         self.metrics = metrics
+        self.webhooks = WebhookSender(client: client)
         self.prober = prober
         self.querier = querier
         self.client = client
@@ -169,12 +175,26 @@ public actor PolicyReconciler {
 
     private func alert(_ summary: String, decision: Decision, policy: ResiliencePolicy) async {
         await event(policy, type: .warning, reason: "Alert", action: "Alert", message: summary)
-        guard let url = policy.spec.alerting?.alertmanager?.url, let key = ObjectKey(policy.metadata) else { return }
-        do {
-            try await alerts.send(summary: summary, policy: key, target: decision.target, to: url)
-        } catch {
-            logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
-            await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
+        guard let key = ObjectKey(policy.metadata) else { return }
+        if let url = policy.spec.alerting?.alertmanager?.url {
+            do {
+                try await alerts.send(summary: summary, policy: key, target: decision.target, to: url)
+            } catch {
+                logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
+                await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
+            }
+        }
+        if let hooks = policy.spec.alerting?.webhooks, !hooks.isEmpty {
+            // The same alert (numbers aside) goes out again only after webhookRepeat.
+            let signature = "\(key)|\(decision.target)|\(summary.filter { !$0.isNumber })"
+            let now = Date()
+            webhookSent = webhookSent.filter { now.timeIntervalSince($0.value) < Self.webhookRepeat }
+            guard webhookSent[signature] == nil else { return }
+            webhookSent[signature] = now
+            for failure in await webhooks.send(summary: summary, policy: key, target: decision.target, webhooks: hooks, now: now) {
+                logger.warning("cannot alert", metadata: ["policy": "\(key)", "error": "\(failure)"])
+                await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(failure)")
+            }
         }
     }
 

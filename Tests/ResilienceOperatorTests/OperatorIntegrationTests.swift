@@ -211,6 +211,38 @@ import Testing
         }
     }
 
+    @Test func alertsGoToWebhooksWhoseURLsStayInTheirSecrets() async throws {
+        let receiver = WebhookReceiver()
+        let port = try await receiver.start()
+        defer { receiver.stop() }
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"30%"},"alerting":{"webhooks":[{"urlFrom":{"secretKeyRef":{"name":"hooks","key":"generic"}}},{"urlFrom":{"secretKeyRef":{"name":"hooks","key":"slack"}},"format":"slack"},{"urlFrom":{"secretKeyRef":{"name":"gone","key":"url"}}}]}}"#
+        let secret = "s3cr3t-token"
+        try await scenario("op-hooks", replicas: 3, crashing: 2, spec: spec, setUp: { client, ns in
+            let data = ["generic": "http://127.0.0.1:\(port)/hook/generic?token=\(secret)", "slack": "http://127.0.0.1:\(port)/hook/slack?token=\(secret)"]
+                .mapValues { Data($0.utf8).base64EncodedString() }
+            let body = try JSONSerialization.data(withJSONObject: ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "hooks"], "data": data])
+            try await client.send(.POST, "/api/v1/namespaces/\(ns)/secrets", body: Array(body))
+        }) { client, ns, _ in
+            let generic = try await eventually("the alert at the generic webhook", timeout: .seconds(60)) { receiver.bodies("generic").first }
+            let alert = try #require(try JSONSerialization.jsonObject(with: Data(generic.utf8)) as? [String: String])
+            #expect(alert["alertname"] == "ResilienceOperatorNeedsAHuman")
+            #expect(alert["namespace"] == ns && alert["policy"] == "web" && alert["deployment"] == "web")
+            #expect(alert["summary"]?.contains("the failure looks systemic") == true, "\(alert)")
+            let slack = try await eventually("the alert at the Slack webhook") { receiver.bodies("slack").first }
+            #expect((try JSONSerialization.jsonObject(with: Data(slack.utf8)) as? [String: String])?["text"]?.contains("needs a human") == true, "\(slack)")
+            let failed = try await eventually("the missing Secret reported") { () -> Event? in
+                try await client.list(Event.self, namespace: ns).items.first { $0.reason == "AlertFailed" }
+            }
+            #expect(failed.message?.contains("Secret \(ns)/gone key url: the Secret does not exist") == true, "\(failed.message ?? "")")
+            // The alert keeps holding, and is reconciled again and again; the webhooks got it once.
+            try await Task.sleep(for: .seconds(3))
+            #expect(receiver.bodies("generic").count == 1)
+            let everything = try await client.list(Event.self, namespace: ns).items.map { $0.message ?? "" }.joined()
+                + String(decoding: try KubernetesJSON.encoder().encode(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status), as: UTF8.self)
+            #expect(!everything.contains(secret), "the URLs stay in their Secret")
+        }
+    }
+
     @Test func sixtyPercentFailingTripsTheShortCircuitAndAlertsAlertmanager() async throws {
         let alertmanager = try AlertmanagerProcess()
         defer { alertmanager.stop() }
