@@ -152,3 +152,5 @@ until [ "$(kubectl -n "$ns" get deployment web -o jsonpath='{.status.readyReplic
 api GET "/apis/apps/v1/namespaces/$ns/deployments/web" | save stable-deployment.json
 api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dweb" | save stable-replicaset-list.json
 api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dweb" | save stable-pod-list.json
+# The Events of the crash-looping pod, as the evidence before a restart quotes them.
+api GET "/api/v1/namespaces/$ns/events?fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3D$sick" | save stable-pod-events.json

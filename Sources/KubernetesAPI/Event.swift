@@ -25,6 +25,9 @@ public struct Event: KubernetesResource, Equatable {
     public var reportingInstance: String?
     public var firstTimestamp: Date?
     public var lastTimestamp: Date?
+    /// When it happened, for Events written through `events.k8s.io` (the scheduler's), which leave the
+    /// timestamps above empty.
+    public var eventTime: MicroTime?
     /// How many times this Event happened; repeats raise it instead of writing a new Event.
     public var count: Int?
 

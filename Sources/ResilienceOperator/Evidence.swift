@@ -31,7 +31,7 @@ enum Evidence {
             }
             parts.append(text)
         }
-        let recent = events.sorted { ($0.lastTimestamp ?? .distantPast) > ($1.lastTimestamp ?? .distantPast) }.prefix(Self.events)
+        let recent = events.sorted { time($0) > time($1) }.prefix(Self.events)
         if !recent.isEmpty {
             parts.append("events: " + recent.map { event in
                 let times = (event.count ?? 1) > 1 ? " x\(event.count!)" : ""
@@ -41,4 +41,6 @@ enum Evidence {
         let text = parts.joined(separator: "; ")
         return text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
+
+    private static func time(_ event: Event) -> Date { event.lastTimestamp ?? event.eventTime?.date ?? .distantPast }
 }

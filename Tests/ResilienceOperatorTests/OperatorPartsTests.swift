@@ -1,0 +1,45 @@
+import Foundation
+import KubernetesAPI
+import ResilienceCore
+@testable import ResilienceOperator
+import TestSupport
+import Testing
+
+/// The operator's pure parts: the evidence it keeps, the operator-wide budget, the memory in the status.
+@Suite struct OperatorPartsTests {
+    @Test func evidenceQuotesThePodsStateRestartsAndRecentEvents() throws {
+        let decoder = KubernetesJSON.decoder()
+        let pods = try decoder.decode(ResourceList<Pod>.self, from: Fixture.data("stable-pod-list.json")).items
+        let events = try decoder.decode(ResourceList<Event>.self, from: Fixture.data("stable-pod-events.json")).items
+        let sick = try #require(pods.first { $0.status?.containerStatuses?.first?.state?.waiting?.reason == "CrashLoopBackOff" })
+        let container = try #require(sick.status?.containerStatuses?.first)
+        let evidence = Evidence.of(sick, events: events)
+        #expect(evidence.hasPrefix("phase Running, Ready=False (ContainersNotReady); "), "\(evidence)")
+        let last = try #require(container.lastState?.terminated)
+        #expect(evidence.contains("\(container.name): \(container.restartCount) restarts, waiting CrashLoopBackOff, last terminated \(last.reason ?? "") exit \(last.exitCode) at "), "\(evidence)")
+        #expect(evidence.contains("events: Scheduled: Successfully assigned"), "\(evidence)")
+        #expect(Evidence.of(sick, events: Array(repeating: events[0], count: 50)).count <= Evidence.limit)
+    }
+
+    @Test func theOperatorWideBudgetRefusesBeyondItsCountUntilTheOldestLeavesTheWindow() throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let budget = ClusterBudget(count: 2, window: 60, taken: [start.addingTimeInterval(-30)])
+        #expect(throws: Never.self) { try budget.take(at: start).get() }
+        guard case .failure(let refusal) = budget.take(at: start.addingTimeInterval(1)) else { Issue.record("a third action in the window"); return }
+        #expect(refusal.resetsAt == start.addingTimeInterval(30))
+        #expect(refusal.description.contains("the operator-wide budget of 2 actions per 60s is used up until"))
+        #expect(throws: Never.self) { try budget.take(at: start.addingTimeInterval(31)).get() }
+    }
+
+    @Test func theStatusCarriesTheMemoryWithoutRestartSamples() throws {
+        var history = RemediationHistory()
+        history.pods["uid"] = .init()
+        history.revisions["rs"] = .healthy
+        let status = StatusBuilder.status(PolicyPlan(policy: "ns/web", outcome: .targetMissing("gone")), entries: [], previous: nil, generation: 1,
+                                          history: history, policy: nil, now: Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(status.memory?.revisions == ["rs": .healthy])
+        #expect(status.memory?.pods.isEmpty == true)
+        let decoded = try KubernetesJSON.decoder().decode(PolicyStatus.self, from: KubernetesJSON.encoder().encode(status))
+        #expect(decoded == status, "the memory survives the trip through the API")
+    }
+}
