@@ -76,6 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         let identity = ProcessInfo.processInfo.environment["POD_NAME"] ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let logger = Logger(label: "resilience-operator")
         var configuration = ResilienceOperator.Configuration(namespace: namespace, endpoints: (String(parts[0]), Int(parts[1])!), instance: identity)
+        configuration.onListening = { port in logger.info("serving /healthz, /readyz and /metrics", metadata: ["port": "\(port)"]) }
         configuration.prometheus = prometheusURL
         configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
         configuration.maxActions = maxActions.map { ($0, .milliseconds(Int64(maxActionsWindow * 1000))) }
