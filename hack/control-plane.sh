@@ -151,8 +151,10 @@ build_kubernetes() {
 }
 
 cmd_build() {
-  if binaries_present; then return 0; fi
+  # Cheap when everything is there; a machine that cached the binaries earlier may still lack a package
+  # added since (prometheus, prometheus-alertmanager).
   cmd_deps
+  if binaries_present; then return 0; fi
   mkdir -p "$BUILD_DIR"
   exec 8>"$BUILD_DIR/.build.lock"
   flock 8
