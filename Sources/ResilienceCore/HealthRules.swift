@@ -54,4 +54,7 @@ public struct MetricRule: Codable, Sendable, Equatable {
     public var deviationFromPeers: Double?
     /// `ignore`, `unhealthy` or `freeze` when a pod's sample is missing or stale.
     public var onMissing: String?
+    /// How often the query runs (default: the operator's `--metrics-interval`); at most 1m, as a sample
+    /// older than 2m counts as missing.
+    public var interval: String?
 }

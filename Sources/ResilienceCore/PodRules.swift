@@ -45,7 +45,12 @@ struct PodRules {
             return clear("notReadyFor")
         }
         var start = ready.lastTransitionTime ?? pod.status?.startTime ?? firstSeen("notReadyFor")
-        if pod.spec?.readinessGates?.contains(where: { $0.conditionType == Action.servingGate }) == true {
+        let gates = pod.spec?.readinessGates ?? []
+        if pod.condition("ContainersReady")?.status == "True", !gates.isEmpty, gates.allSatisfy({ pod.condition($0.conditionType)?.status == "True" }) {
+            // Every part of Ready holds: the kubelet has not written Ready yet.
+            return clear("notReadyFor")
+        }
+        if gates.contains(where: { $0.conditionType == Action.servingGate }) {
             // A pod waiting for the operator to open its serving gate is not at fault, and the Ready
             // condition lags the gate's opening: count from the opening.
             guard let gate = pod.condition(Action.servingGate), gate.status == "True" else { return clear("notReadyFor") }

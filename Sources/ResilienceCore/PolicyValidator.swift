@@ -117,6 +117,9 @@ public enum PolicyValidator {
                 problems.add("\(path).deviationFromPeers", "must be above 0 (is \(deviation))")
             }
             problems.oneOf(metric.onMissing, ["ignore", "unhealthy", "freeze"], "\(path).onMissing")
+            if let interval = problems.duration(metric.interval, "\(path).interval"), interval.duration > .seconds(60) {
+                problems.add("\(path).interval", "\(interval) is longer than 1m: a sample older than 2m counts as missing")
+            }
         }
         for (index, reason) in (health.waitingReasons ?? []).enumerated() where reason.isEmpty {
             problems.add("\(field).waitingReasons[\(index)]", "must not be empty")

@@ -12,7 +12,7 @@ import ResilienceCore
 import Synchronization
 
 /// Runs the metric rules' queries against Prometheus's HTTP API (instant queries), for the policies that
-/// have metric rules, once an interval, and keeps each pod's latest value by its `pod` label. A failed
+/// have metric rules, each at its own interval, and keeps each pod's latest value by its `pod` label. A failed
 /// query leaves the rule's samples unknown for every pod, with the error.
 public final class MetricQuerier: Sendable {
     /// One policy's latest results.
@@ -40,27 +40,48 @@ public final class MetricQuerier: Sendable {
         results.withLock { $0[policy] ?? Results() }
     }
 
-    /// Queries until cancelled; `updated` hears of every policy whose results were refreshed.
+    /// Queries until cancelled, each rule at its own `interval` (default: the operator's); `updated`
+    /// hears of every policy whose results were refreshed. Prometheus offers no watch, so between rounds
+    /// it sleeps until the next rule is due.
     public func run(updated: @escaping @Sendable (ObjectKey) async -> Void) async {
+        var lastRun: [String: ContinuousClock.Instant] = [:]
         while !Task.isCancelled {
+            var nextDue = ContinuousClock.now + interval
             let policies = caches.policies.store.list()
             let current = Set(policies.compactMap { ObjectKey($0.metadata) })
             results.withLock { $0 = $0.filter { current.contains($0.key) } }
+            var live: Set<String> = []
             for policy in policies {
                 guard let key = ObjectKey(policy.metadata), let rules = policy.spec.health?.metrics, !rules.isEmpty else { continue }
-                var found = Results()
+                var refreshed = false
                 for rule in rules {
-                    do {
-                        found.metrics[rule.name] = try await query(rule.query)
-                    } catch {
-                        found.errors[rule.name] = "\(error)"
+                    let id = "\(key)/\(rule.name)"
+                    live.insert(id)
+                    let every = rule.interval.flatMap(PolicyDuration.init).map(\.duration) ?? interval
+                    if let last = lastRun[id], ContinuousClock.now - last < every {
+                        nextDue = min(nextDue, last + every)
+                        continue
                     }
+                    lastRun[id] = .now
+                    nextDue = min(nextDue, .now + every)
+                    let outcome: Result<[String: MetricSample], any Error>
+                    do { outcome = .success(try await query(rule.query)) } catch { outcome = .failure(error) }
+                    results.withLock { all in
+                        var found = all[key] ?? Results()
+                        switch outcome {
+                        case .success(let samples): found.metrics[rule.name] = samples; found.errors[rule.name] = nil
+                        case .failure(let error): found.metrics[rule.name] = nil; found.errors[rule.name] = "\(error)"
+                        }
+                        found.metrics = found.metrics.filter { name, _ in rules.contains { $0.name == name } }
+                        found.errors = found.errors.filter { name, _ in rules.contains { $0.name == name } }
+                        all[key] = found
+                    }
+                    refreshed = true
                 }
-                results.withLock { $0[key] = found }
-                await updated(key)
+                if refreshed { await updated(key) }
             }
-            // Prometheus offers no watch: the rules are queried once an interval.
-            try? await Task.sleep(for: interval)
+            lastRun = lastRun.filter { live.contains($0.key) }
+            try? await Task.sleep(until: nextDue, clock: .continuous)
         }
     }
 

@@ -116,6 +116,9 @@ import Testing
         let opened = gated.changing(Scenario.crashing) { $0.set(Action.servingGate, "True", at: transition.addingTimeInterval(50)) }
         #expect(judge(opened, policy, at: transition.addingTimeInterval(60)).verdicts[Scenario.crashing]?.health == .watching)
         #expect(judge(opened, policy, at: transition.addingTimeInterval(81)).verdicts[Scenario.crashing]?.health == .unhealthy)
+        // Containers Ready and every gate open: Ready only lags behind; the rule does not hold.
+        let lagging = opened.changing(Scenario.crashing) { $0.set("ContainersReady", "True", at: transition.addingTimeInterval(50)) }
+        #expect(judge(lagging, policy, at: transition.addingTimeInterval(81)).verdicts[Scenario.crashing]?.findings == [])
     }
 
     @Test func pendingForAndTerminatedReasons() throws {

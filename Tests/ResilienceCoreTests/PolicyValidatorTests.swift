@@ -50,6 +50,7 @@ import Testing
             $0.health?.metrics?[0].deviationFromPeers = 0
         },
         Case(name: "onMissing", field: "spec.health.metrics[0].onMissing", message: "'skip' is not one of: ignore, unhealthy, freeze") { $0.health?.metrics?[0].onMissing = "skip" },
+        Case(name: "metric interval", field: "spec.health.metrics[0].interval", message: "2m is longer than 1m: a sample older than 2m counts as missing") { $0.health?.metrics?[0].interval = "2m" },
         Case(name: "duplicate metric", field: "spec.health.metrics[1].name", message: "'error-ratio' is used by an earlier metric") { spec in
             let metric = spec.health!.metrics![0]
             spec.health?.metrics?.append(metric)

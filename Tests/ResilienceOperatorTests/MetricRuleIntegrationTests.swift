@@ -23,11 +23,12 @@ import Testing
                 let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"errorRatio=0.3"}}}"#
                 _ = try await client.patch(Pod.self, name: pods[0].metadata.name!, namespace: ns, .merge(Array(fault.utf8)))
                 let query = #"sum by (pod) (rate(http_requests_total{namespace="\#(ns)",code="500"}[15s])) / sum by (pod) (rate(http_requests_total{namespace="\#(ns)"}[15s]))"#
-                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"metrics":[{"name":"error-ratio","query":"\#(query.replacingOccurrences(of: "\"", with: "\\\""))","deviationFromPeers":0.5,"onMissing":"ignore"}]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
+                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"metrics":[{"name":"error-ratio","query":"\#(query.replacingOccurrences(of: "\"", with: "\\\""))","deviationFromPeers":0.5,"onMissing":"ignore","interval":"1s"}]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
                 var configuration = ResilienceOperator.Configuration(namespace: ns, instance: "test")
                 configuration.prometheus = prometheus.map { "http://127.0.0.1:\($0.port)" } ?? "http://127.0.0.1:1"
-                configuration.metricsInterval = .seconds(1)
+                // The rule's own interval (1s) wins over the operator's default.
+                configuration.metricsInterval = .seconds(300)
                 let service = ResilienceOperator(client: client, configuration: configuration, logger: Logger(label: "operator"))
                 let running = Task { try await service.run() }
                 defer { running.cancel() }

@@ -46,9 +46,9 @@ import Testing
                 try await eventually("ready once the caches synced") { try await get("/readyz").0 == 200 ? true : nil }
                 let metrics = try await eventually("the policy reconciled, in /metrics") { () -> String? in
                     let text = try await get("/metrics").1
-                    return text.contains(#"resilience_unhealthy_pods{policy="\#(ns)/web"} 0"#) ? text : nil
+                    return text.contains(#"resilience_unhealthy_pods{policy="\#(ns)/web"} 0"#) && text.contains(#"resilience_reconcile_total{"#) ? text : nil
                 }
-                #expect(metrics.contains("resilience_reconcile_total"), "\(metrics.prefix(2000))")
+                #expect(metrics.contains(#"resilience_reconcile_duration_seconds_count{controller="policies"}"#), "\(metrics.prefix(2000))")
                 #expect(metrics.contains("resilience_workqueue_depth"))
                 try await eventually("the leader's lease") { try await client.get(Lease.self, name: "resilience-operator", namespace: ns).spec.holderIdentity.flatMap { $0.isEmpty ? nil : $0 } }
 
