@@ -39,12 +39,14 @@ public struct ActionExecutor: Sendable {
     }
 
     /// Carries out `action` on the Deployment `deployment` in `namespace`, or on one of its pods.
-    public func execute(_ action: Action, namespace: String, deployment: String, reason: String) async -> Outcome {
+    /// `serviceLabels`: the label keys the pod's Services select it by, which quarantine removes along
+    /// with its ReplicaSet's selector.
+    public func execute(_ action: Action, namespace: String, deployment: String, reason: String, serviceLabels: Set<String> = []) async -> Outcome {
         do {
             switch action {
             case .restartPod(let pod, let uid, true): return try await evict(pod, uid: uid, namespace: namespace)
             case .restartPod(let pod, let uid, false): return try await delete(pod, uid: uid, namespace: namespace)
-            case .isolate(let pod, let uid, "quarantine"): return try await quarantine(pod, uid: uid, namespace: namespace, reason: reason)
+            case .isolate(let pod, let uid, "quarantine"): return try await quarantine(pod, uid: uid, namespace: namespace, reason: reason, serviceLabels: serviceLabels)
             case .isolate(let pod, let uid, _): return try await closeGate(pod, uid: uid, namespace: namespace, reason: reason)
             case .scale(let from, let to): return try await scale(deployment, namespace: namespace, from: from, to: to)
             case .setAutoscalerMinimum(let name, let from, let to): return try await setMinimum(name, namespace: namespace, from: from, to: to)
@@ -112,14 +114,15 @@ public struct ActionExecutor: Sendable {
 
     /// Takes the pod out of its ReplicaSet's selector (and so out of the Service and the ReplicaSet, which
     /// replaces it), keeping it for debugging with what it was and why.
-    private func quarantine(_ name: String, uid: String, namespace: String, reason: String) async throws -> Outcome {
+    private func quarantine(_ name: String, uid: String, namespace: String, reason: String, serviceLabels: Set<String>) async throws -> Outcome {
         guard let pod = try await current(name, uid: uid, namespace: namespace) else { return .done("pod \(name) is already gone") }
         if pod.metadata.labels?[Self.quarantinedLabel] == "true" { return .done("pod \(name) is already quarantined") }
         guard let owner = pod.metadata.controllerReference, owner.kind == "ReplicaSet" else {
             return .failed("pod \(name) has no ReplicaSet to take it out of")
         }
-        let selector = try await replicaSet(owner.name, namespace: namespace).spec.selector?.matchLabels ?? [:]
+        var selector = try await replicaSet(owner.name, namespace: namespace).spec.selector?.matchLabels ?? [:]
         guard !selector.isEmpty else { return .failed("ReplicaSet \(owner.name) selects by expressions only; quarantine needs matchLabels") }
+        for key in serviceLabels { selector[key] = pod.metadata.labels?[key] }
         var labels: [String: JSONValue] = [:]
         for key in selector.keys { labels[key] = .null }
         labels[Self.quarantinedLabel] = .string("true")

@@ -13,6 +13,8 @@ public struct OperatorCaches: Sendable {
     public let replicaSets: Reflector<KubernetesListWatch<ReplicaSet>, ContinuousClock>
     public let pods: Reflector<KubernetesListWatch<Pod>, ContinuousClock>
     public let autoscalers: Reflector<KubernetesListWatch<HorizontalPodAutoscaler>, ContinuousClock>
+    /// For quarantine: the labels a pod's Services select it by.
+    public let services: Reflector<KubernetesListWatch<Service>, ContinuousClock>
     public let budgets: Reflector<KubernetesListWatch<PodDisruptionBudget>, ContinuousClock>?
     public let legacyBudgets: Reflector<KubernetesListWatch<LegacyPodDisruptionBudget>, ContinuousClock>?
 
@@ -23,6 +25,7 @@ public struct OperatorCaches: Sendable {
         replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        services = Reflector(KubernetesListWatch(Service.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         if policyVersion == LegacyPodDisruptionBudget.apiVersion {
             budgets = nil
             legacyBudgets = Reflector(KubernetesListWatch(LegacyPodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
@@ -34,7 +37,7 @@ public struct OperatorCaches: Sendable {
 
     /// Every cache, for waiting until all have synced.
     public var all: [any SyncedCache] {
-        var caches: [any SyncedCache] = [policies.store, deployments.store, replicaSets.store, pods.store, autoscalers.store]
+        var caches: [any SyncedCache] = [policies.store, deployments.store, replicaSets.store, pods.store, autoscalers.store, services.store]
         if let budgets { caches.append(budgets.store) }
         if let legacyBudgets { caches.append(legacyBudgets.store) }
         return caches
@@ -48,6 +51,11 @@ public struct OperatorCaches: Sendable {
             pods: pods.store.list(namespace: namespace),
             disruptionBudgets: budgets?.store.list(namespace: namespace) ?? legacyBudgets?.store.list(namespace: namespace).map(\.budget) ?? [],
             autoscalers: autoscalers.store.list(namespace: namespace))
+    }
+
+    /// The label keys by which Services send traffic to `pod`: quarantine removes them too.
+    public func serviceLabels(of pod: Pod) -> Set<String> {
+        Set(services.store.list(namespace: pod.metadata.namespace).filter { $0.selects(pod.metadata.labels) }.flatMap { ($0.spec?.selector ?? [:]).keys })
     }
 
     /// The policies that protect the Deployment `deployment` (by name or by its labels).

@@ -139,7 +139,9 @@ public actor PolicyReconciler {
             return .init(decision: decision, result: "blocked", evidence: "\(exhausted)")
         }
         let evidence = await evidence(for: action, namespace: namespace)
-        let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason)
+        let pod = action.podName.flatMap { caches.pods.store.get(ObjectKey(namespace: namespace, name: $0)) }
+        let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason,
+                                             serviceLabels: pod.map(caches.serviceLabels) ?? [])
         let said = evidence.map { " Evidence: \($0)" } ?? ""
         switch outcome {
         case .done(let what):

@@ -12,7 +12,7 @@ import ResilienceCore
 import ServiceLifecycle
 import Synchronization
 
-/// The running operator: watch caches, triggers that map every change to the policies it concerns, the
+/// The running operator: watch caches (policies, Deployments, ReplicaSets, pods, PDBs, HPAs, Services), triggers that map every change to the policies it concerns, the
 /// HTTP endpoints, and, while this replica leads, the controller that reconciles the policies with the
 /// active probes and metric queries that feed it.
 ///
@@ -20,7 +20,7 @@ import Synchronization
 /// leadership starts from the memory the policies' status carries, so a new leader neither repeats nor
 /// forgets what the last one did. A replica that loses the lease stops acting and `run` throws
 /// ``LeadershipLost``: exit and let the Deployment restart it, as client-go's controllers do.
-public struct ResilienceOperator: Service {
+public struct ResilienceOperator: ServiceLifecycle.Service {
     /// What `run` is configured with.
     public struct Configuration: Sendable {
         /// Watch one namespace, or all (nil).
@@ -97,6 +97,7 @@ public struct ResilienceOperator: Service {
             tasks.addTask { await caches.replicaSets.run { event in for set in event.objects { await protecting(OwnerChain.controller(of: set.metadata, kind: "Deployment")) } } }
             tasks.addTask { await caches.pods.run { event in for pod in event.objects { await protecting(OwnerChain.deployment(of: pod, replicaSets: caches.replicaSets.store)) } } }
             tasks.addTask { await caches.autoscalers.run() }
+            tasks.addTask { await caches.services.run() }
             if let budgets = caches.budgets { tasks.addTask { await budgets.run() } }
             if let legacy = caches.legacyBudgets { tasks.addTask { await legacy.run() } }
             tasks.addTask {

@@ -104,10 +104,16 @@ import Testing
         try await run { client, ns in
             let (executor, pods) = try await setUp(ns, client: client)
             let pod = pods[0]
-            let outcome = await executor.execute(.isolate(pod: pod.metadata.name!, uid: pod.metadata.uid!, mode: "quarantine"), namespace: ns, deployment: "web", reason: "crash loop")
+            // A second Service selects the pod by a label its ReplicaSet does not use: quarantine removes it too.
+            _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: ns, .merge(Array(#"{"metadata":{"labels":{"tier":"front"}}}"#.utf8)))
+            try await client.send(.POST, "/api/v1/namespaces/\(ns)/services", body: Array(#"{"apiVersion":"v1","kind":"Service","metadata":{"name":"front"},"spec":{"selector":{"tier":"front"},"ports":[{"port":80}]}}"#.utf8))
+            let outcome = await executor.execute(.isolate(pod: pod.metadata.name!, uid: pod.metadata.uid!, mode: "quarantine"), namespace: ns, deployment: "web", reason: "crash loop", serviceLabels: ["tier"])
             guard case .done = outcome else { Issue.record("\(outcome)"); return }
             let kept = try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns)
             #expect(kept.metadata.labels?["app"] == nil)
+            #expect(kept.metadata.labels?["tier"] == nil)
+            #expect(try await client.get(Service.self, name: "front", namespace: ns).selects(kept.metadata.labels) == false)
+            #expect(try await client.get(Service.self, name: "web", namespace: ns).selects(pod.metadata.labels), "Service.selects reads the selector as the API serves it")
             #expect(kept.metadata.labels?[ActionExecutor.quarantinedLabel] == "true")
             #expect(kept.metadata.annotations?[ActionExecutor.quarantineReasonAnnotation] == "crash loop")
             #expect(kept.metadata.annotations?[ActionExecutor.quarantinedLabelsAnnotation]?.contains(#""app":"web""#) == true)
