@@ -26,9 +26,8 @@ struct SafetyGate {
     /// Decides on `action`, and counts it when admitted. Budget is policy-wide, so it is passed in.
     mutating func admit(_ action: Action, step: RecoveryStep?, pod: Pod?, healthyRemoved: Int = 0, budget: inout BudgetLedger) -> (Decision.Disposition, Decision.SafetyCheck?, String?) {
         if case .admit = action {
-            // A new pod's gate: opening it is what the pod is waiting for, whatever else is going on.
-            if policy.suspend { return (.suspended, nil, "the policy is suspended (spec.suspend): not executed") }
-            if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
+            // A new pod's gate: the pod declared that it waits for the operator, so it is opened whatever
+            // else is going on, in dry run and suspended too; a closed gate would stall every rollout.
             return (.execute, nil, nil)
         }
         if let halt { return (.blocked, halt.check, halt.reason) }

@@ -9,9 +9,9 @@ import Testing
     private static let manifests = RepositoryPaths.root + "/manifests"
 
     @Test func serverDryRunAcceptsEverything() async throws {
-        let plane = try await PolicyCRD.installed()
-        // A server-side dry run cannot create the namespace the other objects go into.
-        try await plane.kubectl(["apply", "-f", Self.manifests + "/namespace.yaml"])
+        // Applied for real first (a server-side dry run cannot create the namespace the other objects go
+        // into); the dry run still has the server check every object.
+        let plane = try await OperatorManifests.installed()
         let output = try await plane.kubectl(["apply", "--dry-run=server", "-k", Self.manifests])
         for object in ["serviceaccount/resilience-operator", "clusterrole.rbac.authorization.k8s.io/resilience-operator",
                        "role.rbac.authorization.k8s.io/resilience-operator-leader-election", "deployment.apps/resilience-operator",
@@ -95,8 +95,7 @@ import Testing
 
     /// `kubectl apply -k manifests/` for real, then a token for its ServiceAccount.
     private static let operatorToken = Task<String, any Error> {
-        let plane = try await PolicyCRD.installed()
-        try await plane.kubectl(["apply", "-k", manifests])
+        let plane = try await OperatorManifests.installed()
         return try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
             try await ServiceAccountTokens.token(for: "resilience-operator", namespace: "resilience-system", admin: admin)
         }

@@ -175,6 +175,21 @@ import Testing
         #expect(back.executable.map(\.action) == [.scale(from: replicas + 1, to: replicas)], "\(back.decisions)")
     }
 
+    @Test func aNewPodsServingGateIsOpenedEvenInDryRun() throws {
+        let target = try Scenario.stable()
+        let healthy = try #require(target.pods.first { $0.isReady })
+        let gated = target.changing(healthy.metadata.name!) { $0.spec?.readinessGates = [.init(conditionType: Action.servingGate)] }
+        let spec = #"{"dryRun":true,"health":{"waitingReasons":["CrashLoopBackOff"]}}"#
+        let planned = try plan(spec, gated, at: Scenario.after(5, target))
+        let admit = try #require(planned.decisions.first { if case .admit = $0.action { true } else { false } })
+        #expect(admit.action == .admit(pod: healthy.metadata.name!, uid: healthy.metadata.uid!))
+        #expect(admit.disposition == .execute, "a closed gate would stall the rollout")
+        #expect(planned.decisions.contains { $0.step == .restartPod && $0.disposition == .dryRun }, "remediation stays a dry run")
+        // Once the gate has a condition, nothing more is planned for it.
+        let opened = gated.changing(healthy.metadata.name!) { $0.set(Action.servingGate, "True", at: Scenario.after(1, target)) }
+        #expect(try plan(spec, opened, at: Scenario.after(5, target)).decisions.allSatisfy { if case .admit = $0.action { false } else { true } })
+    }
+
     @Test func anExhaustedLadderAlertsAndStops() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)

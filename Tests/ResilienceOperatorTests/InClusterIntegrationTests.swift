@@ -13,8 +13,6 @@ import Testing
 /// The operator as it runs in a pod: in-cluster configuration with the manifests' ServiceAccount token,
 /// its least-privilege RBAC, leader election in its own namespace.
 @Suite struct InClusterIntegrationTests {
-    private static let manifests = RepositoryPaths.root + "/manifests"
-
     /// Every line the operator logs, as JSON.
     private final class Lines: Sendable {
         private let lines = Mutex<[String]>([])
@@ -23,11 +21,8 @@ import Testing
     }
 
     @Test func withTheManifestsServiceAccountEveryStepWorksWithoutASingleForbiddenRequest() async throws {
-        let plane = try await PolicyCRD.installed()
+        let plane = try await OperatorManifests.installed()
         let (_, _) = try await TestSimulation.shared()
-        for file in ["namespace", "service-account", "cluster-role", "cluster-role-binding", "leader-election-role"] {
-            try await plane.kubectl(["apply", "-f", "\(Self.manifests)/\(file).yaml"])
-        }
         try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
             // The pod's service-account folder, as the kubelet mounts it.
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sa-\(UInt32.random(in: 0...UInt32.max))")

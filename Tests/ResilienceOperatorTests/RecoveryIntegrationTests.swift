@@ -38,7 +38,7 @@ import Testing
                 let web = TestSimulation.deployment("web", replicas: 3, gates: [Action.servingGate])
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: web.deployment)
                 try await client.send(.POST, "/api/v1/namespaces/\(ns)/services", body: web.service)
-                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"notReadyFor":"1s"},"recovery":{"steps":["isolate","scaleUp"],"stepTimeout":"3s","isolation":"readinessGate","scaleUp":{"maxSurge":1}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"50%"}}"#
+                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"notReadyFor":"1s","for":"2s"},"recovery":{"steps":["isolate","scaleUp"],"stepTimeout":"3s","isolation":"readinessGate","scaleUp":{"maxSurge":1}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"50%"}}"#
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
                 try await OperatorHarness.with(ns, client: client) { _ in
                     // The pods declare the operator's gate: it opens it for each new pod, or none would be Ready.
@@ -56,23 +56,31 @@ import Testing
                         return deployment.spec?.replicas == 4 ? deployment : nil
                     }
                     #expect(scaled.spec?.replicas == 4)
-                    // The app recovers, but the gate holds it out of the Service until the operator releases it.
+                    #expect(try await TestSimulation.endpoints("web", namespace: ns, client: client)[address] != true, "isolated: not a ready endpoint")
+                    // The app recovers; the operator releases the pod, then returns to 3 replicas (the ReplicaSet
+                    // may remove any pod for that, the released one too).
                     try await fault(nil, on: sick.metadata.name!, namespace: ns, client: client)
-                    try await eventually("the pod Ready and back in the endpoints", timeout: .seconds(60), diagnose: { await status(ns, client: client) }) { () -> Bool? in
+                    // Its containers are Ready again, but for the policy's `for` (2s) the closed gate keeps it out.
+                    let gated = try await eventually("the containers Ready behind the closed gate") { () -> Pod? in
                         let pod = try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns)
-                        let endpoints = try await TestSimulation.endpoints("web", namespace: ns, client: client)
-                        return pod.isReady && endpoints[address] == true ? true : nil
+                        return pod.condition("ContainersReady")?.status == "True" && pod.condition(Action.servingGate)?.status == "False" ? pod : nil
                     }
-                    try await eventually("the Deployment back to 3 replicas", diagnose: { await status(ns, client: client) }) { () -> Bool? in
-                        try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 3 ? true : nil
-                    }
+                    #expect(!gated.isReady)
+                    #expect(try await TestSimulation.endpoints("web", namespace: ns, client: client)[address] != true, "out of the Service while isolated")
                     // Refusals (a cooldown holding the scale-down back a moment) may sit between the steps.
-                    let actions = try await eventually("the status to list every step") { () -> [PolicyStatus.ActionRecord]? in
+                    let actions = try await eventually("the status to list every step", timeout: .seconds(60), diagnose: { await status(ns, client: client) }) { () -> [PolicyStatus.ActionRecord]? in
                         let actions = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.lastActions ?? []
                         let done = actions.filter { $0.result == "succeeded" }
                         return done.count >= 4 ? done : nil
                     }
                     #expect(actions.reversed().map(\.step) == ["isolate", "scaleUp", "release", "scaleDown"], "\(actions.map { "\($0.step): \($0.reason)" })")
+                    #expect(actions.first { $0.step == "release" }?.pod == sick.metadata.name)
+                    #expect(try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 3)
+                    try await eventually("3 Ready pods, all ready endpoints") { () -> Bool? in
+                        let pods = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
+                        let endpoints = try await TestSimulation.endpoints("web", namespace: ns, client: client)
+                        return pods.count == 3 && pods.allSatisfy(\.isReady) && Set(pods.compactMap(\.status?.podIP)).allSatisfy({ endpoints[$0] == true }) ? true : nil
+                    }
                     let events = try await client.list(Event.self, namespace: ns).items
                     #expect(events.contains { $0.involvedObject.uid == sick.metadata.uid && $0.reason == "Isolated" })
                     #expect(events.contains { $0.involvedObject.uid == sick.metadata.uid && $0.reason == "Released" })
