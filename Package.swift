@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "resilience-bench",
             dependencies: [
-                "KubernetesAPI", "OperatorRuntime", "ResilienceCore", "PodSimulator",
+                "KubernetesAPI", "OperatorRuntime", "ResilienceCore", "PodSimulator", "ResilienceOperator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -73,6 +73,8 @@ public actor EventRecorder {
                 return event
             } catch let error as KubernetesError where error.reason == .notFound {
                 recent[key] = nil
+            } catch where Task.isCancelled {
+                return nil
             } catch {
                 logger.warning("could not update an Event", metadata: ["object": "\(describe(object))", "reason": "\(reason)", "error": "\(error)"])
                 return nil
@@ -96,6 +98,9 @@ public actor EventRecorder {
             if recent.count >= capacity { recent = [:] }
             recent[key] = (created.metadata.name ?? "", 1)
             return created
+        } catch where Task.isCancelled {
+            // Stopping: the request was cut short, not refused.
+            return nil
         } catch {
             logger.warning("could not write an Event", metadata: ["object": "\(describe(object))", "reason": "\(reason)", "error": "\(error)"])
             return nil
