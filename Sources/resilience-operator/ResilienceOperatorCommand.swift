@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `resilience-operator` command line.
 @main
@@ -9,4 +10,8 @@ struct ResilienceOperatorCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [RunCommand.self, CheckCommand.self, LeaderElectionCommand.self, PlanCommand.self, SimulateCommand.self, FaultCommand.self]
     )
+
+    static func main() async {
+        await main(EnvironmentArguments.expand(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))
+    }
 }

@@ -10,7 +10,8 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the operator: judge pods, carry out the plans, report in status and Events."
+        abstract: "Run the operator: judge pods, carry out the plans, report in status and Events.",
+        discussion: "Every option may also come from the environment: --some-option from RESILIENCE_SOME_OPTION (flags from 'true'). The command line wins."
     )
 
     @OptionGroup var cluster: ClusterOptions

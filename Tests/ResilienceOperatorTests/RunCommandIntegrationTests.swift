@@ -11,6 +11,7 @@ import Testing
 /// `resilience-operator run` as a process: endpoints, JSON logs, leader election, and a clean stop on SIGTERM.
 @Suite struct RunCommandIntegrationTests {
     @Test func runServesItsEndpointsLogsJSONAndStopsCleanlyOnSIGTERM() async throws {
+        // RESILIENCE_LOG_FORMAT=text loses to --log-format json: the log below parses as JSON only if so.
         _ = try await PolicyCRD.installed()
         let (plane, _) = try await TestSimulation.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
@@ -24,8 +25,12 @@ import Testing
                 let output = try FileHandle(forWritingTo: log)
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: try LocalControlPlane.operatorExecutable())
-                process.arguments = ["run", "--kubeconfig", plane.kubeconfigPath, "--namespace", ns, "--metrics-address", "127.0.0.1:0",
-                                     "--log-format", "json", "--leader-elect", "--leader-election-namespace", ns, "--max-actions", "5"]
+                // Options from the command line and from the environment, as a Deployment's env: would set them.
+                process.arguments = ["run", "--kubeconfig", plane.kubeconfigPath, "--namespace", ns, "--log-format", "json"]
+                process.environment = ProcessInfo.processInfo.environment.merging([
+                    "RESILIENCE_METRICS_ADDRESS": "127.0.0.1:0", "RESILIENCE_LEADER_ELECT": "true", "RESILIENCE_LEADER_ELECTION_NAMESPACE": ns,
+                    "RESILIENCE_MAX_ACTIONS": "5", "RESILIENCE_LOG_FORMAT": "text",
+                ]) { _, new in new }
                 process.standardOutput = output
                 process.standardError = output
                 let exited = AsyncStream.makeStream(of: Int32.self)
