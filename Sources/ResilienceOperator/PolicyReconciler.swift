@@ -31,6 +31,9 @@ public actor PolicyReconciler {
     /// than the cache, which may not have seen the last status write yet; a new leader starts from the
     /// memory the status carries.
     private var remembered: [ObjectKey: Remembered] = [:]
+    /// By policy: the refusals of the last reconcile, so that the Deployment and the pod hear of each
+    /// refusal once, when it starts (the policy's Events count every repeat).
+    private var refusals: [ObjectKey: Set<String>] = [:]
 
     private struct Remembered {
         var uid: String?
@@ -61,6 +64,7 @@ public actor PolicyReconciler {
     public func reconcile(_ key: ObjectKey) async throws -> ReconcileAction {
         guard let policy = caches.policies.store.get(key) else {
             remembered[key] = nil
+            refusals[key] = nil
             metrics.forget(policy: key)
             return .awaitChange
         }
@@ -103,6 +107,7 @@ public actor PolicyReconciler {
         } else {
             await event(policy, type: .warning, reason: "PolicyNotReady", action: "Plan", message: report.text)
         }
+        await announceRefusals(entries, policy: key)
         let status = StatusBuilder.status(report, entries: entries, previous: previous, generation: policy.metadata.generation, history: history, policy: effective, now: now)
         for record in status.lastActions?.prefix(while: { $0.time == now }) ?? [] {
             metrics.action(policy: key, step: record.step, result: record.result)
@@ -162,10 +167,6 @@ public actor PolicyReconciler {
             return .init(decision: decision, result: "succeeded", evidence: evidence)
         case .blocked(let why):
             await event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(why); \(decision.reason)")
-            if let uid = action.podUID, let pod = action.podName {
-                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: namespace, name: pod, uid: uid), type: .warning,
-                                    reason: "ResilienceActionBlocked", action: step, message: "\(why); \(decision.reason)")
-            }
             return .init(decision: decision, result: "blocked", evidence: why)
         case .failed(let why):
             history.record(decision, at: Date(), succeeded: false)
@@ -198,6 +199,30 @@ public actor PolicyReconciler {
                 await event(policy, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(failure)")
             }
         }
+    }
+
+    /// Tells the Deployment, and the pod an action was aimed at, of each refusal that was not there at the
+    /// last reconcile.
+    private func announceRefusals(_ entries: [StatusBuilder.Entry], policy: ObjectKey) async {
+        var now: Set<String> = []
+        for entry in entries where entry.result == "blocked" {
+            let decision = entry.decision
+            let step = decision.step?.rawValue ?? decision.action.map(StatusBuilder.stepName) ?? "none"
+            let signature = "\(decision.target)|\(step)|\(decision.action?.podUID ?? "")"
+            now.insert(signature)
+            guard refusals[policy]?.contains(signature) != true else { continue }
+            let deployment = String(decision.target.split(separator: "/").last ?? "")
+            let message = "\(entry.evidence.map { "\($0); " } ?? "")\(decision.reason) (policy \(policy.name))"
+            await events.record(
+                ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: policy.namespace, name: deployment,
+                                uid: caches.deployments.store.get(ObjectKey(namespace: policy.namespace, name: deployment))?.metadata.uid),
+                type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
+            if let uid = decision.action?.podUID, let pod = decision.action?.podName {
+                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: policy.namespace, name: pod, uid: uid),
+                                    type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
+            }
+        }
+        refusals[policy] = now
     }
 
     /// The pod's state and recent Events, read before a step that removes or isolates it.

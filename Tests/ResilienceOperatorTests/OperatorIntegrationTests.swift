@@ -183,6 +183,8 @@ import Testing
             #expect(blocked.reason.contains("PodDisruptionBudget web-pdb"), "\(blocked.reason)")
             let events = try await client.list(Event.self, namespace: ns).items
             #expect(events.contains { $0.reason == "ActionBlocked" && $0.message?.contains("web-pdb") == true }, "\(events.map { $0.message ?? "" })")
+            #expect(events.contains { $0.involvedObject.kind == "Deployment" && $0.reason == "ResilienceActionBlocked" && $0.message?.contains("web-pdb") == true })
+            #expect(events.contains { $0.involvedObject.uid == sick[0].metadata.uid && $0.reason == "ResilienceActionBlocked" })
             #expect(try await client.get(Pod.self, name: sick[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "not evicted")
         }
     }
