@@ -31,11 +31,15 @@ eval "$(hack/control-plane.sh env)"
 say "installing the CRD, the demo app (namespace demo) and its policy"
 kubectl apply -f crds/resilience.dev_resiliencepolicies.yaml >/dev/null
 kubectl wait --for=condition=Established --timeout=30s crd/resiliencepolicies.resilience.dev >/dev/null
+stop
+# A fresh start: an earlier run's policy remembers its episodes (status.memory), and its loop breaker
+# would rightly refuse to act again; its pods have no kubelet while the simulator is stopped.
+kubectl -n demo delete resiliencepolicies,deployments --all --ignore-not-found --wait=false >/dev/null 2>&1 || true
+kubectl -n demo delete pods --all --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
 kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
 kubectl -n demo apply -f examples/demo/web.yaml -f examples/demo/policy.yaml
 
 say "starting the pod simulator and the operator (logs in $state/logs/demo-*.log)"
-stop
 mkdir -p "$state/pids" "$state/logs"
 # Own sessions, no inherited descriptors but the standard ones: they outlive this script.
 setsid "$bin" simulate --kubeconfig "$KUBECONFIG" --discovery-address 127.0.0.1:9464 --time-scale 0.2 \
