@@ -126,7 +126,7 @@ public actor PolicyReconciler {
         guard let action = decision.action else { return nil }
         let deployment = String(decision.target.split(separator: "/").last ?? "")
         let namespace = policy.metadata.namespace ?? ""
-        let step = decision.step?.rawValue ?? StatusBuilder.stepName(action)
+        let step = StatusBuilder.stepName(decision)
         if case .alert(let summary) = action {
             await alert(summary, decision: decision, policy: policy)
             return nil
@@ -157,12 +157,10 @@ public actor PolicyReconciler {
                 metrics.detectionToAction(step: step, seconds: Date().timeIntervalSince(since))
             }
             await event(policy, type: .normal, reason: "ActionSucceeded", action: step, message: "\(what): \(decision.reason)\(said)")
-            await events.record(
-                ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: deployment, uid: caches.deployments.store.get(ObjectKey(namespace: namespace, name: deployment))?.metadata.uid),
-                type: action.isDisruption ? .warning : .normal, reason: "Resilience\(step.prefix(1).uppercased())\(step.dropFirst())", action: step, message: "\(what): \(decision.reason)")
-            if let uid = action.podUID, let pod = action.podName {
-                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: namespace, name: pod, uid: uid), type: .warning,
-                                    reason: ["isolate": "Isolated", "release": "Released"][step] ?? "Restarted", action: step, message: "\(decision.reason)\(said)")
+            await events.record(deploymentReference(namespace: namespace, name: deployment), type: action.isDisruption ? .warning : .normal,
+                                reason: "Resilience\(step.prefix(1).uppercased())\(step.dropFirst())", action: step, message: "\(what): \(decision.reason)")
+            if let pod = podReference(action, namespace: namespace) {
+                await events.record(pod, type: .warning, reason: ["isolate": "Isolated", "release": "Released"][step] ?? "Restarted", action: step, message: "\(decision.reason)\(said)")
             }
             return .init(decision: decision, result: "succeeded", evidence: evidence)
         case .blocked(let why):
@@ -207,27 +205,34 @@ public actor PolicyReconciler {
         var now: Set<String> = []
         for entry in entries where entry.result == "blocked" {
             let decision = entry.decision
-            let step = decision.step?.rawValue ?? decision.action.map(StatusBuilder.stepName) ?? "none"
+            let step = StatusBuilder.stepName(decision)
             let signature = "\(decision.target)|\(step)|\(decision.action?.podUID ?? "")"
             now.insert(signature)
             guard refusals[policy]?.contains(signature) != true else { continue }
             let deployment = String(decision.target.split(separator: "/").last ?? "")
             let message = "\(entry.evidence.map { "\($0); " } ?? "")\(decision.reason) (policy \(policy.name))"
-            await events.record(
-                ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: policy.namespace, name: deployment,
-                                uid: caches.deployments.store.get(ObjectKey(namespace: policy.namespace, name: deployment))?.metadata.uid),
-                type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
-            if let uid = decision.action?.podUID, let pod = decision.action?.podName {
-                await events.record(ObjectReference(apiVersion: "v1", kind: "Pod", namespace: policy.namespace, name: pod, uid: uid),
-                                    type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
+            await events.record(deploymentReference(namespace: policy.namespace, name: deployment), type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
+            if let pod = decision.action.flatMap({ podReference($0, namespace: policy.namespace) }) {
+                await events.record(pod, type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
             }
         }
         refusals[policy] = now
     }
 
-    /// The pod's state and recent Events, read before a step that removes or isolates it.
+    private func deploymentReference(namespace: String, name: String) -> ObjectReference {
+        ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: name,
+                        uid: caches.deployments.store.get(ObjectKey(namespace: namespace, name: name))?.metadata.uid)
+    }
+
+    /// The pod a pod action is aimed at, by the UID it was planned for.
+    private func podReference(_ action: Action, namespace: String) -> ObjectReference? {
+        guard let uid = action.podUID, let name = action.podName else { return nil }
+        return ObjectReference(apiVersion: "v1", kind: "Pod", namespace: namespace, name: name, uid: uid)
+    }
+
+    /// The pod's state and recent Events, read before a step that removes or isolates it (none else).
     private func evidence(for action: Action, namespace: String) async -> String? {
-        guard let name = action.podName, let pod = caches.pods.store.get(ObjectKey(namespace: namespace, name: name)) else { return nil }
+        guard action.isDisruption, let name = action.podName, let pod = caches.pods.store.get(ObjectKey(namespace: namespace, name: name)) else { return nil }
         var options = ListOptions()
         options.fieldSelector = "involvedObject.kind=Pod,involvedObject.name=\(name)"
         var events: [Event] = []

@@ -71,7 +71,7 @@ enum StatusBuilder {
         var actions = previous?.lastActions ?? []
         for entry in entries {
             var record = PolicyStatus.ActionRecord(
-                time: now, step: entry.decision.step?.rawValue ?? entry.decision.action.map(stepName) ?? "none", pod: entry.decision.action?.podName,
+                time: now, step: stepName(entry.decision), pod: entry.decision.action?.podName,
                 reason: entry.decision.reason, result: entry.result)
             record.evidence = entry.evidence
             // A refusal or a dry run that repeats what the newest entry says is not news.
@@ -86,9 +86,14 @@ enum StatusBuilder {
         return status
     }
 
+    /// The decision's step, or for an action that is no ladder step what it does.
+    static func stepName(_ decision: Decision) -> String {
+        decision.step?.rawValue ?? decision.action.map(stepName) ?? "none"
+    }
+
     /// The name of an action that is no ladder step: returning to the size from before scaleUp, ending
     /// an isolation, an alert.
-    static func stepName(_ action: Action) -> String {
+    private static func stepName(_ action: Action) -> String {
         switch action {
         case .scale, .setAutoscalerMinimum: return "scaleDown"
         case .release: return "release"

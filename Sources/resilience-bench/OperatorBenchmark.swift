@@ -26,11 +26,10 @@ struct OperatorBenchmark: AsyncParsableCommand {
     @Option(help: "Pods per Deployment.")
     var replicas = 10
 
-    @Option(help: "The plane's admin kubeconfig.")
-    var kubeconfig = "\(ProcessInfo.processInfo.environment["HOME"] ?? "")/.cache/resilience-operator/planes/default/admin.kubeconfig"
+    @OptionGroup var plane: PlaneOptions
 
     func run() async throws {
-        var configuration = try KubeConfig.load(path: kubeconfig).configuration()
+        var configuration = try KubeConfig.load(path: plane.kubeconfig).configuration()
         configuration.qps = 500
         configuration.burst = 1000
         let client = try KubernetesClient(configuration: configuration)
@@ -108,7 +107,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
         print("pods                         \(total) in \(deployments) Deployments, one policy each; \(deployments) break at once")
         print("CrashLoopBackOff to eviction p50 \(percentile(latencies, 0.5)) ms, p99 \(percentile(latencies, 0.99)) ms, max \(latencies.last ?? 0) ms")
         print("                             (as the bench's own watch sees both; the operator's plan, evidence and eviction included)")
-        print("resident memory              \(residentBytes() / 1_048_576) MiB (bench: simulator, operator, their caches)")
+        print("resident memory              \(PlaneOptions.residentBytes() / 1_048_576) MiB (bench: simulator, operator, their caches)")
         running.cancel()
         _ = await running.result
         watch.cancel()
@@ -123,10 +122,5 @@ struct OperatorBenchmark: AsyncParsableCommand {
 
     private func percentile(_ sorted: [Int], _ share: Double) -> Int {
         sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * share))]
-    }
-
-    private func residentBytes() -> Int {
-        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
-        return (statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 4096
     }
 }

@@ -17,11 +17,10 @@ struct SimulatorBenchmark: AsyncParsableCommand {
     @Option(help: "How many pods.")
     var pods = 10_000
 
-    @Option(help: "The plane's admin kubeconfig.")
-    var kubeconfig = "\(ProcessInfo.processInfo.environment["HOME"] ?? "")/.cache/resilience-operator/planes/default/admin.kubeconfig"
+    @OptionGroup var plane: PlaneOptions
 
     func run() async throws {
-        var configuration = try KubeConfig.load(path: kubeconfig).configuration()
+        var configuration = try KubeConfig.load(path: plane.kubeconfig).configuration()
         configuration.qps = 1000
         configuration.burst = 2000
         let client = try KubernetesClient(configuration: configuration)
@@ -60,7 +59,7 @@ struct SimulatorBenchmark: AsyncParsableCommand {
         print("pods                         \(pods) on \(simulation.nodes.count) simulated nodes")
         print("all Ready after              \(seconds(readyTime)) s (\(Int(Double(pods) / max(seconds(readyTime), 0.001))) pods/s, scheduling and ReplicaSet included)")
         print("reaction lag                 p50 \(milliseconds(lag.p50)) ms, p99 \(milliseconds(lag.p99)) ms, max \(milliseconds(lag.max)) ms over \(lag.count) reactions")
-        print("resident memory              \(residentBytes() / 1_048_576) MiB (simulator, client and watch cache)")
+        print("resident memory              \(PlaneOptions.residentBytes() / 1_048_576) MiB (simulator, client and watch cache)")
 
         let podsWatch = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: ContinuousClock(), logger: logger)
         let (gone, goneSignal) = AsyncStream<Void>.makeStream()
@@ -84,10 +83,5 @@ struct SimulatorBenchmark: AsyncParsableCommand {
 
     private func milliseconds(_ seconds: Double) -> String {
         String(format: "%.1f", seconds * 1000)
-    }
-
-    private func residentBytes() -> Int {
-        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
-        return (statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0) * 4096
     }
 }

@@ -62,15 +62,12 @@ import Testing
                     let service = ResilienceOperator(client: client, configuration: settings, logger: logger)
                     let running = Task { try await service.run() }
                     defer { running.cancel() }
-                    let pods = try await eventually("6 Ready pods (the operator opens the api pods' gates)") { () -> [Pod]? in
-                        let pods = try await admin.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
-                        return pods.count == 6 && pods.allSatisfy(\.isReady) ? pods : nil
-                    }
+                    // The operator opens the api pods' gates, or they would never be Ready.
+                    let pods = try await TestSimulation.readyPods(6, in: ns, client: admin)
                     let crashing = try #require(pods.first { $0.metadata.labels?["app"] == "web" })
                     let flaky = try #require(pods.first { $0.metadata.labels?["app"] == "api" })
                     for (pod, fault) in [(crashing, "crashLoop"), (flaky, "notReady")] {
-                        let patch = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"\#(fault)"}}}"#
-                        _ = try await admin.patch(Pod.self, name: pod.metadata.name!, namespace: ns, .merge(Array(patch.utf8)))
+                        try await TestSimulation.setFaults(fault, on: pod.metadata.name!, in: ns, client: admin)
                     }
                     try await eventually("the crash-looping pod evicted", timeout: .seconds(60)) { () -> Bool? in
                         try await admin.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.lastActions?.contains { $0.pod == crashing.metadata.name && $0.result == "succeeded" } == true ? true : nil
@@ -78,8 +75,7 @@ import Testing
                     try await eventually("api scaled up for its isolated pod", timeout: .seconds(60)) { () -> Bool? in
                         try await admin.get(Deployment.self, name: "api", namespace: ns).spec?.replicas == 4 ? true : nil
                     }
-                    let clear = #"{"metadata":{"annotations":{"\#(Faults.annotation)":null}}}"#
-                    _ = try await admin.patch(Pod.self, name: flaky.metadata.name!, namespace: ns, .merge(Array(clear.utf8)))
+                    try await TestSimulation.setFaults(nil, on: flaky.metadata.name!, in: ns, client: admin)
                     try await eventually("api released and back to 3", timeout: .seconds(60)) { () -> Bool? in
                         let steps = try await admin.get(ResiliencePolicy.self, name: "api", namespace: ns).status?.lastActions?.filter { $0.result == "succeeded" }.map(\.step) ?? []
                         return steps.contains("release") && steps.contains("scaleDown") ? true : nil

@@ -16,12 +16,8 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace(prefix, client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 4).deployment)
-                let pods = try await eventually("4 Ready pods") { () -> [Pod]? in
-                    let pods = try await client.list(Pod.self, namespace: ns).items
-                    return pods.count == 4 && pods.allSatisfy(\.isReady) ? pods : nil
-                }
-                let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"errorRatio=0.3"}}}"#
-                _ = try await client.patch(Pod.self, name: pods[0].metadata.name!, namespace: ns, .merge(Array(fault.utf8)))
+                let pods = try await TestSimulation.readyPods(4, in: ns, client: client)
+                try await TestSimulation.setFaults("errorRatio=0.3", on: pods[0].metadata.name!, in: ns, client: client)
                 let query = #"sum by (pod) (rate(http_requests_total{namespace="\#(ns)",code="500"}[15s])) / sum by (pod) (rate(http_requests_total{namespace="\#(ns)"}[15s]))"#
                 let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"metrics":[{"name":"error-ratio","query":"\#(query.replacingOccurrences(of: "\"", with: "\\\""))","deviationFromPeers":0.5,"onMissing":"ignore","interval":"1s"}]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))

@@ -10,18 +10,6 @@ import Testing
 
 /// The running operator against the real plane with simulated pods, one scenario per test.
 @Suite struct OperatorIntegrationTests {
-    private func readyPods(_ ns: String, _ count: Int, client: KubernetesClient) async throws -> [Pod] {
-        try await eventually("\(count) Ready pods") { () -> [Pod]? in
-            let pods = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
-            return pods.count == count && pods.allSatisfy(\.isReady) ? pods : nil
-        }
-    }
-
-    private func crashLoop(_ pod: Pod, client: KubernetesClient) async throws {
-        let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
-        _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: pod.metadata.namespace, .merge(Array(fault.utf8)))
-    }
-
     private let crashPolicy = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
 
     @Test func aCrashLoopingPodIsEvictedAndReplacedAndTheStatusSaysSo() async throws {
@@ -30,14 +18,14 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("op-crash", client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
-                let pods = try await readyPods(ns, 3, client: client)
+                let pods = try await TestSimulation.readyPods(3, in: ns, client: client)
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: crashPolicy))
                 try await OperatorHarness.with(ns, client: client) { harness in
                     try await eventually("the policy Ready with 3/3 healthy") { () -> Bool? in
                         try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "3/3" ? true : nil
                     }
                     let sick = pods[0]
-                    try await crashLoop(sick, client: client)
+                    try await TestSimulation.setFaults("crashLoop", on: sick.metadata.name!, in: ns, client: client)
                     let replaced = try await eventually("the crash-looping pod evicted and replaced by a Ready pod", timeout: .seconds(60)) { () -> Bool? in
                         let now = try await client.list(Pod.self, namespace: ns).items
                         return !now.contains { $0.metadata.uid == sick.metadata.uid } && now.count == 3 && now.allSatisfy(\.isReady) ? true : nil
@@ -73,7 +61,7 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("op-invalid", client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 2).deployment)
-                _ = try await readyPods(ns, 2, client: client)
+                _ = try await TestSimulation.readyPods(2, in: ns, client: client)
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(
                     name: "broken", spec: #"{"targetRef":{"kind":"Deployment","name":"web"},"safety":{"cooldown":"10m","maxActions":{"count":1,"window":"1m"}}}"#))
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: crashPolicy))
@@ -108,8 +96,8 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("op-dry", client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
-                let pods = try await readyPods(ns, 3, client: client)
-                try await crashLoop(pods[0], client: client)
+                let pods = try await TestSimulation.readyPods(3, in: ns, client: client)
+                try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: #"{"dryRun":true,"# + crashPolicy.dropFirst()))
                 try await OperatorHarness.with(ns, client: client) { _ in
                     let status = try await eventually("the status to show the planned eviction as dryRun", timeout: .seconds(60)) { () -> PolicyStatus? in
@@ -139,14 +127,10 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace(prefix, client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: replicas).deployment)
-                let pods = try await eventually("\(replicas) Ready pods") { () -> [Pod]? in
-                    let pods = try await client.list(Pod.self, namespace: ns).items
-                    return pods.count == replicas && pods.allSatisfy(\.isReady) ? pods : nil
-                }
+                let pods = try await TestSimulation.readyPods(replicas, in: ns, client: client)
                 try await setUp(client, ns)
-                let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
                 for pod in pods.prefix(crashing) {
-                    _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: ns, .merge(Array(fault.utf8)))
+                    try await TestSimulation.setFaults("crashLoop", on: pod.metadata.name!, in: ns, client: client)
                 }
                 // The failures are all there when the operator starts, and hold without a break (the restart
                 // count does not flap as CrashLoopBackOff does between runs): it sees them at once.

@@ -15,13 +15,9 @@ import Testing
             try await withNamespace("plan", client: client) { ns in
                 let objects = TestSimulation.deployment("web", replicas: 3)
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: objects.deployment)
-                let pods = try await eventually("three Ready pods") { () -> [Pod]? in
-                    let pods = try await client.list(Pod.self, namespace: ns).items
-                    return pods.count == 3 && pods.allSatisfy(\.isReady) ? pods : nil
-                }
+                let pods = try await TestSimulation.readyPods(3, in: ns, client: client)
                 let sick = try #require(pods.first?.metadata.name)
-                let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
-                _ = try await client.patch(Pod.self, name: sick, namespace: ns, .merge(Array(fault.utf8)))
+                try await TestSimulation.setFaults("crashLoop", on: sick, in: ns, client: client)
                 // The restart count holds without a break, where CrashLoopBackOff flaps between runs.
                 try await eventually("\(sick) restarted twice") { () -> Bool? in
                     let pod = try await client.get(Pod.self, name: sick, namespace: ns)

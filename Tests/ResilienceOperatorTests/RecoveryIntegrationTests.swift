@@ -12,19 +12,6 @@ import Testing
 /// The ladder's Deployment steps and the operator's replicas, end to end on the real plane with
 /// simulated pods.
 @Suite struct RecoveryIntegrationTests {
-    private func fault(_ value: String?, on pod: String, namespace: String, client: KubernetesClient) async throws {
-        let annotation = value.map { "\"\($0)\"" } ?? "null"
-        let patch = #"{"metadata":{"annotations":{"\#(Faults.annotation)":\#(annotation)}}}"#
-        _ = try await client.patch(Pod.self, name: pod, namespace: namespace, .merge(Array(patch.utf8)))
-    }
-
-    private func readyPods(_ ns: String, _ count: Int, client: KubernetesClient) async throws -> [Pod] {
-        try await eventually("\(count) Ready pods") { () -> [Pod]? in
-            let pods = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
-            return pods.count == count && pods.allSatisfy(\.isReady) ? pods : nil
-        }
-    }
-
     private func status(_ ns: String, client: KubernetesClient) async -> String {
         let status = try? await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
         return "status: \(status?.phase ?? "-") \(status?.healthy ?? "-"); actions: \(status?.lastActions?.map { "\($0.step) \($0.pod ?? "") \($0.result): \($0.reason)" } ?? [])"
@@ -42,10 +29,10 @@ import Testing
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
                 try await OperatorHarness.with(ns, client: client) { _ in
                     // The pods declare the operator's gate: it opens it for each new pod, or none would be Ready.
-                    let pods = try await readyPods(ns, 3, client: client)
+                    let pods = try await TestSimulation.readyPods(3, in: ns, client: client)
                     let sick = pods[0]
                     let address = try #require(sick.status?.podIP)
-                    try await fault("notReady", on: sick.metadata.name!, namespace: ns, client: client)
+                    try await TestSimulation.setFaults("notReady", on: sick.metadata.name!, in: ns, client: client)
                     let isolated = try await eventually("the pod isolated", diagnose: { await status(ns, client: client) }) { () -> Pod? in
                         let pod = try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns)
                         return pod.condition(Action.servingGate)?.status == "False" ? pod : nil
@@ -59,7 +46,7 @@ import Testing
                     #expect(try await TestSimulation.endpoints("web", namespace: ns, client: client)[address] != true, "isolated: not a ready endpoint")
                     // The app recovers; the operator releases the pod, then returns to 3 replicas (the ReplicaSet
                     // may remove any pod for that, the released one too).
-                    try await fault(nil, on: sick.metadata.name!, namespace: ns, client: client)
+                    try await TestSimulation.setFaults(nil, on: sick.metadata.name!, in: ns, client: client)
                     // Its containers are Ready again, but for the policy's `for` (2s) the closed gate keeps it out.
                     let gated = try await eventually("the containers Ready behind the closed gate") { () -> Pod? in
                         let pod = try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns)
@@ -95,7 +82,7 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("op-rollback", client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
-                let before = try await readyPods(ns, 3, client: client)
+                let before = try await TestSimulation.readyPods(3, in: ns, client: client)
                 let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["rollback"],"stepTimeout":"1m"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"50%"}}"#
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
                 try await OperatorHarness.with(ns, client: client) { _ in
@@ -131,7 +118,7 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("op-replicas", client: client) { ns in
                 try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 3).deployment)
-                let pods = try await readyPods(ns, 3, client: client)
+                let pods = try await TestSimulation.readyPods(3, in: ns, client: client)
                 let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","maxUnhealthy":"50%","maxActions":{"count":5,"window":"1h"}}}"#
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
                 func replica(_ name: String) -> Task<Void, any Error> {
@@ -147,7 +134,7 @@ import Testing
                 let replicas = ["replica-a": replica("replica-a"), "replica-b": replica("replica-b")]
                 defer { replicas.values.forEach { $0.cancel() } }
                 let leader = try await eventually("a leader") { try await client.get(Lease.self, name: "resilience-operator", namespace: ns).spec.holderIdentity.flatMap { $0.isEmpty ? nil : $0 } }
-                try await fault("crashLoop", on: pods[0].metadata.name!, namespace: ns, client: client)
+                try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
                 try await eventually("the first pod evicted", timeout: .seconds(60), diagnose: { await status(ns, client: client) }) { () -> Bool? in
                     try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.lastActions?.contains { $0.pod == pods[0].metadata.name && $0.result == "succeeded" } == true ? true : nil
                 }
@@ -158,7 +145,7 @@ import Testing
                     let holder = try await client.get(Lease.self, name: "resilience-operator", namespace: ns).spec.holderIdentity
                     return holder != nil && holder != leader && holder != "" ? holder : nil
                 }
-                try await fault("crashLoop", on: pods[1].metadata.name!, namespace: ns, client: client)
+                try await TestSimulation.setFaults("crashLoop", on: pods[1].metadata.name!, in: ns, client: client)
                 let final = try await eventually("the second pod evicted by the successor", timeout: .seconds(60), diagnose: { await status(ns, client: client) }) { () -> PolicyStatus? in
                     let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
                     return status?.lastActions?.contains { $0.pod == pods[1].metadata.name && $0.result == "succeeded" } == true ? status : nil

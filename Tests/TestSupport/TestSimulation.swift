@@ -31,6 +31,21 @@ public enum TestSimulation {
         return (plane, simulator)
     }
 
+    /// Waits until `namespace` has exactly `count` pods that are not being deleted, all Ready.
+    public static func readyPods(_ count: Int, in namespace: String, client: KubernetesClient) async throws -> [Pod] {
+        try await eventually("\(count) Ready pods") { () -> [Pod]? in
+            let pods = try await client.list(Pod.self, namespace: namespace).items.filter { $0.metadata.deletionTimestamp == nil }
+            return pods.count == count && pods.allSatisfy(\.isReady) ? pods : nil
+        }
+    }
+
+    /// Sets the simulator's faults on one pod, as `resilience-operator fault --set` does; nil clears them.
+    public static func setFaults(_ faults: String?, on pod: String, in namespace: String, client: KubernetesClient) async throws {
+        let value = faults.map { "\"\($0)\"" } ?? "null"
+        let patch = #"{"metadata":{"annotations":{"\#(Faults.annotation)":\#(value)}}}"#
+        _ = try await client.patch(Pod.self, name: pod, namespace: namespace, .merge(Array(patch.utf8)))
+    }
+
     /// A Deployment for the simulated node, as JSON, with a Service of the same name.
     public static func deployment(_ name: String, replicas: Int, annotations: [String: String] = [:], gates: [String] = []) -> (deployment: [UInt8], service: [UInt8]) {
         let annotationJSON = annotations.isEmpty ? "" : #","annotations":{\#(annotations.map { #""\#($0.key)":"\#($0.value)""# }.joined(separator: ","))}"#
