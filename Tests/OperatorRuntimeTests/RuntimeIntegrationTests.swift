@@ -109,11 +109,13 @@ import Testing
         let plane = try await LocalControlPlane.shared()
         let executable = try LocalControlPlane.operatorExecutable()
         let lease = "lease-\(UInt32.random(in: 0...UInt32.max))"
-        let leaseDuration = 6.0, retryPeriod = 1.0
+        // A lease long enough that waiting one out and a handover stay far apart even on a loaded CI
+        // machine, where a process can miss its retry period by seconds.
+        let leaseDuration = 15.0, retryPeriod = 1.0
         func candidate(_ identity: String) throws -> Candidate {
             try Candidate(executable: executable, arguments: [
                 "leader-election", "--kubeconfig", plane.kubeconfigPath, "--lease", lease, "--namespace", "default",
-                "--identity", identity, "--lease-duration", "\(leaseDuration)", "--renew-deadline", "4",
+                "--identity", identity, "--lease-duration", "\(leaseDuration)", "--renew-deadline", "10",
                 "--retry-period", "\(retryPeriod)",
             ])
         }
@@ -138,7 +140,7 @@ import Testing
         let takeover = ContinuousClock.now - killed
         // The follower counts the lease duration from when it last saw the lease change (up to one retry
         // period after the leader's last renewal), and polls once a retry period: lease + 2 retries, + slack.
-        #expect(takeover <= .seconds(leaseDuration + 2 * retryPeriod + 1), "took \(takeover)")
+        #expect(takeover <= .seconds(leaseDuration + 2 * retryPeriod + 3), "took \(takeover)")
         // A live-looking lease is waited out: measured from the renewal seen last (a starved leader may have
         // stopped renewing before the kill, so the kill is not the start).
         let sinceRenewal = Date().timeIntervalSince(try #require(lastRenewal))
@@ -154,8 +156,8 @@ import Testing
         let released = ContinuousClock.now
         try await eventually("the successor to lead", timeout: .seconds(30)) { successor.says("leading") ? true : nil }
         let handover = ContinuousClock.now - released
-        // One retry period and slack for a loaded machine, well under the 6 s a held lease would take.
-        #expect(handover <= .seconds(retryPeriod + 2.5), "took \(handover); a released lease must not be waited out")
+        // One retry period and slack for a loaded machine, well under the 15 s a held lease would take.
+        #expect(handover <= .seconds(retryPeriod + 6), "took \(handover); a released lease must not be waited out")
     }
 }
 
