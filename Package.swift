@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "resilience-operator", targets: ["resilience-operator"]),
+        .executable(name: "resilience-simulator", targets: ["resilience-simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -21,7 +22,9 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Without its default traits: FullFoundation would link full Foundation and ICU's data into the
+        // operator (about 30 MB), ConfigurationSupport swift-configuration, neither of which it uses.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // Kubernetes API types: Codable projections of the objects the operator reads. No I/O.
@@ -34,7 +37,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,15 +78,32 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // What the operator's and the simulator's command lines share: reaching the cluster.
+        .target(
+            name: "CommandSupport",
+            dependencies: ["KubernetesClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // The operator's binary, the one the image carries: no simulator, no full Foundation.
         .executableTarget(
             name: "resilience-operator",
             dependencies: [
+                "CommandSupport",
                 "KubernetesClient",
                 "OperatorRuntime",
-                "PodSimulator",
                 "ResilienceOperator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The kubelet of simulated nodes and the fault injector, for the local plane.
+        .executableTarget(
+            name: "resilience-simulator",
+            dependencies: [
+                "CommandSupport",
+                "KubernetesClient",
+                "PodSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -98,9 +117,13 @@ let package = Package(
             ]
         ),
         // Finds or starts the local control plane for integration tests; never used by the operator.
-        .target(name: "TestSupport", dependencies: ["KubernetesClient", "ResilienceCore", "PodSimulator"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["KubernetesClient", "ResilienceCore", "PodSimulator", .product(name: "Yams", package: "Yams")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
-        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport"]),
+        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport", .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
         .testTarget(
             name: "ResilienceOperatorTests",
@@ -111,6 +134,7 @@ let package = Package(
             name: "ResilienceCoreTests",
             dependencies: ["ResilienceCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
+        .testTarget(name: "ImageTests", dependencies: ["KubernetesAPI", "KubernetesClient", "PodSimulator", "ResilienceCore", "TestSupport"]),
         .testTarget(name: "PolicyAPITests", dependencies: ["ResilienceCore", "KubernetesClient", "TestSupport"]),
         .testTarget(
             name: "OperatorRuntimeTests",

@@ -23,13 +23,15 @@ if [ "${1:-}" = stop ]; then stop; echo "stopped the demo's simulator and operat
 
 hack/control-plane.sh up
 state=$(dirname "$(hack/control-plane.sh kubeconfig)")
-say "building the operator..."
+say "building the operator and the pod simulator..."
 swift build --product resilience-operator 2>&1 | tail -n 1
+swift build --product resilience-simulator 2>&1 | tail -n 1
 bin=$(swift build --show-bin-path)/resilience-operator
+sim=$(swift build --show-bin-path)/resilience-simulator
 eval "$(hack/control-plane.sh env)"
 
 say "installing the CRD, the demo app (namespace demo) and its policy"
-kubectl apply -f crds/resilience.dev_resiliencepolicies.yaml >/dev/null
+kubectl apply -k crds/ >/dev/null
 kubectl wait --for=condition=Established --timeout=30s crd/resiliencepolicies.resilience.dev >/dev/null
 stop
 # A fresh start: an earlier run's policy remembers its episodes (status.memory), and its loop breaker
@@ -42,7 +44,7 @@ kubectl -n demo apply -f examples/demo/web.yaml -f examples/demo/policy.yaml
 say "starting the pod simulator and the operator (logs in $state/logs/demo-*.log)"
 mkdir -p "$state/pids" "$state/logs"
 # Own sessions, no inherited descriptors but the standard ones: they outlive this script.
-setsid "$bin" simulate --kubeconfig "$KUBECONFIG" --discovery-address 127.0.0.1:9464 --time-scale 0.2 \
+setsid "$sim" run --kubeconfig "$KUBECONFIG" --discovery-address 127.0.0.1:9464 --time-scale 0.2 \
   >"$state/logs/demo-simulator.log" 2>&1 </dev/null &
 echo $! >"$state/pids/demo-simulator"
 setsid "$bin" run --kubeconfig "$KUBECONFIG" --namespace demo --metrics-address 127.0.0.1:8089 \
@@ -58,7 +60,7 @@ victim=$(kubectl -n demo get pods -l app=web -o jsonpath='{.items[0].metadata.na
 victim_uid=$(kubectl -n demo get pod "$victim" -o jsonpath='{.metadata.uid}')
 
 say "injecting a crash loop into $victim"
-"$bin" fault --kubeconfig "$KUBECONFIG" -n demo --pod "$victim" --set crashLoop
+"$sim" fault --kubeconfig "$KUBECONFIG" -n demo --pod "$victim" --set crashLoop
 start=$SECONDS
 recovered=""
 for _ in $(seq 1 240); do
@@ -87,10 +89,10 @@ tail -n 5 "$state/logs/demo-operator.log"
 cat <<EXPLORE
 
 Everything is still running. To explore:
-  eval "\$(hack/control-plane.sh env)"; alias ro=$bin
+  eval "\$(hack/control-plane.sh env)"; alias ro=$bin sim=$sim
   ro plan -n demo                                   # verdicts and decisions, changing nothing
-  ro fault -n demo --selector app=web --set crashLoop
-  ro fault -n demo --selector app=web --clear
+  sim fault -n demo --selector app=web --set crashLoop
+  sim fault -n demo --selector app=web --clear
   kubectl -n demo get rp web -o yaml                # status: conditions, pods, last actions
   curl http://127.0.0.1:9464/sd                     # the pods' addresses, as Prometheus finds them
 To tear down: hack/demo.sh stop && hack/control-plane.sh down

@@ -11,6 +11,7 @@ command -v swift >/dev/null || { echo "error: no Swift toolchain: install Swift 
 export RO_TEST_STATE_DIR=${RO_TEST_STATE_DIR:-${RO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/resilience-operator}/planes/test}
 # Bring the plane up first, so the long first build shows its progress; the tests then reuse it.
 hack/control-plane.sh --state-dir "$RO_TEST_STATE_DIR" up
-# The leader-election tests run the operator's executable as separate processes.
+# The leader-election and process tests run the operator's and the simulator's executables.
 swift build --product resilience-operator
+swift build --product resilience-simulator
 swift test "$@"

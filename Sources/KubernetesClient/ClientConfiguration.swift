@@ -3,7 +3,7 @@
 /// Credentials are kept out of `description`, so a configuration can be logged.
 public struct ClientConfiguration: Sendable, CustomStringConvertible {
     /// The operator's user agent, sent with every request.
-    public static let defaultUserAgent = "resilience-operator/0.1.0"
+    public static let defaultUserAgent = "resilience-operator/\(ProjectVersion.current)"
 
     /// The server's base URL, such as `https://127.0.0.1:6443`; a path prefix is kept.
     public var server: String

@@ -4,7 +4,6 @@ import FoundationEssentials
 import Foundation
 #endif
 import KubernetesAPI
-import Yams
 
 /// A kubeconfig file (`clientcmd/api/v1.Config`), as kubectl and cloud tooling write it.
 ///
@@ -90,11 +89,11 @@ public struct KubeConfig: Sendable {
         return try parse(String(decoding: data, as: UTF8.self), source: path, directory: directory)
     }
 
-    /// Parses kubeconfig YAML. `source` names it in errors; `directory` resolves relative paths.
+    /// Parses kubeconfig YAML (or JSON). `source` names it in errors; `directory` resolves relative paths.
     public static func parse(_ yaml: String, source: String, directory: String) throws -> KubeConfig {
         let file: File
         do {
-            file = try YAMLDecoder().decode(File.self, from: yaml)
+            file = try JSONDecoder().decode(File.self, from: Data(YAMLReader.json(from: yaml)))
         } catch let error as DecodingError {
             throw ConfigurationError("kubeconfig \(source): \(DecodingErrorDescription.describe(error))")
         } catch {

@@ -36,7 +36,7 @@ public struct Faults: Sendable, Equatable, CustomStringConvertible {
 
     /// Reads an annotation's value, or throws naming the item it cannot read.
     public init(parsing text: String) throws(FaultError) {
-        for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+        for item in text.split(separator: ",").map({ String($0.filter { !$0.isWhitespace }) }) where !item.isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             let name = parts[0], value = parts.count > 1 ? parts[1] : nil
             switch (name, value) {

@@ -30,7 +30,9 @@ struct WebhookSender: Sendable {
             let named = "webhook from Secret \(policy.namespace)/\(reference.name) key \(reference.key)"
             do {
                 let secret = try await client.get(Secret.self, name: reference.name, namespace: policy.namespace)
-                guard let url = secret.value(reference.key)?.trimmingCharacters(in: .whitespacesAndNewlines), url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                // One URL, with whatever white space surrounds it (a file written by echo ends in a newline).
+                let words = secret.value(reference.key)?.split(whereSeparator: \.isWhitespace) ?? []
+                guard words.count == 1, let url = words.first.map(String.init), url.hasPrefix("http://") || url.hasPrefix("https://") else {
                     failures.append(Failure(description: "\(named): the key is missing or is not an http(s) URL"))
                     continue
                 }

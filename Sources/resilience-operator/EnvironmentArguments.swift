@@ -12,7 +12,7 @@ enum EnvironmentArguments {
         guard arguments.first == "run" else { return arguments }
         var expanded = arguments
         func given(_ name: String) -> Bool { arguments.contains { $0 == "--\(name)" || $0.hasPrefix("--\(name)=") } }
-        func variable(_ name: String) -> String { "RESILIENCE_" + name.uppercased().replacingOccurrences(of: "-", with: "_") }
+        func variable(_ name: String) -> String { "RESILIENCE_" + name.uppercased().replacing("-", with: "_") }
         for name in runOptions where !given(name) {
             if let value = environment[variable(name)], !value.isEmpty { expanded += ["--\(name)", value] }
         }

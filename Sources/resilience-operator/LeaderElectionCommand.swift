@@ -1,9 +1,16 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
-import Foundation
+import Glibc
 import KubernetesClient
 import Logging
 import OperatorRuntime
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// `resilience-operator leader-election`: campaigns for a Lease and reports when this process leads.
 ///
@@ -54,7 +61,7 @@ struct LeaderElectionCommand: AsyncParsableCommand {
 
         let election = Task { await elector.run { await Self.lead() } }
         let signals = [SIGTERM, SIGINT].map { signal -> any DispatchSourceSignal in
-            Foundation.signal(signal, SIG_IGN)
+            Glibc.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { election.cancel() }
             source.resume()
@@ -77,6 +84,7 @@ struct LeaderElectionCommand: AsyncParsableCommand {
 
     /// One line on standard output, written at once (a pipe would otherwise buffer it).
     private static func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        print(line)
+        fflush(nil)
     }
 }

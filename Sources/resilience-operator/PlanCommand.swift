@@ -1,9 +1,15 @@
 import ArgumentParser
-import Foundation
+import CommandSupport
 import KubernetesAPI
 import KubernetesClient
 import ResilienceCore
 import ResilienceOperator
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// `resilience-operator plan`: reads the live cluster and prints, for each policy, each pod's verdict and
 /// what the operator would do now, with reasons. Changes nothing.
@@ -51,27 +57,18 @@ struct PlanCommand: AsyncParsableCommand {
     }
 
     private func plans(client: KubernetesClient) async throws -> [PolicyPlan] {
-        let path = policy.map { ResiliencePolicy.path(namespace: namespace, name: $0) } ?? ResiliencePolicy.path(namespace: namespace)
-        let body = try await client.send(.GET, path)
-        // Each policy decodes on its own, so that one malformed policy does not hide the others.
-        let items: [Data]
-        if policy != nil {
-            items = [Data(body)]
+        // A policy whose spec does not decode still comes back, with the field named in decodingProblem,
+        // so that one malformed policy does not hide the others.
+        let policies: [ResiliencePolicy]
+        if let policy {
+            policies = [try await client.get(ResiliencePolicy.self, name: policy, namespace: namespace)]
         } else {
-            let list = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-            items = try (list?["items"] as? [Any] ?? []).map { try JSONSerialization.data(withJSONObject: $0) }
+            policies = try await client.list(ResiliencePolicy.self, namespace: namespace).items
         }
         let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
         var objects: [String: NamespaceObjects] = [:]
         var reports: [PolicyPlan] = []
-        for item in items {
-            let policy: ResiliencePolicy
-            do {
-                policy = try PolicyDecoder.decode(item)
-            } catch {
-                reports.append(PolicyPlan(policy: error.policy, outcome: .invalid([ValidationProblem(error.field, error.message)])))
-                continue
-            }
+        for policy in policies {
             let namespace = policy.metadata.namespace ?? ""
             if objects[namespace] == nil {
                 objects[namespace] = try await NamespaceObjects.read(namespace: namespace, policyVersion: policyVersion, client: client)

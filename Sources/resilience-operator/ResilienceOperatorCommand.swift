@@ -1,5 +1,11 @@
 import ArgumentParser
+import KubernetesClient
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `resilience-operator` command line.
 @main
@@ -7,8 +13,8 @@ struct ResilienceOperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resilience-operator",
         abstract: "Judges pod health and recovers Deployments, as ResiliencePolicy objects declare.",
-        version: "0.1.0",
-        subcommands: [RunCommand.self, CheckCommand.self, LeaderElectionCommand.self, PlanCommand.self, SimulateCommand.self, FaultCommand.self]
+        version: ProjectVersion.current,
+        subcommands: [RunCommand.self, CheckCommand.self, LeaderElectionCommand.self, PlanCommand.self]
     )
 
     static func main() async {

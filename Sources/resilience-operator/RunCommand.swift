@@ -1,10 +1,16 @@
 import ArgumentParser
-import Foundation
+import CommandSupport
 import KubernetesClient
 import Logging
 import OperatorRuntime
 import ResilienceOperator
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// `resilience-operator run`: watches policies and their Deployments and recovers pods as they declare.
 struct RunCommand: AsyncParsableCommand {

@@ -65,7 +65,7 @@ import Testing
                 let pods = try await running("web", replicas: 1, in: ns, client: client)
                 let name = try #require(pods.first?.metadata.name)
                 let fault = try await ProcessRunner.run(
-                    try LocalControlPlane.operatorExecutable(),
+                    try LocalControlPlane.simulatorExecutable(),
                     ["fault", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "--selector", "app=web", "--set", "crashLoop"])
                 #expect(fault.exitCode == 0, "\(fault.output)")
                 #expect(fault.output.contains("\(ns)/\(name): crashLoop"))
@@ -135,7 +135,7 @@ import Testing
                 try await eventually("500 from \(url)") { await TestSimulation.get(url) == 500 ? true : nil }
                 #expect(await TestSimulation.get("http://\(pod.status!.podIP!):8080/nothing") == 404)
                 let cleared = try await ProcessRunner.run(
-                    try LocalControlPlane.operatorExecutable(),
+                    try LocalControlPlane.simulatorExecutable(),
                     ["fault", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "--pod", pod.metadata.name!, "--clear"])
                 #expect(cleared.exitCode == 0, "\(cleared.output)")
                 try await eventually("200 again from \(url)") { await TestSimulation.get(url) == 200 ? true : nil }

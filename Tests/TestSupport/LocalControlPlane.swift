@@ -24,6 +24,12 @@ public struct LocalControlPlane: Sendable {
         try await faultsStartup.value
     }
 
+    /// A third plane for installing the operator as users do (`<shared state>-install`): a cluster-wide
+    /// install watches every namespace, so it must not share a plane with other suites' policies.
+    public static func installs() async throws -> LocalControlPlane {
+        try await installsStartup.value
+    }
+
     private static let baseState: String = {
         let environment = ProcessInfo.processInfo.environment
         return environment["RO_TEST_STATE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
@@ -32,6 +38,7 @@ public struct LocalControlPlane: Sendable {
 
     private static let startup = Task<LocalControlPlane, any Error> { try await up(baseState) }
     private static let faultsStartup = Task<LocalControlPlane, any Error> { try await up(baseState + "-faults") }
+    private static let installsStartup = Task<LocalControlPlane, any Error> { try await up(baseState + "-install") }
 
     private static func up(_ state: String) async throws -> LocalControlPlane {
         let result = try await ProcessRunner.run(
@@ -44,12 +51,21 @@ public struct LocalControlPlane: Sendable {
 
     /// The `resilience-operator` executable of this build.
     public static func operatorExecutable() throws -> String {
+        try executable("resilience-operator")
+    }
+
+    /// The `resilience-simulator` executable of this build.
+    public static func simulatorExecutable() throws -> String {
+        try executable("resilience-simulator")
+    }
+
+    private static func executable(_ name: String) throws -> String {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [folder, folder.deletingLastPathComponent()] {
-            let path = candidate.appendingPathComponent("resilience-operator").path
+            let path = candidate.appendingPathComponent(name).path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        throw TestSupportError("no resilience-operator executable next to \(folder.path): run 'swift build' first (hack/test.sh does)")
+        throw TestSupportError("no \(name) executable next to \(folder.path): run 'swift build' first (hack/test.sh does)")
     }
 
     /// The admin client configuration, from the plane's kubeconfig through the project's own loader.
@@ -63,6 +79,22 @@ public struct LocalControlPlane: Sendable {
     @discardableResult
     public func kubectl(_ arguments: [String], stdin: String? = nil) async throws -> String {
         try await script(["kubectl"] + arguments, stdin: stdin)
+    }
+
+    /// The machine image's current kubectl (`/usr/bin/kubectl`, v1.32), which validates fields strictly
+    /// as current clusters do: what users apply is applied with it too.
+    public static let currentKubectlPath = "/usr/bin/kubectl"
+
+    /// Runs the current kubectl against this plane and returns its output.
+    ///
+    /// - Throws: when kubectl exits with a non-zero code, with its output.
+    @discardableResult
+    public func currentKubectl(_ arguments: [String], stdin: String? = nil) async throws -> String {
+        let result = try await ProcessRunner.run(Self.currentKubectlPath, ["--kubeconfig", kubeconfigPath] + arguments, stdin: stdin)
+        guard result.exitCode == 0 else {
+            throw TestSupportError("kubectl (current) \(arguments.joined(separator: " ")) failed (exit \(result.exitCode)): \(result.output)")
+        }
+        return result.output
     }
 
     /// Runs `hack/control-plane.sh --state-dir <this plane> <arguments>`.

@@ -19,6 +19,11 @@ public enum TestSimulation {
 
     private static let startup = Task<(LocalControlPlane, Simulator), any Error> {
         let plane = try await LocalControlPlane.shared()
+        return (plane, try await start(on: plane))
+    }
+
+    /// A simulator for ``node`` on `plane`, for suites on a plane of their own.
+    public static func start(on plane: LocalControlPlane) async throws -> Simulator {
         var configuration = SimulatorConfiguration()
         configuration.nodes = [node]
         configuration.taints = [taint]
@@ -27,19 +32,20 @@ public enum TestSimulation {
         clientConfiguration.qps = 200
         clientConfiguration.burst = 300
         let client = try KubernetesClient(configuration: clientConfiguration)
-        let simulator = try await Simulator.start(client: client, configuration: configuration, logger: Logger(label: "simulator"))
-        return (plane, simulator)
+        return try await Simulator.start(client: client, configuration: configuration, logger: Logger(label: "simulator"))
     }
 
-    /// Waits until `namespace` has exactly `count` pods that are not being deleted, all Ready.
-    public static func readyPods(_ count: Int, in namespace: String, client: KubernetesClient) async throws -> [Pod] {
+    /// Waits until `namespace` has exactly `count` pods (of those `selector` matches) that are not being
+    /// deleted, all Ready.
+    public static func readyPods(_ count: Int, in namespace: String, selector: String? = nil, client: KubernetesClient) async throws -> [Pod] {
         try await eventually("\(count) Ready pods") { () -> [Pod]? in
-            let pods = try await client.list(Pod.self, namespace: namespace).items.filter { $0.metadata.deletionTimestamp == nil }
+            let pods = try await client.list(Pod.self, namespace: namespace, options: ListOptions(labelSelector: selector)).items
+                .filter { $0.metadata.deletionTimestamp == nil }
             return pods.count == count && pods.allSatisfy(\.isReady) ? pods : nil
         }
     }
 
-    /// Sets the simulator's faults on one pod, as `resilience-operator fault --set` does; nil clears them.
+    /// Sets the simulator's faults on one pod, as `resilience-simulator fault --set` does; nil clears them.
     public static func setFaults(_ faults: String?, on pod: String, in namespace: String, client: KubernetesClient) async throws {
         let value = faults.map { "\"\($0)\"" } ?? "null"
         let patch = #"{"metadata":{"annotations":{"\#(Faults.annotation)":\#(value)}}}"#

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Foundation
+import CommandSupport
 import KubernetesAPI
 import KubernetesClient
 import PodSimulator
 
-/// `resilience-operator fault`: injects or clears faults in a running simulation, by writing the pods'
+/// `resilience-simulator fault`: injects or clears faults in a running simulation, by writing the pods'
 /// `sim.resilience.dev/faults` annotation (which the simulator watches).
 struct FaultCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,9 +13,9 @@ struct FaultCommand: AsyncParsableCommand {
         discussion: """
             Faults: crashLoop, oomKilled, notReady, imagePullError, slowStart=30s, hangOnTermination,
             healthFail, healthHang, errorRatio=0.3, latency=500ms. Examples:
-              resilience-operator fault -n shop --pod web-7d9c-x2x1 --set crashLoop
-              resilience-operator fault -n shop --selector app=web --set errorRatio=0.4,latency=800ms
-              resilience-operator fault -n shop --selector app=web --clear
+              resilience-simulator fault -n shop --pod web-7d9c-x2x1 --set crashLoop
+              resilience-simulator fault -n shop --selector app=web --set errorRatio=0.4,latency=800ms
+              resilience-simulator fault -n shop --selector app=web --clear
             """
     )
 

@@ -1,16 +1,17 @@
 import ArgumentParser
+import CommandSupport
 import Dispatch
-import Foundation
+import Glibc
 import KubernetesAPI
 import KubernetesClient
 import Logging
 import PodSimulator
 
-/// `resilience-operator simulate`: plays the kubelet for simulated nodes on a cluster without one (the
+/// `resilience-simulator run` (the default): plays the kubelet for simulated nodes on a cluster without one (the
 /// local control plane), with each pod's health endpoint and metrics served on its own loopback address.
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "simulate",
+        commandName: "run",
         abstract: "Act as the kubelet of simulated nodes: pods run, get addresses, serve health and metrics, and take faults."
     )
 
@@ -53,7 +54,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
         let stop = AsyncStream<Void>.makeStream()
         let signals = [SIGTERM, SIGINT].map { signal -> any DispatchSourceSignal in
-            Foundation.signal(signal, SIG_IGN)
+            Glibc.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
             source.setEventHandler { stop.continuation.finish() }
             source.resume()
