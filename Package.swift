@@ -135,7 +135,10 @@ let package = Package(
             dependencies: ["ResilienceCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ImageTests", dependencies: ["KubernetesAPI", "KubernetesClient", "PodSimulator", "ResilienceCore", "TestSupport"]),
-        .testTarget(name: "PolicyAPITests", dependencies: ["ResilienceCore", "KubernetesClient", "TestSupport"]),
+        .testTarget(
+            name: "PolicyAPITests",
+            dependencies: ["ResilienceCore", "KubernetesClient", "TestSupport", .product(name: "Yams", package: "Yams")]
+        ),
         .testTarget(
             name: "OperatorRuntimeTests",
             dependencies: [

@@ -14,4 +14,9 @@ hack/control-plane.sh --state-dir "$RO_TEST_STATE_DIR" up
 # The leader-election and process tests run the operator's and the simulator's executables.
 swift build --product resilience-operator
 swift build --product resilience-simulator
+# The image tests run the operator from the image users deploy; build it once, here, with its progress.
+if [ -z "${RO_IMAGE_ARCHIVE:-}" ]; then
+  RO_IMAGE_ARCHIVE=$(hack/build-image.sh | tail -n 1)
+  export RO_IMAGE_ARCHIVE
+fi
 swift test "$@"

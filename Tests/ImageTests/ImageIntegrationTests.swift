@@ -50,6 +50,29 @@ import Testing
         let inspect = try await ProcessRunner.run("/usr/bin/skopeo", ["inspect", "--config", "oci-archive:\(archive.path)"])
         #expect(inspect.exitCode == 0, "\(inspect.output)")
         #expect(inspect.output.contains(#""User": "65532:65532""#), "\(inspect.output)")
+        let copied = rootfs + ".docker-archive.tar"
+        defer { try? FileManager.default.removeItem(atPath: copied) }
+        let copy = try await ProcessRunner.run("/usr/bin/skopeo", ["copy", "oci-archive:\(archive.path)", "docker-archive:\(copied):resilience-operator:\(ProjectVersion.current)"])
+        #expect(copy.exitCode == 0, "\(copy.output)")
+        #expect(FileManager.default.fileExists(atPath: copied))
+    }
+
+    /// `hack/binary-size.sh`, which README's account comes from, charges every loaded section to a package.
+    @Test func theSizeAccountChargesEveryLoadedSectionToAPackage() async throws {
+        _ = try await ImageArchive.built()  // the release build it relinks with a map
+        let result = try await ProcessRunner.run("/bin/bash", [RepositoryPaths.root + "/hack/binary-size.sh"])
+        #expect(result.exitCode == 0, "\(result.output)")
+        let rows = result.output.split(separator: "\n").compactMap { line -> (String, Double)? in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard let share = fields.last, share.hasSuffix("%"), let value = Double(share.dropLast()) else { return nil }
+            return (fields.dropLast(2).joined(separator: " "), value)
+        }
+        #expect(rows.count > 10, "\(result.output)")
+        #expect(!rows.contains { $0.0 == "(unknown)" }, "\(result.output)")
+        #expect(abs(rows.map(\.1).reduce(0, +) - 100) < 1, "\(result.output)")
+        for package in ["resilience-operator", "Swift runtime and standard library", "swift-nio", "hummingbird"] {
+            #expect(rows.contains { $0.0 == package }, "\(package) missing: \(result.output)")
+        }
     }
 
     @Test func clusterWideInstallFromTheImageRecoversACrashLoopWithoutAForbiddenRequest() async throws {

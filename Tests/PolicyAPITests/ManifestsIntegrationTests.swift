@@ -3,21 +3,54 @@ import KubernetesAPI
 import KubernetesClient
 import TestSupport
 import Testing
+import Yams
 
 /// manifests/ installs, and its ServiceAccount can do exactly what the operator needs.
 @Suite(.serialized) struct ManifestsIntegrationTests {
     private static let manifests = RepositoryPaths.root + "/manifests"
 
-    @Test func serverDryRunAcceptsEverything() async throws {
+    /// What users apply with kubectl: the CRD alone, the cluster-wide install, the namespaced overlay and
+    /// the example overlay with a registry's image.
+    static let kustomizations = ["crds", "manifests", "manifests/namespaced", "examples/install"]
+
+    /// Each kustomization, in a server-side dry run through the current kubectl (strict field validation,
+    /// kustomize v5) and through the 1.20 one built here (its kustomize v2.0.3 reads no folders in
+    /// `resources`, so it applies what the current one renders, as `kustomize build | kubectl apply`).
+    @Test(arguments: kustomizations)
+    func bothKubectlsAcceptItInAServerDryRun(_ kustomization: String) async throws {
         // Applied for real first (a server-side dry run cannot create the namespace the other objects go
         // into); the dry run still has the server check every object.
         let plane = try await OperatorManifests.installed()
-        let output = try await plane.kubectl(["apply", "--dry-run=server", "-k", Self.manifests])
-        for object in ["serviceaccount/resilience-operator", "clusterrole.rbac.authorization.k8s.io/resilience-operator",
-                       "role.rbac.authorization.k8s.io/resilience-operator-leader-election", "deployment.apps/resilience-operator",
-                       "service/resilience-operator-metrics", "customresourcedefinition.apiextensions.k8s.io/resiliencepolicies.resilience.dev"] {
-            #expect(output.contains(object), "\(object) missing from: \(output)")
+        let folder = RepositoryPaths.root + "/" + kustomization
+        let rendered = try await plane.currentKubectl(["kustomize", folder])
+        let objects = try Yams.load_all(yaml: rendered).compactMap { $0 as? [String: Any] }.map { object in
+            ((object["kind"] as? String ?? "").lowercased(), (object["metadata"] as? [String: Any])?["name"] as? String ?? "")
         }
+        #expect(!objects.isEmpty)
+        for namespace in Set(try Yams.load_all(yaml: rendered).compactMap { (($0 as? [String: Any])?["metadata"] as? [String: Any])?["namespace"] as? String }) {
+            let manifest = try await plane.currentKubectl(["create", "namespace", namespace, "--dry-run=client", "-o", "yaml"])
+            try await plane.currentKubectl(["apply", "-f", "-"], stdin: manifest)
+        }
+        let current = try await plane.currentKubectl(["apply", "--dry-run=server", "-k", folder])
+        let legacy = try await plane.kubectl(["apply", "--dry-run=server", "-f", "-"], stdin: rendered)
+        for (name, output) in [("current", current), ("1.20", legacy)] {
+            let lines = output.split(separator: "\n").filter { $0.hasSuffix("(server dry run)") }
+            #expect(lines.count == objects.count, "\(name) kubectl: \(output)")
+            for (kind, objectName) in objects {
+                #expect(lines.contains { $0.hasPrefix(kind) && $0.contains("/\(objectName) ") }, "\(name) kubectl: \(kind)/\(objectName) missing from \(output)")
+            }
+        }
+    }
+
+    /// The namespaced Role grants exactly what the cluster-wide ClusterRole does.
+    @Test func theNamespacedRoleKeepsInStepWithTheClusterRole() throws {
+        func rules(_ file: String) throws -> NSArray {
+            let document = try #require(try Yams.load(yaml: String(contentsOfFile: RepositoryPaths.root + "/manifests/" + file, encoding: .utf8)) as? [String: Any])
+            return NSArray(array: try #require(document["rules"] as? [Any]))
+        }
+        let cluster = try rules("cluster-role.yaml")
+        #expect(cluster.count > 5)
+        #expect(try rules("namespaced/role.yaml").isEqual(cluster))
     }
 
     /// One question to the API server, asked with the operator's own token.

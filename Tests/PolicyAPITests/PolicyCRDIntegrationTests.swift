@@ -43,6 +43,9 @@ import Testing
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("examples", client: client) { ns in
                 for file in files {
+                    // The current kubectl validates strictly, as current clusters do; then 1.20's applies it.
+                    let dryRun = try await plane.currentKubectl(["-n", ns, "apply", "--dry-run=server", "-f", "\(folder)/\(file)"])
+                    #expect(dryRun.contains("(server dry run)"), "\(file): \(dryRun)")
                     let output = try await plane.kubectl(["-n", ns, "apply", "-f", "\(folder)/\(file)"])
                     #expect(output.contains("created") || output.contains("configured"), "\(file): \(output)")
                 }
