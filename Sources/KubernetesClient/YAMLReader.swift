@@ -168,29 +168,13 @@ public struct YAMLReader {
         case "|", ">":
             return try blockScalar(header: text, line: line, parentIndent: parentIndent)
         case "[", "{":
-            var source = String(text)
-            while !Self.balanced(source) {
-                guard position < lines.count else { throw SyntaxError(line: line.number, message: "unclosed '\(first)'") }
-                source += " " + Self.stripComment(lines[position].text)
-                position += 1
-            }
-            var flow = FlowParser(text: Array(source.unicodeScalars), line: line.number)
-            let node = try flow.node()
-            flow.skipSpaces()
-            guard flow.atEnd else { throw SyntaxError(line: line.number, message: "unexpected text after the flow collection") }
-            return node
+            return try flowValue(
+                text, line: line, what: "flow collection", unclosed: "unclosed '\(first)'",
+                complete: Self.balanced, continuation: Self.stripComment)
         case "\"", "'":
-            var source = String(text)
-            while Self.openQuote(source) {
-                guard position < lines.count else { throw SyntaxError(line: line.number, message: "unclosed quote") }
-                source += " " + lines[position].text.trimmingSpaces
-                position += 1
-            }
-            var flow = FlowParser(text: Array(source.unicodeScalars), line: line.number)
-            let node = try flow.node()
-            flow.skipSpaces()
-            guard flow.atEnd else { throw SyntaxError(line: line.number, message: "unexpected text after the quoted scalar") }
-            return node
+            return try flowValue(
+                text, line: line, what: "quoted scalar", unclosed: "unclosed quote",
+                complete: { !Self.openQuote($0) }, continuation: { $0.trimmingSpaces })
         default:
             // A plain scalar may go on over more deeply indented lines, folded with spaces.
             var words = [String(text)]
@@ -201,6 +185,24 @@ public struct YAMLReader {
             }
             return Self.plain(words.joined(separator: " "))
         }
+    }
+
+    /// A flow collection or a quoted scalar, which may go on over the following lines until `complete`.
+    private mutating func flowValue(
+        _ text: Substring, line: Line, what: String, unclosed: String,
+        complete: (String) -> Bool, continuation: (Substring) -> Substring
+    ) throws(SyntaxError) -> Node {
+        var source = String(text)
+        while !complete(source) {
+            guard position < lines.count else { throw SyntaxError(line: line.number, message: unclosed) }
+            source += " " + continuation(lines[position].text)
+            position += 1
+        }
+        var flow = FlowParser(text: Array(source.unicodeScalars), line: line.number)
+        let node = try flow.node()
+        flow.skipSpaces()
+        guard flow.atEnd else { throw SyntaxError(line: line.number, message: "unexpected text after the \(what)") }
+        return node
     }
 
     /// `|` or `>`, with an optional chomping indicator (`-` strips the final newline, `+` keeps blank

@@ -14,6 +14,11 @@ import Testing
         #expect(safety.contains("maxUnhealthy"))
         let deviation = try await plane.kubectl(["explain", "rp.spec.health.metrics.deviationFromPeers"])
         #expect(deviation.contains("median of"))
+        // Whole descriptions, commas and all (a flow-style value once ended at its first comma).
+        let phase = try await plane.kubectl(["explain", "rp.status.phase"])
+        #expect(phase.contains("Ready, Degraded, Remediating, Suspended, Invalid or TargetMissing."), "\(phase)")
+        let window = try await plane.kubectl(["explain", "rp.spec.health.restarts.window"])
+        #expect(window.contains("The sliding window, such as 10m."), "\(window)")
     }
 
     @Test func getShowsThePrinterColumns() async throws {

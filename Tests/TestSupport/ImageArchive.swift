@@ -11,7 +11,6 @@ public struct ImageArchive: Sendable {
     public struct Config: Decodable, Sendable {
         public var User: String?
         public var Entrypoint: [String]?
-        public var Cmd: [String]?
         public var Env: [String]?
         public var Labels: [String: String]?
     }
