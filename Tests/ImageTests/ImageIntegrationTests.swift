@@ -57,6 +57,22 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: copied))
     }
 
+    /// README's push, to a real registry on loopback (plain HTTP here, hence no TLS verification), and
+    /// the image read back from it as a cluster would pull it.
+    @Test func skopeoPushesTheArchiveToARegistry() async throws {
+        let archive = try await ImageArchive.built()
+        let registry = try RegistryProcess()
+        defer { registry.stop() }
+        try await registry.ready()
+        let reference = "docker://\(registry.host)/platform/resilience-operator:\(ProjectVersion.current)"
+        let push = try await ProcessRunner.run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", "oci-archive:\(archive.path)", reference])
+        #expect(push.exitCode == 0, "\(push.output)")
+        let pulled = try await ProcessRunner.run("/usr/bin/skopeo", ["inspect", "--tls-verify=false", "--config", reference])
+        #expect(pulled.exitCode == 0, "\(pulled.output)")
+        #expect(pulled.output.contains(#""org.opencontainers.image.version": "\#(ProjectVersion.current)""#), "\(pulled.output)")
+        #expect(pulled.output.contains(#""User": "65532:65532""#), "\(pulled.output)")
+    }
+
     /// `hack/binary-size.sh`, which README's account comes from, charges every loaded section to a package.
     @Test func theSizeAccountChargesEveryLoadedSectionToAPackage() async throws {
         _ = try await ImageArchive.built()  // the release build it relinks with a map
