@@ -18,8 +18,8 @@ import Yams
     /// `resources`, so it applies what the current one renders, as `kustomize build | kubectl apply`).
     @Test(arguments: kustomizations)
     func bothKubectlsAcceptItInAServerDryRun(_ kustomization: String) async throws {
-        // Applied for real first (a server-side dry run cannot create the namespace the other objects go
-        // into); the dry run still has the server check every object.
+        // Applied for real first, with the overlay's namespace (a server-side dry run cannot create the
+        // namespace the other objects go into); the dry run still has the server check every object.
         let plane = try await OperatorManifests.installed()
         let folder = RepositoryPaths.root + "/" + kustomization
         let rendered = try await plane.currentKubectl(["kustomize", folder])
@@ -27,10 +27,6 @@ import Yams
             ((object["kind"] as? String ?? "").lowercased(), (object["metadata"] as? [String: Any])?["name"] as? String ?? "")
         }
         #expect(!objects.isEmpty)
-        for namespace in Set(try Yams.load_all(yaml: rendered).compactMap { (($0 as? [String: Any])?["metadata"] as? [String: Any])?["namespace"] as? String }) {
-            let manifest = try await plane.currentKubectl(["create", "namespace", namespace, "--dry-run=client", "-o", "yaml"])
-            try await plane.currentKubectl(["apply", "-f", "-"], stdin: manifest)
-        }
         let current = try await plane.currentKubectl(["apply", "--dry-run=server", "-k", folder])
         let legacy = try await plane.kubectl(["apply", "--dry-run=server", "-f", "-"], stdin: rendered)
         for (name, output) in [("current", current), ("1.20", legacy)] {
@@ -110,7 +106,35 @@ import Yams
 
     @Test(arguments: accesses)
     func serviceAccountHasExactlyWhatTheOperatorNeeds(_ access: Access) async throws {
-        let token = try await Self.operatorToken.value
+        try await Self.check(access, token: Self.operatorToken.value)
+    }
+
+    /// The namespaced install's ServiceAccount: in its own namespace what the cluster-wide one may do
+    /// anywhere, its Lease included; elsewhere and cluster-wide, nothing.
+    static let namespacedAccesses: [Access] = {
+        let own = OperatorManifests.namespacedOverlayNamespace
+        var result: [Access] = []
+        for access in accesses where access.namespace == "shop" && access.resource != "leases" {
+            var inside = access
+            inside.namespace = own
+            var outside = access
+            outside.allowed = false
+            result += [inside, outside]
+        }
+        for verb in ["get", "create", "update"] {
+            result.append(Access(verb: verb, group: "coordination.k8s.io", resource: "leases", namespace: own, allowed: true))
+            result.append(Access(verb: verb, group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: false))
+        }
+        return result + accesses.filter { $0.namespace.isEmpty }
+    }()
+
+    @Test(arguments: namespacedAccesses)
+    func namespacedServiceAccountActsOnlyInItsNamespace(_ access: Access) async throws {
+        try await Self.check(access, token: Self.namespacedToken.value)
+    }
+
+    /// Asks the API server whether the bearer of `token` may do `access`.
+    private static func check(_ access: Access, token: String) async throws {
         let plane = try await PolicyCRD.installed()
         var configuration = try plane.configuration()
         configuration.clientCertificate = nil
@@ -131,6 +155,15 @@ import Yams
         let plane = try await OperatorManifests.installed()
         return try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
             try await ServiceAccountTokens.token(for: "resilience-operator", namespace: "resilience-system", admin: admin)
+        }
+    }
+
+    /// `kubectl apply -k manifests/namespaced/` for real, then a token for its ServiceAccount.
+    private static let namespacedToken = Task<String, any Error> {
+        let plane = try await OperatorManifests.installed()
+        try await plane.currentKubectl(["apply", "-k", RepositoryPaths.root + "/manifests/namespaced"])
+        return try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
+            try await ServiceAccountTokens.token(for: "resilience-operator", namespace: OperatorManifests.namespacedOverlayNamespace, admin: admin)
         }
     }
 }

@@ -33,9 +33,6 @@ import Testing
     @Test(arguments: try kubectlLines())
     func worksAsWrittenInAServerDryRun(_ line: String) async throws {
         let plane = try await OperatorManifests.installed()
-        // The namespaced overlay's namespace, which the overlay itself does not create.
-        let namespace = try await plane.currentKubectl(["create", "namespace", "apps", "--dry-run=client", "-o", "yaml"])
-        try await plane.currentKubectl(["apply", "-f", "-"], stdin: namespace)
         let arguments = line.split(separator: " ").dropFirst().map(String.init)
         let result = try await ProcessRunner.run("/bin/bash", ["-c", #"cd "$1" && shift && exec "$@""#, "run", RepositoryPaths.root,
                                                                LocalControlPlane.currentKubectlPath, "--kubeconfig", plane.kubeconfigPath]
