@@ -148,6 +148,16 @@ import Testing
         }
     }
 
+    /// The check on the operator's log: refusals count, a namespace whose random suffix holds 403 does not.
+    @Test func forbiddenRequestsAreFoundAndRandomNumbersAreNot() {
+        let lines = [
+            #"{"message":"list failed","error":"GET /api/v1/pods: pods is forbidden: User \"system:serviceaccount:x:y\" cannot list resource \"pods\""}"#,
+            #"{"message":"write failed","status":"403"}"#,
+            #"{"message":"acted","policy":"image-app-2095041403/web","time":"2026-11-29T22:10:55.682Z"}"#,
+        ]
+        #expect(ForbiddenRequests.lines(in: lines) == Array(lines.prefix(2)))
+    }
+
     private static let crashPolicy = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
 
     /// Runs the image as `kustomization`'s Deployment says, with its ServiceAccount's token, and checks it
@@ -215,7 +225,7 @@ import Testing
         #expect(exitCode == 0, "SIGTERM: a clean stop\n\(log.suffix(3000))")
         let lines = log.split(separator: "\n")
         #expect(lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] }, "the manifests ask for JSON logs: \(log.suffix(2000))")
-        let forbidden = lines.filter { $0.localizedCaseInsensitiveContains("forbidden") || $0.contains("403") }
+        let forbidden = ForbiddenRequests.lines(in: lines)
         #expect(forbidden.isEmpty, "\(forbidden)")
     }
 

@@ -87,7 +87,7 @@ import Testing
                 }
                 let all = lines.all
                 #expect(all.contains { $0.contains("became leader") }, "leader election with the operator's Role")
-                let forbidden = all.filter { $0.localizedCaseInsensitiveContains("forbidden") || $0.contains("403") }
+                let forbidden = ForbiddenRequests.lines(in: all)
                 #expect(forbidden.isEmpty, "\(forbidden)")
                 // The log is JSON, one object a line.
                 #expect(all.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) is [String: Any] })
