@@ -125,7 +125,7 @@ import Testing
         // A cluster admin installs the CRD; the team applies the overlay into its namespace.
         try await plane.currentKubectl(["apply", "-k", RepositoryPaths.root + "/crds"])
         try await plane.currentKubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/resiliencepolicies.resilience.dev"])
-        let spec = try await OperatorPodSpec.rendered(overlay, podName: "unused")
+        let spec = try await OperatorPodSpec.rendered(overlay)
         try await Self.removeNamespace(spec.namespace, plane: plane)
         try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
             try await plane.currentKubectl(["create", "namespace", spec.namespace])
@@ -170,13 +170,13 @@ import Testing
         let config = try await archive.unpack(into: rootfs)
 
         // The Deployment's own pod (Pending: no kubelet plays its node) is the one this container is.
-        let rendered = try await OperatorPodSpec.rendered(kustomization, podName: "unused")
+        let spec = try await OperatorPodSpec.rendered(kustomization)
         let podName = try await eventually("the operator Deployment's pod") { () -> String? in
-            try await admin.list(Pod.self, namespace: rendered.namespace, options: ListOptions(labelSelector: "app.kubernetes.io/name=resilience-operator"))
+            try await admin.list(Pod.self, namespace: spec.namespace, options: ListOptions(labelSelector: "app.kubernetes.io/name=resilience-operator"))
                 .items.first?.metadata.name
         }
-        let spec = try await OperatorPodSpec.rendered(kustomization, podName: podName)
         #expect(spec.image.hasPrefix("resilience-operator:"), "\(spec.image)")
+        let pod = spec.forPod(podName)
 
         // The ServiceAccount folder as the kubelet mounts it: a TokenRequest token, the CA, the namespace.
         let serviceAccount = rootfs + ".serviceaccount"
@@ -195,8 +195,8 @@ import Testing
 
         let port = try #require(URL(string: try plane.configuration().server)?.port)
         let container = try ImageContainer(
-            rootfs: rootfs, config: config, arguments: spec.arguments,
-            environment: spec.environment.merging(["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "\(port)"]) { _, new in new },
+            rootfs: rootfs, config: config, arguments: pod.arguments,
+            environment: pod.environment.merging(["KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "\(port)"]) { _, new in new },
             serviceAccount: serviceAccount, apiServerPort: port)
         do {
             let ready = try await eventually("/readyz once the caches synced", timeout: .seconds(60)) { () -> Bool? in
