@@ -13,7 +13,7 @@ public protocol KubernetesResource: Codable, Sendable {
     static var isNamespaced: Bool { get }
 
     /// The object's metadata.
-    var metadata: ObjectMeta { get }
+    var metadata: ObjectMeta { get set }
 }
 
 extension KubernetesResource {

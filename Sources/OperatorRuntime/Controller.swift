@@ -2,12 +2,13 @@ import KubernetesAPI
 import KubernetesClient
 import Logging
 import Metrics
+import Synchronization
 
 /// Runs a reconcile function over the keys of a ``WorkQueue`` with bounded concurrency.
 ///
 /// Expected flow: ``run(waitingFor:)`` waits until every given cache has synced, then starts
-/// `concurrency` workers. Each takes a key, reconciles it (never two of the same key at once: the queue
-/// guarantees it) and then:
+/// `concurrency` workers. Each takes a key with the reason it was queued for, reconciles it with a
+/// ``ReconcileContext`` (never two of the same key at once: the queue guarantees it) and then:
 /// - on ``ReconcileAction/awaitChange``, forgets the key's failures;
 /// - on ``ReconcileAction/requeue(after:)``, forgets them and wakes the key at that moment;
 /// - on a thrown error, queues the key again after its backoff (``WorkQueue/addRateLimited(_:atLeast:)``),
@@ -16,7 +17,7 @@ import Metrics
 /// Metrics: `resilience_reconcile_total{controller, result}` with result `success`, `requeue` or `error`,
 /// and `resilience_reconcile_duration_seconds{controller}`.
 public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
-    public typealias Reconcile = @Sendable (ObjectKey) async throws -> ReconcileAction
+    public typealias Reconcile = @Sendable (ObjectKey, ReconcileContext) async throws -> ReconcileAction
 
     public let name: String
     public let queue: WorkQueue<ObjectKey, C>
@@ -24,6 +25,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
     private let reconcile: Reconcile
     private let logger: Logger
     private let metrics: any MetricsFactory
+    private let ids = IDSource()
 
     public init(
         name: String,
@@ -62,10 +64,15 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
 
     private func work() async {
         let timer = Metrics.Timer(label: "resilience_reconcile_duration_seconds", dimensions: [("controller", name)], factory: metrics)
-        while let key = await queue.next() {
+        while let (key, reason) = await queue.next() {
             let started = ContinuousClock.now
+            let id = ids.next()
+            var log = logger
+            log[metadataKey: "reconcile"] = "\(id)"
+            log[metadataKey: "key"] = "\(key)"
+            log[metadataKey: "reason"] = "\(reason)"
             do {
-                let action = try await reconcile(key)
+                let action = try await reconcile(key, ReconcileContext(id: id, reason: reason, logger: log))
                 await queue.forget(key)
                 switch action {
                 case .awaitChange:
@@ -76,10 +83,10 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
                 }
             } catch where Task.isCancelled {
                 // Stopping: the request was cut short, not failed.
-                logger.debug("reconcile cancelled", metadata: ["controller": "\(name)", "key": "\(key)"])
+                log.debug("reconcile cancelled", metadata: ["controller": "\(name)"])
             } catch {
                 count("error")
-                logger.warning("reconcile failed; retrying with backoff", metadata: ["controller": "\(name)", "key": "\(key)", "error": "\(error)"])
+                log.warning("reconcile failed; retrying with backoff", metadata: ["controller": "\(name)", "error": "\(error)"])
                 await queue.addRateLimited(key, atLeast: (error as? KubernetesError)?.retryAfter ?? .zero)
             }
             timer.record(duration: ContinuousClock.now - started)
@@ -98,3 +105,10 @@ public protocol SyncedCache: Sendable {
 }
 
 extension Store: SyncedCache {}
+
+/// Reconcile ids, shared by a controller's workers.
+private final class IDSource: Sendable {
+    private let last = Atomic<UInt64>(0)
+
+    func next() -> UInt64 { last.add(1, ordering: .relaxed).newValue }
+}

@@ -34,14 +34,21 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
 
     /// Runs until the task is cancelled. `onEvent` runs after the store has applied the event.
     public func run(onEvent: @Sendable (WatcherEvent<Source.Resource>) async -> Void = { _ in }) async {
+        await run(onChange: { event, _ in await onEvent(event) })
+    }
+
+    /// Runs until the task is cancelled. `onChange` runs after the store has applied the event, with the
+    /// version the store held before an `apply` or `delete` (nil for a new object and for a relist), so
+    /// that a trigger can skip changes that matter to nobody (controller-runtime's predicates).
+    public func run(onChange: @Sendable (WatcherEvent<Source.Resource>, Source.Resource?) async -> Void) async {
         var watcher = Watcher(source, pageSize: pageSize)
         var backoff = Backoff<C.Instant>()
         let kind = Source.Resource.kind
         while !Task.isCancelled {
             do {
                 for event in try await watcher.step() {
-                    store.apply(event)
-                    await onEvent(event)
+                    let previous = store.apply(event)
+                    await onChange(event, previous)
                 }
             } catch {
                 if Task.isCancelled { return }

@@ -12,24 +12,28 @@ public final class Store<Resource: KubernetesResource>: Sendable {
         var byNamespace: [String: Set<ObjectKey>] = [:]
         var byOwner: [String: Set<ObjectKey>] = [:]
 
-        mutating func insert(_ object: Resource) {
-            guard let key = ObjectKey(object.metadata) else { return }
-            remove(key)
+        @discardableResult
+        mutating func insert(_ object: Resource) -> Resource? {
+            guard let key = ObjectKey(object.metadata) else { return nil }
+            let old = remove(key)
             objects[key] = object
             byNamespace[key.namespace, default: []].insert(key)
             for owner in object.metadata.ownerReferences ?? [] {
                 byOwner[owner.uid, default: []].insert(key)
             }
+            return old
         }
 
-        mutating func remove(_ key: ObjectKey) {
-            guard let old = objects.removeValue(forKey: key) else { return }
+        @discardableResult
+        mutating func remove(_ key: ObjectKey) -> Resource? {
+            guard let old = objects.removeValue(forKey: key) else { return nil }
             byNamespace[key.namespace]?.remove(key)
             if byNamespace[key.namespace]?.isEmpty == true { byNamespace[key.namespace] = nil }
             for owner in old.metadata.ownerReferences ?? [] {
                 byOwner[owner.uid]?.remove(key)
                 if byOwner[owner.uid]?.isEmpty == true { byOwner[owner.uid] = nil }
             }
+            return old
         }
     }
 
@@ -45,8 +49,12 @@ public final class Store<Resource: KubernetesResource>: Sendable {
 
     public init() {}
 
-    /// Applies one watcher event. Only the store's reflector calls this.
-    public func apply(_ event: WatcherEvent<Resource>) {
+    /// Applies one watcher event, and returns the version of the object it replaced or deleted (nil for
+    /// a new object and for a relist), so that a trigger can tell what changed. Only the store's
+    /// reflector calls this.
+    @discardableResult
+    public func apply(_ event: WatcherEvent<Resource>) -> Resource? {
+        var previous: Resource?
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             switch event {
             case .initStart:
@@ -63,13 +71,14 @@ public final class Store<Resource: KubernetesResource>: Sendable {
                     return waiters
                 }
             case .apply(let object):
-                state.live.insert(object)
+                previous = state.live.insert(object)
             case .delete(let object):
-                if let key = ObjectKey(object.metadata) { state.live.remove(key) }
+                if let key = ObjectKey(object.metadata) { previous = state.live.remove(key) }
             }
             return []
         }
         for waiter in woken { waiter.resume() }
+        return previous
     }
 
     /// Whether the first complete list is in.

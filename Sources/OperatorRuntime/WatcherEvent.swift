@@ -20,4 +20,12 @@ extension WatcherEvent {
         case .apply(let object), .delete(let object): return [object]
         }
     }
+
+    /// Whether the event is part of a (re)list.
+    public var isRelist: Bool {
+        switch self {
+        case .initStart, .initPage, .initDone: return true
+        case .apply, .delete: return false
+        }
+    }
 }

@@ -7,7 +7,10 @@ import Metrics
 /// - a key waits in the queue at most once, however often it is added;
 /// - a key is never handed out twice at once: one added while being processed is queued again when
 ///   ``done(_:)`` is called;
-/// - ``add(_:after:)`` wakes a key at that moment; of two pending wake-ups the earlier wins;
+/// - a key carries the ``ReconcileReason`` it was first queued for, until a worker takes it;
+/// - ``add(_:after:reason:)`` wakes a key at that moment; of two pending wake-ups the earlier wins. All
+///   wake-ups share one agenda and one timer, armed for the earliest (kube-rs's `scheduler`): a thousand
+///   scheduled keys cost one sleeping task, and a quiet queue costs nothing;
 /// - ``addRateLimited(_:)`` retries a failing key after a per-key exponential delay (5 ms doubling to
 ///   1000 s) that is also held under an overall token bucket (10 a second, burst 100), as client-go does;
 ///   ``forget(_:)`` clears the key's failures after a success.
@@ -23,10 +26,15 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
     private var queue: [Key] = []
     private var head = 0
     private var dirty: Set<Key> = []
+    private var reasons: [Key: ReconcileReason] = [:]
     private var processing: Set<Key> = []
-    private var waiters: [CheckedContinuation<Key?, Never>] = []
+    private var waiters: [CheckedContinuation<(Key, ReconcileReason)?, Never>] = []
     private var failures: [Key: Int] = [:]
-    private var delayed: [Key: (deadline: C.Instant, timer: Task<Void, Never>)] = [:]
+    /// Each scheduled key's deadline and reason; the agenda may hold stale entries for a key.
+    private var delayed: [Key: (deadline: C.Instant, reason: ReconcileReason)] = [:]
+    private var agenda = DeadlineHeap<C.Instant, Key>()
+    /// The one timer, armed for the agenda's earliest deadline.
+    private var timer: (deadline: C.Instant, task: Task<Void, Never>)?
     private var shuttingDown = false
     private let depthGauge: Gauge
     private let retryCounter: Counter
@@ -49,33 +57,24 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         self.retryCounter = Counter(label: "resilience_workqueue_retries_total", dimensions: [("queue", name)], factory: metrics)
     }
 
-    /// Queues `key` now, unless it is already waiting.
-    public func add(_ key: Key) {
+    /// Queues `key` now, unless it is already waiting (then it keeps the reason it waits for).
+    public func add(_ key: Key, reason: ReconcileReason = .requested("a caller")) {
         guard !shuttingDown, !dirty.contains(key) else { return }
         dirty.insert(key)
+        reasons[key] = reason
         guard !processing.contains(key) else { return }
         enqueue(key)
     }
 
     /// Queues `key` at `delay` from now; an earlier pending wake-up for the key wins over a later one.
-    public func add(_ key: Key, after delay: Duration) {
+    public func add(_ key: Key, after delay: Duration, reason: ReconcileReason = .scheduled) {
         guard !shuttingDown else { return }
-        guard delay > .zero else { return add(key) }
+        guard delay > .zero else { return add(key, reason: reason) }
         let deadline = clock.now.advanced(by: delay)
-        if let pending = delayed[key] {
-            if pending.deadline <= deadline { return }
-            pending.timer.cancel()
-        }
-        let clock = self.clock
-        let timer = Task { [weak self] in
-            do {
-                try await clock.sleep(until: deadline, tolerance: nil)
-            } catch {
-                return
-            }
-            await self?.wake(key, deadline: deadline)
-        }
-        delayed[key] = (deadline, timer)
+        if let pending = delayed[key], pending.deadline <= deadline { return }
+        delayed[key] = (deadline, reason)
+        agenda.insert(deadline, key)
+        arm()
     }
 
     /// Queues `key` again after its failures' backoff, held under the overall rate limit, and no sooner
@@ -85,7 +84,7 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         failures[key] = attempts + 1
         retryCounter.increment()
         let exponential = attempts >= 40 ? maxDelay : min(baseDelay * (1 << attempts), maxDelay)
-        add(key, after: max(exponential, bucket.reserve(), minimum))
+        add(key, after: max(exponential, bucket.reserve(), minimum), reason: .retry(attempt: attempts + 1))
     }
 
     /// Clears the failures of `key` (after a successful reconcile).
@@ -98,9 +97,9 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         failures[key, default: 0]
     }
 
-    /// The next key to process, waiting for one; nil once the queue is shut down.
-    public func next() async -> Key? {
-        if let key = dequeue() { return key }
+    /// The next key to process and why it was queued, waiting for one; nil once the queue is shut down.
+    public func next() async -> (key: Key, reason: ReconcileReason)? {
+        if let next = dequeue() { return next }
         if shuttingDown { return nil }
         return await withCheckedContinuation { waiters.append($0) }
     }
@@ -116,8 +115,10 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
     /// Stops handing out keys: waiting workers get nil, pending wake-ups are cancelled.
     public func shutDown() {
         shuttingDown = true
-        for (_, pending) in delayed { pending.timer.cancel() }
+        timer?.task.cancel()
+        timer = nil
         delayed = [:]
+        agenda.removeAll()
         let waiting = waiters
         waiters = []
         for waiter in waiting { waiter.resume(returning: nil) }
@@ -129,24 +130,47 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
     /// Keys with a pending delayed wake-up.
     public var delayedCount: Int { delayed.count }
 
-    private func wake(_ key: Key, deadline: C.Instant) {
-        guard let pending = delayed[key], pending.deadline == deadline else { return }
-        delayed[key] = nil
-        add(key)
+    /// Arms the one timer for the agenda's earliest deadline, unless it is armed for that already.
+    private func arm() {
+        guard let earliest = agenda.earliest else { return }
+        if let timer, timer.deadline <= earliest { return }
+        timer?.task.cancel()
+        let clock = self.clock
+        timer = (earliest, Task { [weak self] in
+            do {
+                try await clock.sleep(until: earliest, tolerance: nil)
+            } catch {
+                return
+            }
+            await self?.fire()
+        })
+    }
+
+    /// Queues every key whose deadline has come, then re-arms for the next.
+    private func fire() {
+        timer = nil
+        let now = clock.now
+        while let earliest = agenda.earliest, earliest <= now, let entry = agenda.popFirst() {
+            // Skip entries a later rescheduling replaced.
+            guard let pending = delayed[entry.key], pending.deadline == entry.deadline else { continue }
+            delayed[entry.key] = nil
+            add(entry.key, reason: pending.reason)
+        }
+        arm()
     }
 
     private func enqueue(_ key: Key) {
         if !waiters.isEmpty {
             dirty.remove(key)
             processing.insert(key)
-            waiters.removeFirst().resume(returning: key)
+            waiters.removeFirst().resume(returning: (key, reasons.removeValue(forKey: key) ?? .requested("a caller")))
             return
         }
         queue.append(key)
         depthGauge.record(depth)
     }
 
-    private func dequeue() -> Key? {
+    private func dequeue() -> (key: Key, reason: ReconcileReason)? {
         guard head < queue.count else { return nil }
         let key = queue[head]
         head += 1
@@ -157,6 +181,6 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         dirty.remove(key)
         processing.insert(key)
         depthGauge.record(depth)
-        return key
+        return (key, reasons.removeValue(forKey: key) ?? .requested("a caller"))
     }
 }

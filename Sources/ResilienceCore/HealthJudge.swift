@@ -9,7 +9,7 @@ import KubernetesAPI
 /// and goes out.
 public enum HealthJudge {
     /// Judges every pod of `target`, in name order, and returns the pods' memory updated with what was
-    /// seen now (pods no longer present are forgotten).
+    /// seen now (pods no longer present are forgotten), and when a verdict flips with time alone.
     ///
     /// - Parameter remediating: UIDs of pods the operator isolated and is waiting on; they are not judged.
     public static func judge(
@@ -18,7 +18,8 @@ public enum HealthJudge {
         memory: [String: RemediationHistory.PodMemory],
         remediating: Set<String>,
         now: Date
-    ) -> (verdicts: [PodVerdict], memory: [String: RemediationHistory.PodMemory]) {
+    ) -> (verdicts: [PodVerdict], memory: [String: RemediationHistory.PodMemory], wake: WakeTime) {
+        var wake = WakeTime(now: now)
         var verdicts: [PodVerdict] = []
         var updated: [String: RemediationHistory.PodMemory] = [:]
         let pods = target.pods.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
@@ -41,9 +42,14 @@ public enum HealthJudge {
             rules.evaluate(target: target, peers: peers)
             podMemory = rules.memory
             updated[uid] = podMemory
-            verdicts.append(verdict(pod: pod, uid: uid, hash: hash, findings: rules.findings, freeze: rules.freeze, policy: policy, now: now))
+            wake.merge(rules.wake)
+            let judged = verdict(pod: pod, uid: uid, hash: hash, findings: rules.findings, freeze: rules.freeze, policy: policy, now: now)
+            if let earliest = rules.findings.filter({ $0.state == .holds }).compactMap(\.since).min() {
+                wake.at(earliest.addingTimeInterval(policy.health.holdFor.seconds))
+            }
+            verdicts.append(judged)
         }
-        return (verdicts, updated)
+        return (verdicts, updated, wake)
     }
 
     private static func verdict(pod: Pod, uid: String, hash: String?, findings: [Finding], freeze: String?, policy: EffectivePolicy, now: Date) -> PodVerdict {

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// What the planner concluded: a verdict per pod, a decision per action (or non-action), and the
 /// memory to keep for the next plan.
 public struct Plan: Sendable, Equatable {
@@ -8,6 +14,10 @@ public struct Plan: Sendable, Equatable {
     /// The history, updated with what was observed now (not with what is executed: see
     /// ``RemediationHistory/record(_:at:succeeded:)``).
     public var history: RemediationHistory
+    /// The earliest moment at which the plan can change with no object changing (a `for` coming due,
+    /// a cooldown or stepTimeout ending, a sample going stale): the operator plans again then. Nil when
+    /// only a change can change it.
+    public var wakeAt: Date?
 
     /// The decisions to carry out now.
     public var executable: [Decision] { decisions.filter(\.executes) }

@@ -18,6 +18,7 @@ public enum Planner {
         var memory: [String: RemediationHistory.PodMemory] = [:]
         var plans: [TargetPlan] = []
         var decisions: [Decision] = []
+        var wake = WakeTime(now: now)
         let ordered = targets.sorted { key($0) < key($1) }
         // Judge every target first: a missing sample whose rule says `freeze` stops the whole policy.
         var planners: [TargetPlanner] = []
@@ -32,12 +33,14 @@ public enum Planner {
             memory.merge(planner.memory) { _, new in new }
             plans.append(planner.summary)
             decisions += planner.decisions
+            wake.merge(planner.wake)
         }
+        if let limit = policy.budget { wake.at(budget.oldestInWindow?.addingTimeInterval(limit.window.seconds)) }
         history.pods = memory
         let replicaSets = Set(ordered.flatMap { $0.replicaSets.compactMap(\.metadata.uid) })
         history.revisions = history.revisions.filter { replicaSets.contains($0.key) }
         prune(&history, policy: policy, targets: Set(ordered.map(key)), now: now)
-        return Plan(targets: plans, decisions: decisions, history: history)
+        return Plan(targets: plans, decisions: decisions, history: history, wakeAt: wake.earliest)
     }
 
     static func key(_ target: TargetObservation) -> String {

@@ -14,12 +14,15 @@ struct PodRules {
     private(set) var findings: [Finding] = []
     /// The message of the first finding whose missing sample freezes the policy.
     private(set) var freeze: String?
+    /// When a rule's answer for this pod flips with time alone.
+    private(set) var wake: WakeTime
 
     init(pod: Pod, policy: EffectivePolicy, memory: RemediationHistory.PodMemory, now: Date) {
         self.pod = pod
         self.policy = policy
         self.memory = memory
         self.now = now
+        self.wake = WakeTime(now: now)
     }
 
     private var name: String { pod.metadata.name ?? "" }
@@ -58,6 +61,7 @@ struct PodRules {
         }
         memory.holdingSince["notReadyFor"] = start
         let holdsAt = start.addingTimeInterval(limit.seconds)
+        wake.at(holdsAt)
         guard now >= holdsAt else { return }
         findings.append(Finding(
             rule: "notReadyFor", state: .holds, since: holdsAt,
@@ -68,6 +72,7 @@ struct PodRules {
         guard pod.status?.phase == "Pending" else { return }
         let start = pod.metadata.creationTimestamp ?? firstSeen("pendingFor")
         let holdsAt = start.addingTimeInterval(limit.seconds)
+        wake.at(holdsAt)
         guard now >= holdsAt else { return }
         let scheduled = pod.condition("PodScheduled")
         let why = scheduled?.status == "False" ? "unschedulable: \(scheduled?.message ?? scheduled?.reason ?? "")" : "not started"
@@ -86,6 +91,9 @@ struct PodRules {
         if let baseline = memory.restarts.lastIndex(where: { $0.time <= windowStart }), baseline > 0 {
             memory.restarts.removeFirst(baseline)
         }
+        // Each sample becomes the baseline once it leaves the window, and the count can drop.
+        for sample in memory.restarts { wake.at(sample.time.addingTimeInterval(window.seconds)) }
+        if let created = pod.metadata.creationTimestamp { wake.at(created.addingTimeInterval(window.seconds)) }
         let baseline: Int
         if let first = memory.restarts.first, first.time <= windowStart {
             baseline = first.count
@@ -138,6 +146,7 @@ struct PodRules {
             findings.append(Finding(rule: "probe", state: .unknown, message: "probe result unknown: \(age ?? "no result yet")"))
             return
         }
+        wake.at(sample.time.addingTimeInterval(probe.staleAfter))
         guard sample.consecutiveFailures >= probe.failureThreshold else { return clear("probe") }
         findings.append(Finding(
             rule: "probe", state: .holds, since: firstSeen("probe"),
@@ -152,6 +161,7 @@ struct PodRules {
                 ?? "no sample"
             return missing(rule, id: id, why: why)
         }
+        wake.at(sample.time.addingTimeInterval(EffectivePolicy.metricStaleAfter))
         var held: [String] = []
         if let above = rule.above, sample.value > above { held.append("\(rule.name) is \(Number(sample.value)), above \(Number(above))") }
         if let below = rule.below, sample.value < below { held.append("\(rule.name) is \(Number(sample.value)), below \(Number(below))") }

@@ -24,6 +24,8 @@ struct TargetPlanner {
     /// Isolated pods whose containers have been Ready again for the whole `for`: their isolation ends.
     private var releases: [Candidate] = []
     private var inFlight = 0
+    /// When this target's plan changes with time alone.
+    private(set) var wake: WakeTime
 
     init(target: TargetObservation, key: String, policy: EffectivePolicy, now: Date) {
         self.target = target
@@ -31,6 +33,7 @@ struct TargetPlanner {
         self.policy = policy
         self.history = RemediationHistory()
         self.now = now
+        wake = WakeTime(now: now)
         rollout = Rollout(target)
         podsByUID = Dictionary(target.pods.map { ($0.metadata.uid ?? $0.metadata.name ?? "", $0) }) { first, _ in first }
     }
@@ -43,6 +46,7 @@ struct TargetPlanner {
         let judged = HealthJudge.judge(target, policy: policy, memory: history.pods, remediating: remediating, now: now)
         verdicts = judged.verdicts
         memory = judged.memory
+        wake.merge(judged.wake)
     }
 
     /// A missing sample whose rule says `freeze`, in words, if this target has one.
@@ -117,8 +121,9 @@ struct TargetPlanner {
         }
     }
 
-    private func makeGate() -> SafetyGate {
+    private mutating func makeGate() -> SafetyGate {
         let lastAction = history.actions.last { $0.target == key }?.time
+        wake.at(lastAction?.addingTimeInterval(policy.cooldown.seconds))
         return SafetyGate(
             policy: policy, now: now, halt: nil, rolloutOnly: nil, lastActionAt: lastAction, inFlight: inFlight,
             healthy: healthyCount, minHealthyPods: policy.minHealthy.pods(of: desired),
@@ -147,12 +152,14 @@ struct TargetPlanner {
     private mutating func openEpisode(actionable: [PodVerdict]) -> RemediationHistory.Episode? {
         let window = policy.loopWindow
         history.episodeStarts[key] = history.episodeStarts[key]?.filter { now.timeIntervalSince($0) < window }
+        for start in history.episodeStarts[key] ?? [] { wake.at(start.addingTimeInterval(window)) }
         guard var episode = history.episodes[key] else {
             guard !actionable.isEmpty else { return nil }
             history.episodeStarts[key, default: []].append(now)
             return RemediationHistory.Episode(openedAt: now, step: 0)
         }
         let timeout = policy.stepTimeout.seconds
+        wake.at(episode.stepStartedAt?.addingTimeInterval(timeout))
         let stepSettled = episode.stepStartedAt.map { now.timeIntervalSince($0) >= timeout } ?? true
         if actionable.isEmpty, inFlight == 0, stepSettled {
             note("recovered: no pod unhealthy and nothing in flight\(episode.stepStartedAt == nil ? "" : " for \(policy.stepTimeout) after the last step")")
@@ -363,10 +370,11 @@ struct TargetPlanner {
     }
 
     /// Ends the isolation (by readiness gate) of a pod whose containers have been Ready for the whole `for`.
-    private func release(_ pod: Pod) -> Candidate? {
+    private mutating func release(_ pod: Pod) -> Candidate? {
         guard pod.condition(Action.servingGate)?.status == "False", let name = pod.metadata.name, let uid = pod.metadata.uid,
               let ready = pod.condition("ContainersReady"), ready.status == "True" else { return nil }
         let since = ready.lastTransitionTime ?? now
+        wake.at(since.addingTimeInterval(policy.health.holdFor.seconds))
         guard now.timeIntervalSince(since) >= policy.health.holdFor.seconds else { return nil }
         return Candidate(action: .release(pod: name, uid: uid), step: nil, pod: pod,
                          reason: "\(name) is healthy again: its containers are Ready since \(Timestamp(since)); ending its isolation")

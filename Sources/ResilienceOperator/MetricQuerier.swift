@@ -27,6 +27,7 @@ public final class MetricQuerier: Sendable {
     private let logger: Logger
     private let http = HTTPClient.shared
     private let results = Mutex<[ObjectKey: Results]>([:])
+    private let wakeup = Wakeup()
 
     /// - Parameter prometheus: Prometheus's base URL, such as `http://prometheus.monitoring:9090`.
     public init(caches: OperatorCaches, prometheus: String, interval: Duration, logger: Logger) {
@@ -40,13 +41,18 @@ public final class MetricQuerier: Sendable {
         results.withLock { $0[policy] ?? Results() }
     }
 
+    /// Tells the querier that a policy changed: one may have gained or lost a metric rule.
+    public func policiesChanged() {
+        wakeup.signal()
+    }
+
     /// Queries until cancelled, each rule at its own `interval` (default: the operator's); `updated`
     /// hears of every policy whose results were refreshed. Prometheus offers no watch, so between rounds
-    /// it sleeps until the next rule is due.
+    /// it sleeps until the next rule is due, and with no metric rule, until a policy changes.
     public func run(updated: @escaping @Sendable (ObjectKey) async -> Void) async {
         var lastRun: [String: ContinuousClock.Instant] = [:]
         while !Task.isCancelled {
-            var nextDue = ContinuousClock.now + interval
+            var nextDue: ContinuousClock.Instant?
             let policies = caches.policies.store.list()
             let current = Set(policies.compactMap { ObjectKey($0.metadata) })
             results.withLock { $0 = $0.filter { current.contains($0.key) } }
@@ -59,11 +65,11 @@ public final class MetricQuerier: Sendable {
                     live.insert(id)
                     let every = rule.interval.flatMap(PolicyDuration.init).map(\.duration) ?? interval
                     if let last = lastRun[id], ContinuousClock.now - last < every {
-                        nextDue = min(nextDue, last + every)
+                        nextDue = min(nextDue ?? last + every, last + every)
                         continue
                     }
                     lastRun[id] = .now
-                    nextDue = min(nextDue, .now + every)
+                    nextDue = min(nextDue ?? .now + every, .now + every)
                     let outcome: Result<[String: MetricSample], any Error>
                     do { outcome = .success(try await query(rule.query)) } catch { outcome = .failure(error) }
                     results.withLock { all in
@@ -81,7 +87,7 @@ public final class MetricQuerier: Sendable {
                 if refreshed { await updated(key) }
             }
             lastRun = lastRun.filter { live.contains($0.key) }
-            try? await Task.sleep(until: nextDue, clock: .continuous)
+            await wakeup.wait(until: nextDue)
         }
     }
 

@@ -7,18 +7,13 @@ import KubernetesAPI
 import KubernetesClient
 import ResilienceCore
 
-/// The objects of one namespace that its policies are planned against.
-public struct NamespaceObjects: Sendable {
+/// The objects of one namespace, listed once, that `plan` plans its policies against.
+public struct NamespaceObjects: TargetSource {
     public var deployments: [Deployment]
     public var replicaSets: [ReplicaSet]
     public var pods: [Pod]
     public var disruptionBudgets: [PodDisruptionBudget]
     public var autoscalers: [HorizontalPodAutoscaler]
-    /// The operator's latest probe of each pod, by pod name.
-    public var probes: [String: ProbeSample] = [:]
-    /// The policy's metric rules' latest values (by rule, then pod), and the rules whose query failed.
-    public var metrics: [String: [String: MetricSample]] = [:]
-    public var metricErrors: [String: String] = [:]
 
     public init(
         deployments: [Deployment], replicaSets: [ReplicaSet], pods: [Pod],
@@ -45,4 +40,31 @@ public struct NamespaceObjects: Sendable {
         return try await NamespaceObjects(
             deployments: deployments, replicaSets: replicaSets, pods: pods, disruptionBudgets: budgets, autoscalers: autoscalers)
     }
+
+    public func deployment(_ key: ObjectKey) -> Deployment? {
+        deployments.first { $0.metadata.namespace == key.namespace && $0.metadata.name == key.name }
+    }
+
+    public func deployments(in namespace: String, matching selector: LabelSelector) -> [Deployment] {
+        deployments.filter { $0.metadata.namespace == namespace && selector.matches($0.metadata.labels) }
+    }
+
+    public func replicaSets(controlledBy deployment: Deployment) -> [ReplicaSet] {
+        replicaSets.filter { $0.metadata.controllerReference?.uid == deployment.metadata.uid }
+    }
+
+    public func pods(controlledBy replicaSet: ReplicaSet) -> [Pod] {
+        pods.filter { $0.metadata.controllerReference?.uid == replicaSet.metadata.uid }
+    }
+
+    public func disruptionBudgets(in namespace: String) -> [PodDisruptionBudget] {
+        disruptionBudgets.filter { $0.metadata.namespace == namespace }
+    }
+
+    public func autoscalers(in namespace: String) -> [HorizontalPodAutoscaler] {
+        autoscalers.filter { $0.metadata.namespace == namespace }
+    }
+
+    /// `plan` runs no probes: every probe result is unknown.
+    public func probe(of pod: Pod) -> ProbeSample? { nil }
 }

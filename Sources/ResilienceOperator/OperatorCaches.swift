@@ -43,14 +43,9 @@ public struct OperatorCaches: Sendable {
         return caches
     }
 
-    /// What the cache holds of `namespace`.
-    public func objects(in namespace: String) -> NamespaceObjects {
-        NamespaceObjects(
-            deployments: deployments.store.list(namespace: namespace),
-            replicaSets: replicaSets.store.list(namespace: namespace),
-            pods: pods.store.list(namespace: namespace),
-            disruptionBudgets: budgets?.store.list(namespace: namespace) ?? legacyBudgets?.store.list(namespace: namespace).map(\.budget) ?? [],
-            autoscalers: autoscalers.store.list(namespace: namespace))
+    /// The caches as a ``TargetSource``, with `prober`'s results (none without one).
+    public func targets(probes prober: Prober?) -> CachedTargets {
+        CachedTargets(caches: self, prober: prober)
     }
 
     /// The label keys by which Services send traffic to `pod`: quarantine removes them too.

@@ -26,8 +26,12 @@ public struct PolicyPlan: Sendable {
         case targetMissing(String)
     }
 
-    /// Plans `policy` against `objects` as the operator would now, from `history`.
-    public static func make(_ policy: ResiliencePolicy, objects: NamespaceObjects, history: RemediationHistory, now: Date) -> PolicyPlan {
+    /// Plans `policy` against what `source` holds of its targets, with the policy's metric results, as the
+    /// operator would now, from `history`.
+    public static func make(
+        _ policy: ResiliencePolicy, source: some TargetSource, metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:],
+        history: RemediationHistory, now: Date
+    ) -> PolicyPlan {
         let name = "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")"
         if let problem = policy.decodingProblem {
             return PolicyPlan(policy: name, outcome: .invalid([problem]))
@@ -38,7 +42,7 @@ public struct PolicyPlan: Sendable {
         } catch {
             return PolicyPlan(policy: name, outcome: .invalid(error.problems))
         }
-        switch TargetResolver.targets(of: policy, in: objects) {
+        switch TargetResolver.targets(of: policy, in: source, metrics: metrics, metricErrors: metricErrors) {
         case .failure(let missing):
             return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
         case .success(let targets):

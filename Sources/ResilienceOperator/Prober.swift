@@ -23,6 +23,7 @@ public final class Prober: Sendable {
     private let logger: Logger
     private let samples = Mutex<[String: ProbeSample]>([:])
     private let lastRound = Mutex<[ObjectKey: ContinuousClock.Instant]>([:])
+    private let wakeup = Wakeup()
 
     public init(caches: OperatorCaches, concurrency: Int = 32, logger: Logger) {
         self.caches = caches
@@ -30,18 +31,19 @@ public final class Prober: Sendable {
         self.logger = logger
     }
 
-    /// The latest sample of each pod of `namespace`, by pod name.
-    public func samples(in namespace: String) -> [String: ProbeSample] {
-        let prefix = namespace + "/"
-        return samples.withLock { all in
-            var found: [String: ProbeSample] = [:]
-            for (key, sample) in all where key.hasPrefix(prefix) { found[String(key.dropFirst(prefix.count))] = sample }
-            return found
-        }
+    /// The latest sample of `pod`.
+    public func sample(of pod: Pod) -> ProbeSample? {
+        let key = "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")"
+        return samples.withLock { $0[key] }
+    }
+
+    /// Tells the prober that a policy changed: one may have gained or lost a probe rule.
+    public func policiesChanged() {
+        wakeup.signal()
     }
 
     /// Probes until cancelled; `changed` hears of every policy whose pods changed state. Between rounds
-    /// it sleeps until the next policy's period is up.
+    /// it sleeps until the next policy's period is up, and with no policy to probe, until one changes.
     public func run(changed: @escaping @Sendable (ObjectKey) async -> Void) async {
         // The client lives as long as the rounds: AsyncHTTPClient requires a shutdown before release.
         var configuration = HTTPClient.Configuration()
@@ -51,30 +53,30 @@ public final class Prober: Sendable {
         configuration.redirectConfiguration = .disallow
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         while !Task.isCancelled {
-            var nextDue = ContinuousClock.now + .seconds(1)
+            var nextDue: ContinuousClock.Instant?
             var probed: Set<String> = []
             for policy in caches.policies.store.list() {
                 guard let key = ObjectKey(policy.metadata), let effective = try? EffectivePolicy(policy.spec),
                       let probe = effective.health.probe, let rule = policy.spec.health?.probe else { continue }
                 let period = Duration.milliseconds(Int64(probe.period.seconds * 1000))
                 let pods: [Pod]
-                switch TargetResolver.targets(of: policy, in: caches.objects(in: key.namespace)) {
+                switch TargetResolver.targets(of: policy, in: caches.targets(probes: nil)) {
                 case .success(let targets): pods = targets.flatMap(\.pods)
                 case .failure: continue
                 }
                 probed.formUnion(pods.map { "\(key.namespace)/\($0.metadata.name ?? "")" })
                 let last = lastRound.withLock { $0[key] }
                 if let last, ContinuousClock.now - last < period {
-                    nextDue = min(nextDue, last + period)
+                    nextDue = min(nextDue ?? last + period, last + period)
                     continue
                 }
                 lastRound.withLock { $0[key] = .now }
-                nextDue = min(nextDue, .now + period)
+                nextDue = min(nextDue ?? .now + period, .now + period)
                 if await round(pods, rule: rule, probe: probe, http: http) { await changed(key) }
             }
             // Forget pods no policy probes any more.
             samples.withLock { $0 = $0.filter { probed.contains($0.key) } }
-            try? await Task.sleep(until: nextDue, clock: .continuous)
+            await wakeup.wait(until: nextDue)
         }
         try? await http.shutdown()
     }

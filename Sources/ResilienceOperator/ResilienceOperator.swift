@@ -12,9 +12,13 @@ import ResilienceCore
 import ServiceLifecycle
 import Synchronization
 
-/// The running operator: watch caches (policies, Deployments, ReplicaSets, pods, PDBs, HPAs, Services), triggers that map every change to the policies it concerns, the
-/// HTTP endpoints, and, while this replica leads, the controller that reconciles the policies with the
-/// active probes and metric queries that feed it.
+/// The running operator: watch caches (policies, Deployments, ReplicaSets, pods, PDBs, HPAs, Services),
+/// triggers that map every change that can change a plan (``ChangePredicates``) to the policies it
+/// concerns, the HTTP endpoints, and, while this replica leads, the controller that reconciles the
+/// policies with the active probes and metric queries that feed it.
+///
+/// A pod's change reaches its policies through its ReplicaSet and Deployment, each looked up by key in
+/// the caches: the cost of a change does not grow with the namespace.
 ///
 /// Every replica keeps its caches warm and serves its endpoints; only the leader acts. Each term of
 /// leadership starts from the memory the policies' status carries, so a new leader neither repeats nor
@@ -81,9 +85,18 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger, metrics: metrics)
         let synced = SyncFlag()
         let slot = QueueSlot()
-        @Sendable func protecting(_ deployment: ObjectKey?) async {
+        @Sendable func protecting(_ deployment: ObjectKey?, because reason: @autoclosure () -> ReconcileReason) async {
             guard let deployment else { return }
-            for key in caches.policies(protecting: deployment) { await slot.add(key) }
+            let keys = caches.policies(protecting: deployment)
+            guard !keys.isEmpty else { return }
+            let reason = reason()
+            for key in keys { await slot.add(key, reason: reason) }
+        }
+        @Sendable func changed<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?) -> [R] {
+            switch event {
+            case .apply(let object): return ChangePredicates.matters(object, previous: previous) ? [object] : []
+            default: return event.objects
+            }
         }
         try await withThrowingDiscardingTaskGroup { tasks in
             if let address = configuration.endpoints {
@@ -92,10 +105,40 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                     onListening: configuration.onListening)
                 tasks.addTask { try await endpoints.run() }
             }
-            tasks.addTask { await caches.policies.run { event in for policy in event.objects { if let key = ObjectKey(policy.metadata) { await slot.add(key) } } } }
-            tasks.addTask { await caches.deployments.run { event in for deployment in event.objects { await protecting(ObjectKey(deployment.metadata)) } } }
-            tasks.addTask { await caches.replicaSets.run { event in for set in event.objects { await protecting(OwnerChain.controller(of: set.metadata, kind: "Deployment")) } } }
-            tasks.addTask { await caches.pods.run { event in for pod in event.objects { await protecting(OwnerChain.deployment(of: pod, replicaSets: caches.replicaSets.store)) } } }
+            tasks.addTask {
+                await caches.policies.run { event, previous in
+                    var policies = event.objects
+                    if case .apply(let policy) = event, !ChangePredicates.matters(policy, previous: previous) { policies = [] }
+                    for policy in policies {
+                        if let key = ObjectKey(policy.metadata) { await slot.add(key, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)")) }
+                    }
+                    if !policies.isEmpty || event.isRelist { slot.policiesChanged() }
+                }
+            }
+            tasks.addTask {
+                await caches.deployments.run { event, previous in
+                    for deployment in changed(event, previous) {
+                        let key = ObjectKey(deployment.metadata)
+                        await protecting(key, because: .objectChanged(kind: Deployment.kind, object: key.map { "\($0)" } ?? ""))
+                    }
+                }
+            }
+            tasks.addTask {
+                await caches.replicaSets.run { event, previous in
+                    for set in changed(event, previous) {
+                        await protecting(OwnerChain.controller(of: set.metadata, kind: "Deployment"),
+                                         because: .objectChanged(kind: ReplicaSet.kind, object: "\(set.metadata.namespace ?? "")/\(set.metadata.name ?? "")"))
+                    }
+                }
+            }
+            tasks.addTask {
+                await caches.pods.run { event, previous in
+                    for pod in changed(event, previous) {
+                        await protecting(OwnerChain.deployment(of: pod, replicaSets: caches.replicaSets.store),
+                                         because: .objectChanged(kind: Pod.kind, object: "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")"))
+                    }
+                }
+            }
             tasks.addTask { await caches.autoscalers.run() }
             tasks.addTask { await caches.services.run() }
             if let budgets = caches.budgets { tasks.addTask { await budgets.run() } }
@@ -135,33 +178,54 @@ private struct Term: Sendable {
         }
         let prober = Prober(caches: caches, logger: logger)
         let querier = configuration.prometheus.map { MetricQuerier(caches: caches, prometheus: $0, interval: configuration.metricsInterval, logger: logger) }
+        let notifier = Notifier(
+            client: client, events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
+            logger: logger, metrics: metrics)
+        let statusWriter = StatusWriter(client: client, logger: logger)
         let reconciler = PolicyReconciler(
-            client: client, caches: caches, executor: ActionExecutor(client: client, policyVersion: policyVersion),
-            events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
-            prober: prober, querier: querier, budget: budget, metrics: OperatorMetrics(factory: metrics), logger: logger)
+            caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier),
+            executor: ActionExecutor(client: client, policyVersion: policyVersion), notifier: notifier, statusWriter: statusWriter,
+            budget: budget, metrics: OperatorMetrics(factory: metrics))
         let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock(), metrics: metrics)
-        let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key in
-            try await reconciler.reconcile(key)
+        let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key, context in
+            try await reconciler.reconcile(key, context: context)
         }
-        slot.set(queue)
-        for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key) } }
+        slot.set(queue, prober: prober, querier: querier)
+        for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key, reason: .requested("a new term of leadership")) } }
         await withDiscardingTaskGroup { tasks in
             tasks.addTask { await controller.run(waitingFor: caches.all) }
-            tasks.addTask { await prober.run { key in await queue.add(key) } }
-            if let querier { tasks.addTask { await querier.run { key in await queue.add(key) } } }
+            tasks.addTask { await notifier.run() }
+            tasks.addTask { await statusWriter.run() }
+            tasks.addTask { await prober.run { key in await queue.add(key, reason: .requested("a probe round")) } }
+            if let querier { tasks.addTask { await querier.run { key in await queue.add(key, reason: .requested("a metric query")) } } }
         }
-        slot.set(nil)
+        slot.set(nil, prober: nil, querier: nil)
     }
 }
 
-/// The queue of the current term, which the watch triggers feed; between terms, changes are dropped
-/// (a new term queues every policy anyway).
+/// The queue, prober and querier of the current term, which the watch triggers feed; between terms,
+/// changes are dropped (a new term queues every policy anyway).
 private final class QueueSlot: Sendable {
-    private let queue = Mutex<WorkQueue<ObjectKey, ContinuousClock>?>(nil)
+    private struct Current {
+        var queue: WorkQueue<ObjectKey, ContinuousClock>?
+        var prober: Prober?
+        var querier: MetricQuerier?
+    }
 
-    func set(_ new: WorkQueue<ObjectKey, ContinuousClock>?) { queue.withLock { $0 = new } }
+    private let current = Mutex(Current())
 
-    func add(_ key: ObjectKey) async {
-        await queue.withLock { $0 }?.add(key)
+    func set(_ queue: WorkQueue<ObjectKey, ContinuousClock>?, prober: Prober?, querier: MetricQuerier?) {
+        current.withLock { $0 = Current(queue: queue, prober: prober, querier: querier) }
+    }
+
+    func add(_ key: ObjectKey, reason: ReconcileReason) async {
+        await current.withLock { $0.queue }?.add(key, reason: reason)
+    }
+
+    /// A policy changed: the prober and querier look at their rules again.
+    func policiesChanged() {
+        let (prober, querier) = current.withLock { ($0.prober, $0.querier) }
+        prober?.policiesChanged()
+        querier?.policiesChanged()
     }
 }

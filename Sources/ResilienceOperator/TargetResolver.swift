@@ -4,27 +4,34 @@ import ResilienceCore
 /// Finds what a policy protects: its Deployments (by name or selector), and for each the ReplicaSets it
 /// controls, their pods, the namespace's PodDisruptionBudgets and the autoscaler that scales it.
 public enum TargetResolver {
-    /// The policy's targets, or why it has none.
-    public static func targets(of policy: ResiliencePolicy, in objects: NamespaceObjects) -> Result<[TargetObservation], Missing> {
+    /// The policy's targets, or why it has none. `metrics` and `metricErrors` are the policy's latest
+    /// query results (by rule, then pod).
+    public static func targets(
+        of policy: ResiliencePolicy, in source: some TargetSource,
+        metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:]
+    ) -> Result<[TargetObservation], Missing> {
+        let namespace = policy.metadata.namespace ?? ""
         let deployments: [Deployment]
         if let reference = policy.spec.targetRef {
-            deployments = objects.deployments.filter { $0.metadata.name == reference.name }
-            guard !deployments.isEmpty else { return .failure(Missing(reason: "Deployment \(reference.name) does not exist in \(policy.metadata.namespace ?? "")")) }
+            deployments = source.deployment(ObjectKey(namespace: namespace, name: reference.name)).map { [$0] } ?? []
+            guard !deployments.isEmpty else { return .failure(Missing(reason: "Deployment \(reference.name) does not exist in \(namespace)")) }
         } else if let selector = policy.spec.selector {
-            deployments = objects.deployments.filter { selector.matches($0.metadata.labels) }
-            guard !deployments.isEmpty else { return .failure(Missing(reason: "no Deployment in \(policy.metadata.namespace ?? "") matches the selector")) }
+            deployments = source.deployments(in: namespace, matching: selector)
+            guard !deployments.isEmpty else { return .failure(Missing(reason: "no Deployment in \(namespace) matches the selector")) }
         } else {
             return .failure(Missing(reason: "the policy names no target"))
         }
+        let budgets = source.disruptionBudgets(in: namespace)
+        let autoscalers = source.autoscalers(in: namespace)
         return .success(deployments.map { deployment in
-            let uid = deployment.metadata.uid
-            let replicaSets = objects.replicaSets.filter { $0.metadata.controllerReference?.uid == uid }
-            let owners = Set(replicaSets.compactMap(\.metadata.uid))
-            let pods = objects.pods.filter { $0.metadata.controllerReference.map { owners.contains($0.uid) } ?? false }
+            let replicaSets = source.replicaSets(controlledBy: deployment)
+            let pods = replicaSets.flatMap { source.pods(controlledBy: $0) }
+            var probes: [String: ProbeSample] = [:]
+            for pod in pods { if let name = pod.metadata.name, let sample = source.probe(of: pod) { probes[name] = sample } }
             return TargetObservation(
-                deployment: deployment, replicaSets: replicaSets, pods: pods, disruptionBudgets: objects.disruptionBudgets,
-                autoscaler: objects.autoscalers.first { $0.scales(deployment: deployment.metadata.name ?? "") },
-                probes: objects.probes, metrics: objects.metrics, metricErrors: objects.metricErrors)
+                deployment: deployment, replicaSets: replicaSets, pods: pods, disruptionBudgets: budgets,
+                autoscaler: autoscalers.first { $0.scales(deployment: deployment.metadata.name ?? "") },
+                probes: probes, metrics: metrics, metricErrors: metricErrors)
         })
     }
 

@@ -73,7 +73,7 @@ struct PlanCommand: AsyncParsableCommand {
             if objects[namespace] == nil {
                 objects[namespace] = try await NamespaceObjects.read(namespace: namespace, policyVersion: policyVersion, client: client)
             }
-            reports.append(PolicyPlan.make(policy, objects: objects[namespace]!, history: policy.status?.memory ?? RemediationHistory(), now: Date()))
+            reports.append(PolicyPlan.make(policy, source: objects[namespace]!, history: policy.status?.memory ?? RemediationHistory(), now: Date()))
         }
         return reports.sorted { $0.policy < $1.policy }
     }

@@ -14,7 +14,7 @@ import Testing
         let queue = WorkQueue<ObjectKey, ManualClock>(name: "c", clock: clock)
         let store = Store<Pod>()
         let running = Mutex((now: 0, most: 0, total: 0))
-        let controller = Controller(name: "c", queue: queue, concurrency: 4, logger: Logger(label: "test")) { _ in
+        let controller = Controller(name: "c", queue: queue, concurrency: 4, logger: Logger(label: "test")) { _, _ in
             running.withLock { $0.now += 1; $0.most = max($0.most, $0.now); $0.total += 1 }
             try await Task.sleep(for: .milliseconds(5))
             running.withLock { $0.now -= 1 }
@@ -37,11 +37,32 @@ import Testing
         await task.value
     }
 
+    @Test func eachReconcileIsToldWhyAndGetsItsOwnID() async throws {
+        let queue = WorkQueue<ObjectKey, ManualClock>(name: "w", clock: ManualClock())
+        let seen = Mutex<[(UInt64, ReconcileReason, String?)]>([])
+        let controller = Controller(name: "w", queue: queue, concurrency: 1, logger: Logger(label: "test")) { _, context in
+            seen.withLock { $0.append((context.id, context.reason, context.logger[metadataKey: "reconcile"].map { "\($0)" })) }
+            return .awaitChange
+        }
+        let task = Task { await controller.run(waitingFor: []) }
+        await queue.add(key, reason: .objectChanged(kind: "Pod", object: "shop/web-1"))
+        try await eventually("the first reconcile") { seen.withLock { $0.count } == 1 ? true : nil }
+        await queue.add(key, reason: .requested("a probe round"))
+        try await eventually("the second reconcile") { seen.withLock { $0.count } == 2 ? true : nil }
+        let runs = seen.withLock { $0 }
+        #expect(runs[0].1 == .objectChanged(kind: "Pod", object: "shop/web-1"))
+        #expect(runs[1].1 == .requested("a probe round"))
+        #expect(runs[0].0 < runs[1].0)
+        #expect(runs.map(\.2) == runs.map { "\($0.0)" }, "the logger carries the reconcile id")
+        task.cancel()
+        await task.value
+    }
+
     @Test func requeueAfterWakesTheKeyAtThatMoment() async throws {
         let clock = ManualClock()
         let queue = WorkQueue<ObjectKey, ManualClock>(name: "r", clock: clock)
         let runs = Mutex(0)
-        let controller = Controller(name: "r", queue: queue, concurrency: 1, logger: Logger(label: "test")) { _ in
+        let controller = Controller(name: "r", queue: queue, concurrency: 1, logger: Logger(label: "test")) { _, _ in
             runs.withLock { $0 += 1 }
             return .requeue(after: .seconds(30))
         }
@@ -64,7 +85,7 @@ import Testing
         let metrics = TestMetrics()
         let queue = WorkQueue<ObjectKey, ManualClock>(name: "f", clock: clock, metrics: metrics)
         let runs = Mutex(0)
-        let controller = Controller(name: "f", queue: queue, concurrency: 1, logger: Logger(label: "test"), metrics: metrics) { _ in
+        let controller = Controller(name: "f", queue: queue, concurrency: 1, logger: Logger(label: "test"), metrics: metrics) { _, _ in
             let run = runs.withLock { $0 += 1; return $0 }
             if run <= 2 { throw Flaky() }
             return .awaitChange

@@ -74,7 +74,7 @@ import Testing
                 let replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: ns), clock: ContinuousClock(), logger: logger)
                 let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "trigger", clock: ContinuousClock())
                 let reconciled = Mutex<[ObjectKey: Int]>([:])
-                let controller = Controller(name: "trigger", queue: queue, concurrency: 2, logger: logger) { key in
+                let controller = Controller(name: "trigger", queue: queue, concurrency: 2, logger: logger) { key, _ in
                     reconciled.withLock { $0[key, default: 0] += 1 }
                     return .awaitChange
                 }

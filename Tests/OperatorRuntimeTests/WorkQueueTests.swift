@@ -11,21 +11,21 @@ import Testing
         let queue = queue(ManualClock())
         for key in ["a", "b", "a", "c", "b"] { await queue.add(key) }
         #expect(await queue.depth == 3)
-        #expect(await queue.next() == "a")
-        #expect(await queue.next() == "b")
-        #expect(await queue.next() == "c")
+        #expect(await queue.next()?.key == "a")
+        #expect(await queue.next()?.key == "b")
+        #expect(await queue.next()?.key == "c")
     }
 
     @Test func aKeyAddedWhileProcessingWaitsUntilDone() async {
         let queue = queue(ManualClock())
         await queue.add("a")
-        #expect(await queue.next() == "a")
+        #expect(await queue.next()?.key == "a")
         await queue.add("a")
         await queue.add("a")
         #expect(await queue.depth == 0, "a runs now: it must not be handed out twice at once")
         await queue.done("a")
         #expect(await queue.depth == 1)
-        #expect(await queue.next() == "a")
+        #expect(await queue.next()?.key == "a")
         await queue.done("a")
         #expect(await queue.depth == 0)
     }
@@ -46,7 +46,7 @@ import Testing
         }
         #expect(await queue.delayedCount == 0)
         clock.advance(by: .seconds(30))
-        #expect(await queue.next() == "a")
+        #expect(await queue.next()?.key == "a")
         await queue.done("a")
         #expect(await queue.depth == 0, "the later wake-ups were dropped")
     }
@@ -60,7 +60,7 @@ import Testing
             clock.advance(by: expected - .nanoseconds(1))
             #expect(await queue.depth == 0)
             clock.advance(by: .nanoseconds(1))
-            #expect(await queue.next() == "a")
+            #expect(await queue.next()?.key == "a")
             await queue.done("a")
         }
         #expect(await queue.failureCount("a") == 4)
@@ -76,7 +76,7 @@ import Testing
         clock.advance(by: .milliseconds(2999))
         #expect(await queue.depth == 0, "the 5 ms backoff gave way to the server's 3 s")
         clock.advance(by: .milliseconds(1))
-        #expect(await queue.next() == "a")
+        #expect(await queue.next()?.key == "a")
     }
 
     @Test func overallBucketHoldsABurstOfFailures() async {
@@ -87,6 +87,53 @@ import Testing
         clock.advance(by: .milliseconds(5))
         for _ in 0..<50 { await Task.yield() }
         #expect(await queue.depth == 2, "two keys fit the burst; the others wait for tokens")
+    }
+
+    @Test func aKeyCarriesTheReasonItWasFirstQueuedFor() async {
+        let queue = queue(ManualClock())
+        await queue.add("a", reason: .objectChanged(kind: "Pod", object: "shop/web-1"))
+        await queue.add("a", reason: .objectChanged(kind: "Pod", object: "shop/web-2"))
+        let first = await queue.next()
+        #expect(first?.key == "a")
+        #expect(first?.reason == .objectChanged(kind: "Pod", object: "shop/web-1"), "a waiting key keeps its first reason")
+        await queue.add("a", reason: .requested("a probe round"))
+        await queue.done("a")
+        #expect(await queue.next()?.reason == .requested("a probe round"), "a key added while it ran is queued again with that reason")
+    }
+
+    @Test func scheduledKeysShareOneTimerArmedForTheEarliest() async throws {
+        let clock = ManualClock()
+        let queue = queue(clock)
+        for (index, key) in ["c", "a", "b", "d"].enumerated() {
+            await queue.add(key, after: .seconds([30, 10, 20, 10][index]))
+        }
+        try await clock.waitForSleepers(1)
+        for _ in 0..<50 { await Task.yield() }
+        #expect(clock.sleeperCount == 1, "four scheduled keys, one sleeping timer")
+        clock.advance(by: .seconds(10))
+        try await eventually("a and d at 10 s", timeout: .seconds(5), every: .milliseconds(1)) { await queue.depth == 2 ? true : nil }
+        let due = await [queue.next(), queue.next()]
+        #expect(Set(due.compactMap { $0?.key }) == ["a", "d"])
+        #expect(due.allSatisfy { $0?.reason == .scheduled })
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(10))
+        #expect(await queue.next()?.key == "b")
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(10))
+        #expect(await queue.next()?.key == "c")
+        #expect(await queue.delayedCount == 0)
+    }
+
+    @Test func anEarlierDeadlineReArmsTheTimer() async throws {
+        let clock = ManualClock()
+        let queue = queue(clock)
+        await queue.add("late", after: .seconds(60))
+        try await clock.waitForSleepers(1)
+        await queue.add("soon", after: .seconds(5))
+        clock.advance(by: .seconds(5))
+        let next = await queue.next()
+        #expect(next?.key == "soon", "the timer was re-armed for 5 s, not left at 60 s")
+        #expect(await queue.delayedCount == 1)
     }
 
     @Test func shutDownReleasesWaitingWorkers() async {

@@ -77,4 +77,39 @@ import Testing
             #expect(again.executable.filter { acted.contains($0.target) && $0.action.map { if case .alert = $0 { false } else { true } } == true }.isEmpty)
         }
     }
+
+    /// A plan changes with time alone only at its `wakeAt`: planned again just after now and just before
+    /// the wake time, with nothing else changed, every verdict and decision is the same. This is what lets
+    /// the operator sleep until `wakeAt` instead of polling.
+    @Test func nothingChangesBeforeTheWakeTime() async throws {
+        let woke = Mutex(0)
+        await propertyCheck(count: 400, input: Self.knobs) { knobs in
+            let cluster = try RandomCluster(knobs)
+            let first = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: cluster.history, now: cluster.now)
+            let soon = cluster.now.addingTimeInterval(0.001)
+            let last = (first.wakeAt ?? cluster.now.addingTimeInterval(7 * 86_400)).addingTimeInterval(-0.001)
+            guard last > soon else { return }
+            if first.wakeAt != nil { woke.withLock { $0 += 1 } }
+            let early = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: first.history, now: soon)
+            let late = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: first.history, now: last)
+            #expect(Shape(early) == Shape(late), "wakeAt \(String(describing: first.wakeAt)) after \(cluster.now): \(cluster)")
+            #expect(late.wakeAt == first.wakeAt || first.wakeAt == nil, "the wake time stays put while nothing changes")
+        }
+        #expect(woke.withLock { $0 } > 50, "few random plans had a timed rule pending")
+    }
+
+    /// What a plan decides, without the words (which quote elapsed times).
+    private struct Shape: Equatable {
+        var verdicts: [String]
+        var decisions: [String]
+
+        init(_ plan: Plan) {
+            verdicts = plan.targets.flatMap { target in target.verdicts.map { "\(target.target) \($0.uid) \($0.health)" } }
+            decisions = plan.decisions.compactMap { decision in
+                guard let action = decision.action else { return nil }
+                let what: String = if case .alert = action { "alert" } else { "\(action)" }
+                return "\(decision.target) \(what) \(decision.disposition) \(decision.blockedBy.map(\.rawValue) ?? "-")"
+            }
+        }
+    }
 }

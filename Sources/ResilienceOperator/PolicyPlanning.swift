@@ -1,0 +1,29 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+import OperatorRuntime
+import ResilienceCore
+
+/// The planning part of a reconcile: the policy's targets as the caches hold them (through their
+/// indexes: only the target's own objects), its probe and metric samples, and the pure planner.
+struct PolicyPlanning: Sendable {
+    let caches: OperatorCaches
+    let prober: Prober?
+    let querier: MetricQuerier?
+
+    func plan(_ policy: ResiliencePolicy, key: ObjectKey, history: RemediationHistory, now: Date) -> PolicyPlan {
+        var metrics: [String: [String: MetricSample]] = [:]
+        var errors: [String: String] = [:]
+        if let rules = policy.spec.health?.metrics, !rules.isEmpty {
+            // Without a Prometheus to ask, every sample is unknown, and onMissing decides.
+            let results = querier?.results(for: key) ?? MetricQuerier.Results(
+                errors: Dictionary(uniqueKeysWithValues: rules.map { ($0.name, "the operator runs without --prometheus-url") }))
+            metrics = results.metrics
+            errors = results.errors
+        }
+        return PolicyPlan.make(policy, source: caches.targets(probes: prober), metrics: metrics, metricErrors: errors, history: history, now: now)
+    }
+}

@@ -1,0 +1,52 @@
+import MetricsTestKit
+@testable import OperatorRuntime
+import Synchronization
+import TestSupport
+import Testing
+
+/// The scheduler's agenda, the wake-up a loop sleeps on, and the queue that keeps telling off the path.
+@Suite struct SchedulingPartsTests {
+    @Test func theAgendaYieldsDeadlinesInOrder() {
+        var heap = DeadlineHeap<Int, String>()
+        var generator = SystemRandomNumberGenerator()
+        let deadlines = (0..<500).map { _ in Int.random(in: 0..<10_000, using: &generator) }
+        for (index, deadline) in deadlines.enumerated() { heap.insert(deadline, "k\(index)") }
+        var popped: [Int] = []
+        while let entry = heap.popFirst() { popped.append(entry.deadline) }
+        #expect(popped == deadlines.sorted())
+        #expect(heap.isEmpty)
+    }
+
+    @Test func aSignalBeforeTheWaitIsKeptOnce() async {
+        let wakeup = Wakeup()
+        wakeup.signal()
+        wakeup.signal()
+        await wakeup.wait(until: nil)
+        let waited = Task { await wakeup.wait(until: .now + .seconds(30)) }
+        for _ in 0..<100 { await Task.yield() }
+        wakeup.signal()
+        await waited.value
+    }
+
+    @Test func aWaitEndsAtItsDeadline() async {
+        let wakeup = Wakeup()
+        let start = ContinuousClock.now
+        await wakeup.wait(until: start + .milliseconds(50))
+        #expect(ContinuousClock.now - start >= .milliseconds(50))
+    }
+
+    @Test func theBackgroundQueueRunsJobsAndDropsTheOldestWhenFull() async throws {
+        let metrics = TestMetrics()
+        let queue = BackgroundQueue(name: "t", capacity: 3, workers: 1, metrics: metrics)
+        let done = Mutex<[Int]>([])
+        for index in 0..<5 { queue.submit { done.withLock { $0.append(index) } } }
+        #expect(queue.count == 3)
+        #expect(try metrics.expectCounter("resilience_background_dropped_total", [("queue", "t")]).totalValue == 2)
+        let runner = Task { await queue.run() }
+        try await eventually("the kept jobs ran") { done.withLock { $0 } == [2, 3, 4] ? true : nil }
+        queue.submit { done.withLock { $0.append(5) } }
+        try await eventually("a job submitted while idle ran") { done.withLock { $0.last } == 5 ? true : nil }
+        runner.cancel()
+        await runner.value
+    }
+}
