@@ -67,6 +67,18 @@ public final class BackgroundQueue: Sendable {
         }
     }
 
+    /// Runs the jobs still queued, even when the calling task is cancelled (a term that ends must still
+    /// tell what it did), for at most `limit`; what is left then is dropped.
+    public func drain(within limit: Duration) async {
+        let work = Task { while let job = self.take() { await job() } }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            work.cancel()
+        }
+        await work.value
+        timer.cancel()
+    }
+
     private func take() -> Job? {
         state.withLock { state in
             guard state.head < state.jobs.count else { return nil }

@@ -41,6 +41,11 @@ public final class Notifier: Sendable {
         await queue.run()
     }
 
+    /// Sends what is still queued, even when the calling task is cancelled, for at most `limit`.
+    public func drain(within limit: Duration) async {
+        await queue.drain(within: limit)
+    }
+
     /// Notifications not yet sent.
     public var backlog: Int { queue.count }
 

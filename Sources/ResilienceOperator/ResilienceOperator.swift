@@ -200,6 +200,9 @@ private struct Term: Sendable {
             if let querier { tasks.addTask { await querier.run { key in await queue.add(key, reason: .requested("a metric query")) } } }
         }
         slot.set(nil, prober: nil, querier: nil)
+        // The workers have stopped: what they did is still told and remembered before the Lease goes.
+        await statusWriter.drain(within: .seconds(5))
+        await notifier.drain(within: .seconds(5))
     }
 }
 

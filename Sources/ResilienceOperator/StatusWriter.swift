@@ -60,6 +60,24 @@ public final class StatusWriter: Sendable {
         }
     }
 
+    /// Writes the statuses still pending, even when the calling task is cancelled (a term that ends must
+    /// leave its memory in the status for the next leader), for at most `limit`.
+    public func drain(within limit: Duration) async {
+        let work = Task {
+            let batch = pending.withLock { pending -> [(ObjectKey, PolicyStatus)] in
+                defer { pending = [:] }
+                return pending.map { ($0.key, $0.value) }
+            }
+            for (key, status) in batch where !Task.isCancelled { _ = await send(status, of: key) }
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            work.cancel()
+        }
+        await work.value
+        timer.cancel()
+    }
+
     /// Writes one status; false when it must be tried again.
     private func send(_ status: PolicyStatus, of key: ObjectKey) async -> Bool {
         struct Body: Encodable { var status: PolicyStatus }

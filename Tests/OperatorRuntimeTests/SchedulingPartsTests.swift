@@ -49,4 +49,22 @@ import Testing
         runner.cancel()
         await runner.value
     }
+
+    @Test func drainingRunsWhatIsLeftEvenWhenTheCallerIsCancelled() async {
+        let queue = BackgroundQueue(name: "d", workers: 1)
+        let done = Mutex(0)
+        for _ in 0..<3 {
+            queue.submit {
+                try? await Task.sleep(for: .milliseconds(5))
+                if !Task.isCancelled { done.withLock { $0 += 1 } }
+            }
+        }
+        let ending = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await queue.drain(within: .seconds(10))
+        }
+        await ending.value
+        #expect(done.withLock { $0 } == 3, "a cancelled term still tells what it did")
+        #expect(queue.count == 0)
+    }
 }
