@@ -2,10 +2,12 @@
 # A real, local Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and one simulated Ready node. Built once per machine from Debian bookworm's sources.
 #
-#   hack/control-plane.sh [--state-dir DIR] deps|build|up|down|env|status|kubeconfig|kubectl|stop|start|etcdctl
+#   hack/control-plane.sh [--state-dir DIR] deps|build|baseline|up|down|env|status|kubeconfig|kubectl|stop|start|etcdctl
 #
 #   deps        install the Debian packages the plane and the Swift build need
 #   build       deps, then build the Kubernetes binaries into the cache (once per machine)
+#   baseline    build, then the client-go baseline of `resilience-bench operator` from the same source
+#               tree (hack/baseline/main.go); prints its path
 #   up          build, then start a plane in the state folder, or reuse the one running there
 #   down        stop exactly the processes this state folder started
 #   env         print the shell exports for the plane (eval "$(hack/control-plane.sh env)")
@@ -110,7 +112,8 @@ replace_reflect2() {
   grep -rq 'go_above_118\|mapiterinit' "$dst" || die "reflect2 replacement did not take"
 }
 
-build_kubernetes() {
+# fetch_tree: Debian's Kubernetes source tree (vendor/ included) unpacked into $BUILD_DIR/src; prints its path.
+fetch_tree() {
   local src_root=$BUILD_DIR/src tree
   tree=$src_root/kubernetes-$K8S_VERSION
   rm -rf "$src_root" && mkdir -p "$src_root"
@@ -123,6 +126,26 @@ build_kubernetes() {
   step "unpack $(basename "$dsc")" "$BUILD_DIR/unpack.log" \
     dpkg-source --no-check -x "$dsc" "$tree"
   replace_reflect2 "$tree"
+  echo "$tree"
+}
+
+# build_baseline TREE: the client-go remediator that `resilience-bench operator` compares with, built
+# from hack/baseline/main.go against the tree's vendored client-go.
+build_baseline() {
+  local tree=$1 here
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+  mkdir -p "$tree/cmd/client-go-remediator"
+  cp "$here/baseline/main.go" "$tree/cmd/client-go-remediator/main.go"
+  # GOPATH mode, as Kubernetes 1.20's own build: the tree is k8s.io/kubernetes, its vendor/ serves client-go.
+  mkdir -p "$tree/.go/src/k8s.io" && ln -sfn ../../.. "$tree/.go/src/k8s.io/kubernetes"
+  step "build the client-go baseline" "$BUILD_DIR/baseline.log" \
+    env -C "$tree/.go/src/k8s.io/kubernetes" CGO_ENABLED=0 GO111MODULE=off GOPATH="$tree/.go" GOCACHE="$BUILD_DIR/gocache" \
+    go build -o "$BIN_DIR/client-go-remediator" k8s.io/kubernetes/cmd/client-go-remediator
+}
+
+build_kubernetes() {
+  local src_root=$BUILD_DIR/src tree
+  tree=$(fetch_tree)
   log "building ${K8S_COMPONENTS[*]} with $(go version | cut -d' ' -f3) (about 5 minutes on 2 cores)"
   local build_log=$BUILD_DIR/make.log what="" c
   for c in "${K8S_COMPONENTS[@]}"; do what+="cmd/$c "; done
@@ -147,8 +170,23 @@ build_kubernetes() {
   mkdir -p "$BIN_DIR.tmp"
   for c in "${K8S_COMPONENTS[@]}"; do cp "$tree/_output/bin/$c" "$BIN_DIR.tmp/"; done
   rm -rf "$BIN_DIR" && mv "$BIN_DIR.tmp" "$BIN_DIR"
+  build_baseline "$tree"
   rm -rf "$src_root" "$BUILD_DIR/gocache"
   log "built into $BIN_DIR"
+}
+
+cmd_baseline() {
+  cmd_build
+  [ -x "$BIN_DIR/client-go-remediator" ] && [ "$BIN_DIR/client-go-remediator" -nt "$(dirname "${BASH_SOURCE[0]}")/baseline/main.go" ] && {
+    echo "$BIN_DIR/client-go-remediator"; return 0; }
+  exec 8>"$BUILD_DIR/.build.lock"
+  flock 8
+  local tree
+  tree=$(fetch_tree)
+  build_baseline "$tree"
+  rm -rf "$BUILD_DIR/src" "$BUILD_DIR/gocache"
+  flock -u 8
+  echo "$BIN_DIR/client-go-remediator"
 }
 
 cmd_build() {
@@ -371,6 +409,17 @@ start_plane() {
     --initial-cluster "$(basename "$STATE_DIR")=http://127.0.0.1:$etcd_peer"
   wait_for "etcd" 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
 
+  # The audit log records the requests of the benchmarks' ServiceAccounts only (resilience-bench counts
+  # API requests per action from it); everyone else's are not logged.
+  cat >"$STATE_DIR/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  userGroups: ["system:serviceaccounts:resilience-bench"]
+- level: None
+EOF
   log "starting kube-apiserver on https://127.0.0.1:$api_port"
   start kube-apiserver "$BIN_DIR/kube-apiserver" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
@@ -380,7 +429,9 @@ start_plane() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true --profiling=false \
-    --endpoint-reconciler-type none
+    --endpoint-reconciler-type none \
+    --audit-policy-file "$STATE_DIR/audit-policy.yaml" --audit-log-path "$STATE_DIR/logs/audit.log" \
+    --audit-log-maxsize 200 --audit-log-maxbackup 1
   wait_for "kube-apiserver /readyz" 60 api_ready
 
   log "starting kube-controller-manager and kube-scheduler"
@@ -526,6 +577,7 @@ main() {
   case ${1:-} in
     deps) cmd_deps ;;
     build) cmd_build ;;
+    baseline) cmd_baseline ;;
     up) cmd_up ;;
     down) cmd_down ;;
     env) cmd_env ;;

@@ -116,7 +116,7 @@ public final class KubernetesClient: Sendable {
         timeout: Duration
     ) async throws -> HTTPClientResponse {
         let request = "\(method.rawValue) \(path)"
-        try await rateLimit.acquire()
+        try await rateLimit.acquire(priority: RequestPriority.current)
         var http = HTTPClientRequest(url: configuration.server + path)
         http.method = method
         http.headers.add(name: "Accept", value: "application/json")

@@ -2,10 +2,15 @@ import Synchronization
 
 /// A token bucket: `rate` tokens a second, at most `burst` saved up. Reservations may drive the balance
 /// below zero, so that waiting callers are served in order, each after its own delay.
+///
+/// Background callers (``acquire(priority:)``) only take a token while `reserve` tokens stay for the
+/// others, and never go into debt: they wait their turn behind every critical caller.
 public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration {
     private let clock: C
     private let rate: Double
     private let burst: Double
+    /// Tokens background callers leave for critical ones.
+    private let reserved: Double
     private let state: Mutex<State>
 
     private struct State {
@@ -21,27 +26,50 @@ public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration 
         self.clock = clock
         self.rate = rate
         self.burst = Double(burst)
+        self.reserved = Double(burst) / 3
         self.state = Mutex(State(tokens: Double(burst), updated: clock.now))
     }
 
     /// Takes a token and says how long to wait before using it: zero when one was saved up.
     public func reserve() -> Duration {
         state.withLock { state in
-            let now = clock.now
-            let elapsed = state.updated.duration(to: now)
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.tokens = min(burst, state.tokens + max(0, seconds) * rate)
-            state.updated = now
+            refill(&state)
             state.tokens -= 1
             return state.tokens >= 0 ? .zero : .seconds(-state.tokens / rate)
         }
     }
 
-    /// Takes a token, waiting on the clock until it may be used.
-    public func acquire() async throws {
-        let wait = reserve()
-        if wait > .zero {
-            try await clock.sleep(for: wait)
+    /// Takes a token now if a background caller may (the reserve stays), or says how long until one
+    /// might be: nil when it took one.
+    func reserveBackground() -> Duration? {
+        state.withLock { state in
+            refill(&state)
+            guard state.tokens >= reserved + 1 else { return .seconds((reserved + 1 - state.tokens) / rate) }
+            state.tokens -= 1
+            return nil
         }
+    }
+
+    /// Takes a token, waiting on the clock until it may be used.
+    public func acquire(priority: RequestPriority = .critical) async throws {
+        switch priority {
+        case .critical:
+            let wait = reserve()
+            if wait > .zero {
+                try await clock.sleep(for: wait)
+            }
+        case .background:
+            while let wait = reserveBackground() {
+                try await clock.sleep(for: wait)
+            }
+        }
+    }
+
+    private func refill(_ state: inout State) {
+        let now = clock.now
+        let elapsed = state.updated.duration(to: now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        state.tokens = min(burst, state.tokens + max(0, seconds) * rate)
+        state.updated = now
     }
 }

@@ -1,9 +1,12 @@
+import KubernetesClient
 import Logging
 import Metrics
 import Synchronization
 
 /// Work done after the fact and off the reconciler's path (Events, evidence, alerts, webhooks): a
 /// bounded queue that ``submit(_:)`` never waits on, drained by `workers` tasks in ``run()``.
+///
+/// Its jobs' API requests are ``RequestPriority/background``: they never hold up an action's.
 ///
 /// When the queue is full the oldest job is dropped and counted
 /// (`resilience_background_dropped_total{queue}`): a reconcile is never held up by a slow receiver.
@@ -57,7 +60,7 @@ public final class BackgroundQueue: Sendable {
                 group.addTask {
                     while !Task.isCancelled {
                         if let job = self.take() {
-                            await job()
+                            await RequestPriority.$current.withValue(.background) { await job() }
                         } else {
                             await wakeup.wait(until: nil)
                         }
@@ -70,7 +73,9 @@ public final class BackgroundQueue: Sendable {
     /// Runs the jobs still queued, even when the calling task is cancelled (a term that ends must still
     /// tell what it did), for at most `limit`; what is left then is dropped.
     public func drain(within limit: Duration) async {
-        let work = Task { while let job = self.take() { await job() } }
+        let work = Task {
+            while let job = self.take() { await RequestPriority.$current.withValue(.background) { await job() } }
+        }
         let timer = Task {
             try? await Task.sleep(for: limit)
             work.cancel()

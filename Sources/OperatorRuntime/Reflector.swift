@@ -5,7 +5,8 @@ import Metrics
 
 /// Keeps a ``Store`` in step with the API: runs a ``Watcher`` until cancelled, backing off after each
 /// failure (``Backoff``: 0.8 s to 30 s with jitter, reset after 120 s of health), and tells an observer
-/// about each event once the store holds it.
+/// about each event once the store holds it. A `transform` (client-go's `SetTransform`) trims each object
+/// before the store keeps it: the cache holds projections, not whole objects.
 ///
 /// Metrics: `resilience_watch_restarts_total{kind, reason}` counts failures that interrupted the watch.
 public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration == Duration {
@@ -15,6 +16,7 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
     private let logger: Logger
     private let pageSize: Int
     private let metrics: any MetricsFactory
+    private let transform: (@Sendable (Source.Resource) -> Source.Resource)?
 
     public init(
         _ source: Source,
@@ -22,8 +24,10 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
         clock: C,
         pageSize: Int = 500,
         logger: Logger,
-        metrics: any MetricsFactory = MetricsSystem.factory
+        metrics: any MetricsFactory = MetricsSystem.factory,
+        transform: (@Sendable (Source.Resource) -> Source.Resource)? = nil
     ) {
+        self.transform = transform
         self.source = source
         self.store = store
         self.clock = clock
@@ -47,6 +51,7 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
         while !Task.isCancelled {
             do {
                 for event in try await watcher.step() {
+                    let event = transform.map { event.map($0) } ?? event
                     let previous = store.apply(event)
                     await onChange(event, previous)
                 }

@@ -28,4 +28,15 @@ extension WatcherEvent {
         case .apply, .delete: return false
         }
     }
+
+    /// The event with `transform` applied to each of its objects.
+    public func map(_ transform: (Resource) -> Resource) -> WatcherEvent<Resource> {
+        switch self {
+        case .initStart: return .initStart
+        case .initDone: return .initDone
+        case .initPage(let objects): return .initPage(objects.map(transform))
+        case .apply(let object): return .apply(transform(object))
+        case .delete(let object): return .delete(transform(object))
+        }
+    }
 }

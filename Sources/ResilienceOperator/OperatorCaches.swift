@@ -21,9 +21,15 @@ public struct OperatorCaches: Sendable {
     public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
         let clock = ContinuousClock()
         policies = Reflector(KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
-        deployments = Reflector(KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
-        replicaSets = Reflector(KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
-        pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        deployments = Reflector(
+            KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
+            transform: Self.withoutAppliedConfiguration)
+        replicaSets = Reflector(
+            KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
+            transform: Self.withoutAppliedConfiguration)
+        pods = Reflector(
+            KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
+            transform: Self.podProjection)
         autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         services = Reflector(KubernetesListWatch(Service.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         if policyVersion == LegacyPodDisruptionBudget.apiVersion {
@@ -33,6 +39,55 @@ public struct OperatorCaches: Sendable {
             budgets = Reflector(KubernetesListWatch(PodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
             legacyBudgets = nil
         }
+    }
+
+    /// The strings many pods repeat, shared by the pod cache.
+    public static let podStrings = StringInterner()
+
+    /// A pod as the cache keeps it: what the planner, the prober and the triggers read. Annotations and
+    /// generateName go (nothing reads them), so an annotation-only change is no change at all; the
+    /// strings pods share (namespace, owner, labels, condition types and reasons) are kept once
+    /// (``StringInterner``).
+    @Sendable public static func podProjection(_ pod: Pod) -> Pod {
+        let shared = podStrings
+        var pod = pod
+        pod.metadata.annotations = nil
+        pod.metadata.generateName = nil
+        pod.metadata.namespace = shared(pod.metadata.namespace)
+        if let labels = pod.metadata.labels {
+            pod.metadata.labels = Dictionary(uniqueKeysWithValues: labels.map { (shared($0.key), shared($0.value)) })
+        }
+        pod.metadata.ownerReferences = pod.metadata.ownerReferences?.map { owner in
+            var owner = owner
+            owner.apiVersion = shared(owner.apiVersion)
+            owner.kind = shared(owner.kind)
+            owner.name = shared(owner.name)
+            owner.uid = shared(owner.uid)
+            return owner
+        }
+        if var status = pod.status {
+            status.conditions = status.conditions?.map { condition in
+                var condition = condition
+                condition.type = shared(condition.type)
+                condition.reason = shared(condition.reason)
+                return condition
+            }
+            status.containerStatuses = status.containerStatuses?.map { container in
+                var container = container
+                container.name = shared(container.name)
+                return container
+            }
+            pod.status = status
+        }
+        return pod
+    }
+
+    /// kubectl's copy of the last applied object, often the largest thing in an object, is never read.
+    @Sendable static func withoutAppliedConfiguration<Resource: KubernetesResource>(_ object: Resource) -> Resource {
+        guard object.metadata.annotations?["kubectl.kubernetes.io/last-applied-configuration"] != nil else { return object }
+        var object = object
+        object.metadata.annotations?["kubectl.kubernetes.io/last-applied-configuration"] = nil
+        return object
     }
 
     /// Every cache, for waiting until all have synced.

@@ -63,6 +63,7 @@ public final class PolicyReconciler: Sendable {
             return .awaitChange
         }
         let logger = context.logger
+        let started = ContinuousClock.now
         let now = Date()
         let last = remembered.withLock { $0[key] }.flatMap { $0.uid == policy.metadata.uid ? $0 : nil }
         var history = last?.history ?? policy.status?.memory ?? RemediationHistory()
@@ -81,7 +82,7 @@ public final class PolicyReconciler: Sendable {
                         let resend = now.addingTimeInterval(Self.alertResend)
                         wakeAt = min(wakeAt ?? resend, resend)
                     }
-                    if let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, logger: logger) { entries.append(entry) }
+                    if let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, since: started, logger: logger) { entries.append(entry) }
                 case .blocked:
                     entries.append(.init(decision: decision, result: "blocked"))
                     event(policy, type: .warning, reason: "ActionBlocked", action: decision.step?.rawValue ?? "none", message: decision.reason)
@@ -114,7 +115,9 @@ public final class PolicyReconciler: Sendable {
     }
 
     /// Carries out one decision and records it; the status entry, or nil for an alert.
-    private func carryOut(_ decision: Decision, plan: Plan, policy: ResiliencePolicy, history: inout RemediationHistory, logger: Logger) async -> StatusBuilder.Entry? {
+    private func carryOut(
+        _ decision: Decision, plan: Plan, policy: ResiliencePolicy, history: inout RemediationHistory, since started: ContinuousClock.Instant, logger: Logger
+    ) async -> StatusBuilder.Entry? {
         guard let action = decision.action else { return nil }
         let deployment = String(decision.target.split(separator: "/").last ?? "")
         let namespace = policy.metadata.namespace ?? ""
@@ -137,8 +140,10 @@ public final class PolicyReconciler: Sendable {
         }
         // The pod as last seen, for the evidence: read from the cache, so the action goes first.
         let pod = action.podName.flatMap { caches.pods.store.get(ObjectKey(namespace: namespace, name: $0)) }
+        let sent = ContinuousClock.now
         let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason,
                                              serviceLabels: pod.map(caches.serviceLabels) ?? [])
+        let answered = ContinuousClock.now
         let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: []) } : nil
         switch outcome {
         case .done(let what):
@@ -147,7 +152,10 @@ public final class PolicyReconciler: Sendable {
             if let since = detected(decision, in: plan) {
                 metrics.detectionToAction(step: step, seconds: Date().timeIntervalSince(since))
             }
-            logger.info("acted", metadata: ["policy": "\(namespace)/\(policy.metadata.name ?? "")", "action": "\(what)", "reason": "\(decision.reason)"])
+            logger.info("acted", metadata: [
+                "policy": "\(namespace)/\(policy.metadata.name ?? "")", "action": "\(what)", "reason": "\(decision.reason)",
+                "plannedIn": "\(sent - started)", "requestTook": "\(answered - sent)",
+            ])
             notifier.acted(
                 policy: ObjectReference(policy), deployment: deploymentReference(namespace: namespace, name: deployment),
                 pod: podReference(action, namespace: namespace), lastSeen: action.isDisruption ? pod : nil,

@@ -92,10 +92,20 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             let reason = reason()
             for key in keys { await slot.add(key, reason: reason) }
         }
-        @Sendable func changed<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?) -> [R] {
+        /// Maps one event of a kind the policies' targets are made of to the policies it concerns.
+        @Sendable func trigger<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?, deployment: (R) -> ObjectKey?) async {
             switch event {
-            case .apply(let object): return ChangePredicates.matters(object, previous: previous) ? [object] : []
-            default: return event.objects
+            case .initStart, .initPage:
+                return
+            case .initDone:
+                // A relist may stand for any number of missed changes: every policy plans again (the first
+                // list comes before any term of leadership, which queues every policy itself).
+                for key in caches.policies.store.list().compactMap({ ObjectKey($0.metadata) }) {
+                    await slot.add(key, reason: .requested("a relist of \(R.kind)"))
+                }
+            case .apply(let object), .delete(let object):
+                if case .apply = event, !ChangePredicates.matters(object, previous: previous) { return }
+                await protecting(deployment(object), because: .objectChanged(kind: R.kind, object: "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"))
             }
         }
         try await withThrowingDiscardingTaskGroup { tasks in
@@ -115,28 +125,15 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                     if !policies.isEmpty || event.isRelist { slot.policiesChanged() }
                 }
             }
-            tasks.addTask {
-                await caches.deployments.run { event, previous in
-                    for deployment in changed(event, previous) {
-                        let key = ObjectKey(deployment.metadata)
-                        await protecting(key, because: .objectChanged(kind: Deployment.kind, object: key.map { "\($0)" } ?? ""))
-                    }
-                }
-            }
+            tasks.addTask { await caches.deployments.run { event, previous in await trigger(event, previous) { ObjectKey($0.metadata) } } }
             tasks.addTask {
                 await caches.replicaSets.run { event, previous in
-                    for set in changed(event, previous) {
-                        await protecting(OwnerChain.controller(of: set.metadata, kind: "Deployment"),
-                                         because: .objectChanged(kind: ReplicaSet.kind, object: "\(set.metadata.namespace ?? "")/\(set.metadata.name ?? "")"))
-                    }
+                    await trigger(event, previous) { OwnerChain.controller(of: $0.metadata, kind: "Deployment") }
                 }
             }
             tasks.addTask {
                 await caches.pods.run { event, previous in
-                    for pod in changed(event, previous) {
-                        await protecting(OwnerChain.deployment(of: pod, replicaSets: caches.replicaSets.store),
-                                         because: .objectChanged(kind: Pod.kind, object: "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")"))
-                    }
+                    await trigger(event, previous) { OwnerChain.deployment(of: $0, replicaSets: caches.replicaSets.store) }
                 }
             }
             tasks.addTask { await caches.autoscalers.run() }
@@ -146,6 +143,9 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             tasks.addTask {
                 for cache in caches.all { await cache.waitUntilSynced() }
                 synced.set()
+                // The first lists decoded every object of every watched kind in pages; glibc keeps the pages
+                // they freed. Hand them back: steady memory is then what the caches hold.
+                HeapTrim.release()
             }
             tasks.addTask {
                 let term = Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics, logger: logger)

@@ -9,7 +9,8 @@ import Synchronization
 ///
 /// ``write(_:of:)`` returns at once; the newest status of a policy replaces one not yet written, so a
 /// policy reconciled ten times during a slow write costs one more write, not ten. A write that fails is
-/// tried again a second later unless a newer status came meanwhile; a deleted policy is skipped.
+/// tried again a second later unless a newer status came meanwhile; a deleted policy is skipped. Its
+/// requests are ``RequestPriority/background``: they never hold up an action's.
 public final class StatusWriter: Sendable {
     private let client: KubernetesClient
     private let logger: Logger
@@ -51,7 +52,7 @@ public final class StatusWriter: Sendable {
                         failed = failed || !ok
                         running -= 1
                     }
-                    group.addTask { await self.send(status, of: key) }
+                    group.addTask { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
                     running += 1
                 }
                 for await ok in group { failed = failed || !ok }
@@ -68,7 +69,9 @@ public final class StatusWriter: Sendable {
                 defer { pending = [:] }
                 return pending.map { ($0.key, $0.value) }
             }
-            for (key, status) in batch where !Task.isCancelled { _ = await send(status, of: key) }
+            for (key, status) in batch where !Task.isCancelled {
+                _ = await RequestPriority.$current.withValue(.background) { await send(status, of: key) }
+            }
         }
         let timer = Task {
             try? await Task.sleep(for: limit)

@@ -1,126 +1,350 @@
 import ArgumentParser
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KubernetesAPI
 import KubernetesClient
 import Logging
 import OperatorRuntime
 import PodSimulator
 import ResilienceCore
-import ResilienceOperator
-import Synchronization
 
-/// `resilience-bench operator`: how fast the operator answers a pod going bad, end to end on the local
-/// control plane.
+/// `resilience-bench operator`: how fast, how big and how busy the operator is at a given number of pods,
+/// beside a client-go baseline measured in the same run on the same pods.
 ///
-/// Starts a simulator for its own tainted node and the operator for one namespace, creates
-/// `--deployments` Deployments of `--replicas` pods, each with a policy that restarts crash-looping pods,
-/// then breaks one pod of each Deployment at once. A watch of the bench's own sees each pod's status turn
-/// to CrashLoopBackOff and, later, the eviction's deletionTimestamp; the figures are the time between the
-/// two, per pod (the API server's round trips, the operator's watch, queue, plan, evidence and eviction).
+/// The bench plays the kubelet (``KubeletStandIn``): it readies the pods of `--deployments` Deployments
+/// (`--pods` in all, over `--namespaces` namespaces), removes pods marked for deletion, and watches for
+/// itself. Each subject runs as its own process with its own ServiceAccount token, as users run it:
+/// the baseline first, then the operator (the release binary, `run`), each through the same phases:
+/// initial sync; an idle minute; pod updates; single faults (one Deployment at a time, the next after
+/// the last was acted on); bursts of 10 and 100 faults across Deployments. Every latency runs from the
+/// status write that makes a pod crash-loop to the bench's own watch seeing the pod marked for
+/// deletion. API requests per action come from the API server's audit log.
 struct OperatorBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "operator", abstract: "Time from a pod going bad to the operator's action.")
+    static let configuration = CommandConfiguration(commandName: "operator", abstract: "The operator at scale beside a client-go baseline.")
 
-    @Option(help: "How many Deployments, each with its own policy.")
-    var deployments = 20
+    @Option(help: "Pods in all.")
+    var pods = 10_000
 
-    @Option(help: "Pods per Deployment.")
-    var replicas = 10
+    @Option(help: "Deployments in all, each with its own policy (restartPod on CrashLoopBackOff).")
+    var deployments = 100
+
+    @Option(help: "Namespaces the Deployments are spread over (1: the subjects watch one namespace; more: every namespace).")
+    var namespaces = 1
+
+    @Option(help: "Single faults, one after another.")
+    var faults = 100
+
+    @Option(help: "Seconds of the idle measurement (CPU is reported per minute).")
+    var idle = 60
+
+    @Option(help: "Pod updates (an annotation changed) for the CPU per 1,000 updates.")
+    var updates = 2000
+
+    @Option(help: "Client requests per second, for both subjects (the operator's default is 20).")
+    var qps = 20.0
+
+    @Option(help: "How both restart a pod: evict (the operator's default, honouring PodDisruptionBudgets) or delete.")
+    var podRestart = "evict"
+
+    @Option(help: "The operator binary (a release build).")
+    var operatorBinary = ".build-release/release/resilience-operator"
+
+    @Option(help: "The client-go baseline (hack/control-plane.sh baseline builds it).")
+    var baselineBinary = "\(ProcessInfo.processInfo.environment["HOME"] ?? "")/.cache/resilience-operator/kubernetes-1.20.2/bin/client-go-remediator"
+
+    @Option(help: "Where the JSON result goes.")
+    var json = ".build-release/bench/operator.json"
+
+    @Option(help: "What the table's machine line says (default: the CPU model and core count).")
+    var machine: String?
 
     @OptionGroup var plane: PlaneOptions
 
     func run() async throws {
-        var configuration = try KubeConfig.load(path: plane.kubeconfig).configuration()
-        configuration.qps = 500
-        configuration.burst = 1000
+        let admin = try KubeConfig.load(path: plane.kubeconfig)
+        var configuration = try admin.configuration()
+        configuration.qps = 5000
+        configuration.burst = 10000
         let client = try KubernetesClient(configuration: configuration)
         var logger = Logger(label: "bench")
-        // Stopping at the end cuts requests short; only errors are worth showing.
         logger.logLevel = .error
-        var simulation = SimulatorConfiguration()
-        let taint = Node.Taint(key: "sim.resilience.dev/operator-bench", value: "true", effect: "NoSchedule")
-        simulation.nodes = ["operator-bench-node-1"]
-        simulation.taints = [taint]
-        simulation.kubelet.timeScale = 0.05
-        let simulator = try await Simulator.start(client: client, configuration: simulation, logger: logger)
-        let namespace = "bench-op-\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await client.create(Namespace(metadata: ObjectMeta(name: namespace)))
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("resilience-bench-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let audit = AuditLog(path: URL(fileURLWithPath: plane.kubeconfig).deletingLastPathComponent().appendingPathComponent("logs/audit.log").path)
 
-        // The bench's own view: when each pod first showed CrashLoopBackOff, and when it was evicted.
-        let seen = Mutex<(crashing: [String: ContinuousClock.Instant], evicted: [String: ContinuousClock.Instant])>(([:], [:]))
-        let total = deployments * replicas
-        let (ready, readySignal) = AsyncStream<Void>.makeStream()
-        let (acted, actedSignal) = AsyncStream<Void>.makeStream()
-        let broken = deployments
-        let pods = Reflector(KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: ContinuousClock(), logger: logger)
-        let watch = Task {
-            await pods.run { event in
-                let now = ContinuousClock.now
-                let done = seen.withLock { seen -> Bool in
-                    for pod in event.objects {
-                        guard let uid = pod.metadata.uid else { continue }
-                        if seen.crashing[uid] == nil, pod.status?.containerStatuses?.contains(where: { $0.state?.waiting?.reason == "CrashLoopBackOff" }) == true {
-                            seen.crashing[uid] = now
-                        }
-                        if seen.evicted[uid] == nil, seen.crashing[uid] != nil, pod.metadata.deletionTimestamp != nil { seen.evicted[uid] = now }
-                    }
-                    return seen.evicted.count >= broken
-                }
-                if done { actedSignal.yield() }
-                let live = pods.store.list().filter { $0.metadata.deletionTimestamp == nil }
-                if live.count == total, live.allSatisfy(\.isReady) { readySignal.yield() }
-            }
-        }
-        for index in 1...deployments {
-            let name = "app-\(index)"
+        let node = "operator-bench-node"
+        try await NodeAgent(client: client, nodes: [node], logger: logger).register()
+        let run = UInt32.random(in: 0...UInt32.max)
+        let spaces = (0..<namespaces).map { "bench-op-\(run)-\($0)" }
+        for space in spaces { _ = try await client.create(Namespace(metadata: ObjectMeta(name: space))) }
+        let kubelet = KubeletStandIn(client: client, node: node, labelSelector: "resilience-bench=\(run)", logger: logger)
+        let standIn = Task { await kubelet.run() }
+        defer { standIn.cancel() }
+
+        let replicas = max(1, pods / deployments)
+        let targets = (0..<deployments).map { (namespace: spaces[$0 % spaces.count], name: "app-\($0)") }
+        say("populating: \(deployments * replicas) pods in \(deployments) Deployments over \(spaces.count) namespaces")
+        let populating = ContinuousClock.now
+        try await forEach(targets, concurrency: 16) { target in
             let body = #"""
-                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(name)"},
-                 "spec":{"replicas":\#(replicas),"selector":{"matchLabels":{"app":"\#(name)"}},
-                  "template":{"metadata":{"labels":{"app":"\#(name)"}},
-                   "spec":{"nodeSelector":{"kubernetes.io/hostname":"\#(simulation.nodes[0])"},
-                           "tolerations":[{"key":"\#(taint.key)","operator":"Exists","effect":"NoSchedule"}],
-                           "containers":[{"name":"app","image":"registry.example/\#(name):1","ports":[{"containerPort":8080}]}]}}}}
+                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(target.name)"},
+                 "spec":{"replicas":\#(replicas),"selector":{"matchLabels":{"app":"\#(target.name)"}},
+                  "template":{"metadata":{"labels":{"app":"\#(target.name)","resilience-bench":"\#(run)"}},
+                   "spec":{"nodeName":"\#(node)","tolerations":[{"operator":"Exists"}],
+                           "containers":[{"name":"app","image":"registry.example/app:1"}]}}}}
                 """#
-            try await client.send(.POST, "/apis/apps/v1/namespaces/\(namespace)/deployments", body: Array(body.utf8))
-            let policy = #"""
-                {"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"\#(name)"},
-                 "spec":{"targetRef":{"kind":"Deployment","name":"\#(name)"},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s"}}}
-                """#
-            try await client.send(.POST, ResiliencePolicy.path(namespace: namespace), body: Array(policy.utf8))
+            _ = try await client.send(.POST, "/apis/apps/v1/namespaces/\(target.namespace)/deployments", body: Array(body.utf8))
         }
-        for await _ in ready { break }
-        let operatorConfiguration = ResilienceOperator.Configuration(namespace: namespace, instance: "bench")
-        let service = ResilienceOperator(client: client, configuration: operatorConfiguration, logger: logger)
-        let running = Task { try await service.run() }
+        try await waitUntil("every pod Ready", timeout: .seconds(Int64(120 + pods / 50))) {
+            kubelet.pods.store.list().filter { $0.isReady && $0.metadata.deletionTimestamp == nil }.count >= deployments * replicas
+        }
+        say("populated in \(seconds(.now - populating)) s")
 
-        // One pod of each Deployment breaks at once.
-        let fault = #"{"metadata":{"annotations":{"\#(Faults.annotation)":"crashLoop"}}}"#
-        for index in 1...deployments {
-            let victim = pods.store.list().first { $0.metadata.labels?["app"] == "app-\(index)" }
-            if let name = victim?.metadata.name {
-                _ = try await client.patch(Pod.self, name: name, namespace: namespace, .merge(Array(fault.utf8)))
-            }
+        let tokens = try await ServiceAccounts(client: client).tokens(for: ["baseline", "operator"])
+        var figures: [SubjectFigures] = []
+        for subject in ["baseline", "operator"] {
+            let kubeconfig = try writeKubeconfig(admin: admin, token: tokens[subject]!, to: "\(work)/\(subject).kubeconfig")
+            figures.append(try await measure(subject, kubeconfig: kubeconfig, client: client, kubelet: kubelet, targets: targets,
+                                             replicas: replicas, audit: audit, work: work))
         }
-        for await _ in acted { break }
-        let latencies = seen.withLock { seen in
-            seen.evicted.compactMap { uid, evicted in seen.crashing[uid].map { milliseconds(evicted - $0) } }.sorted()
-        }
-        print("pods                         \(total) in \(deployments) Deployments, one policy each; \(deployments) break at once")
-        print("CrashLoopBackOff to eviction p50 \(percentile(latencies, 0.5)) ms, p99 \(percentile(latencies, 0.99)) ms, max \(latencies.last ?? 0) ms")
-        print("                             (as the bench's own watch sees both; the operator's plan, evidence and eviction included)")
-        print("resident memory              \(PlaneOptions.residentBytes() / 1_048_576) MiB (bench: simulator, operator, their caches)")
-        running.cancel()
-        _ = await running.result
-        watch.cancel()
-        try await client.delete(Namespace.self, name: namespace)
-        await simulator.stop()
+        let result = OperatorBenchResult(
+            machine: machine ?? Self.machine(), pods: deployments * replicas, deployments: deployments, namespaces: spaces.count,
+            qps: qps, podRestart: podRestart, baseline: figures[0], subject: figures[1])
+        say(result.table)
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: json).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try result.json().write(to: URL(fileURLWithPath: json))
+        say("JSON: \(json)")
+        for space in spaces { try? await client.delete(Namespace.self, name: space) }
+        standIn.cancel()
         try await client.shutdown()
     }
 
-    private func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds * 1000) + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+    // MARK: One subject
+
+    private func measure(
+        _ subject: String, kubeconfig: String, client: KubernetesClient, kubelet: KubeletStandIn,
+        targets: [(namespace: String, name: String)], replicas: Int, audit: AuditLog, work: String
+    ) async throws -> SubjectFigures {
+        let scope = namespaces == 1 ? targets[0].namespace : nil
+        let process: MeasuredProcess
+        let synced: Duration?
+        if subject == "baseline" {
+            process = try MeasuredProcess(
+                name: subject, executable: baselineBinary,
+                arguments: ["--kubeconfig", kubeconfig, "--qps", "\(qps)", "--burst", "\(Int(qps * 1.5))", "--evict=\(podRestart == "evict")"]
+                    + (scope.map { ["--namespace", $0] } ?? []),
+                logDirectory: work)
+            synced = await process.waitForLine(containing: "synced", timeout: .seconds(300))
+        } else {
+            try await recreatePolicies(targets, client: client)
+            let port = Int.random(in: 20_000...40_000)
+            process = try MeasuredProcess(
+                name: subject, executable: operatorBinary,
+                arguments: ["run", "--kubeconfig", kubeconfig, "--qps", "\(qps)", "--metrics-address", "127.0.0.1:\(port)", "--log-level", "info"]
+                    + (scope.map { ["--namespace", $0] } ?? []),
+                logDirectory: work)
+            synced = await ready(port: port, process: process, timeout: .seconds(300))
+        }
+        defer { process.stop() }
+        guard let synced else { throw BenchError("\(subject) did not sync:\n\(process.tail())") }
+        say("\(subject): synced in \(seconds(synced)) s")
+        // Startup work settles first (the operator plans every policy once and writes their status).
+        try await Task.sleep(for: .seconds(10))
+
+        // Idle: nothing changes.
+        let idleStart = process.cpuSeconds
+        try await Task.sleep(for: .seconds(Int64(idle)))
+        let idleCPU = (process.cpuSeconds - idleStart) * 60 / Double(idle)
+        say("\(subject): \(String(format: "%.3f", idleCPU)) CPU seconds over an idle minute")
+
+        // Pod updates that need no action: an annotation changed on `updates` pods.
+        let updated = Array(kubelet.pods.store.list().prefix(updates))
+        let updatesStart = process.cpuSeconds
+        try await forEach(updated, concurrency: 32) { pod in
+            let patch = #"{"metadata":{"annotations":{"bench.resilience.dev/tick":"\#(UInt32.random(in: 0...UInt32.max))"}}}"#
+            _ = try? await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace, .merge(Array(patch.utf8)))
+        }
+        try await Task.sleep(for: .seconds(3))
+        let perThousand = (process.cpuSeconds - updatesStart) * 1000 / Double(max(1, updated.count))
+        say("\(subject): \(String(format: "%.3f", perThousand)) CPU seconds per 1,000 pod updates")
+
+        // Single faults: each Deployment in turn, the next once the last was acted on.
+        let singleFrom = Date()
+        var single: [Double] = []
+        for index in 0..<faults {
+            let target = targets[index % targets.count]
+            if let latency = try await fault([target], client: client, kubelet: kubelet, replicas: replicas).first {
+                single.append(latency)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let requests = audit.requests(by: "system:serviceaccount:resilience-bench:\(subject)", from: singleFrom, to: Date().addingTimeInterval(2))
+        let singles = SubjectFigures.Latencies(single, faults: faults, span: 0)
+        say("\(subject): single faults p50 \(singles.p50) ms, p95 \(singles.p95) ms, \(singles.acted)/\(faults) acted on")
+
+        // Bursts: 10, then 100 Deployments at once (policies recreated, so no cooldown or episode carries over).
+        var bursts: [SubjectFigures.Latencies] = []
+        for size in [10, 100] {
+            if subject == "operator" { try await recreatePolicies(targets, client: client) }
+            let chosen = Array(targets.shuffled().prefix(size))
+            let started = ContinuousClock.now
+            let latencies = try await fault(chosen, client: client, kubelet: kubelet, replicas: replicas)
+            let span = latencies.count == chosen.count ? milliseconds(.now - started) : 0
+            bursts.append(SubjectFigures.Latencies(latencies, faults: chosen.count, span: latencies.count == chosen.count ? (latencies.max() ?? span) : 0))
+            say("\(subject): burst of \(chosen.count): \(latencies.count) acted on, all within \(bursts.last!.allActedWithin) ms")
+        }
+        let memory = process.memory
+        let actions = single.count
+        return SubjectFigures(
+            name: subject, initialSyncSeconds: seconds(synced), single: singles, burst10: bursts[0], burst100: bursts[1],
+            residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
+            anonymousMiB: Double(memory.anonymous) / 1_048_576,
+            cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU,
+            requestsPerAction: actions == 0 ? 0 : Double(requests.values.reduce(0, +)) / Double(actions), requests: requests)
     }
 
-    private func percentile(_ sorted: [Int], _ share: Double) -> Int {
-        sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * share))]
+    /// Makes one Ready pod of each target crash-loop, all at once, once each target is whole again; the
+    /// latency of each action seen, in milliseconds (a fault not acted on within 10 s counts as missed).
+    private func fault(_ chosen: [(namespace: String, name: String)], client: KubernetesClient, kubelet: KubeletStandIn, replicas: Int) async throws -> [Double] {
+        var victims: [Pod] = []
+        for target in chosen {
+            try await waitUntil("\(target.namespace)/\(target.name) whole again", timeout: .seconds(60)) {
+                kubelet.readyPods(namespace: target.namespace, app: target.name).count >= replicas
+            }
+            if let pod = kubelet.readyPods(namespace: target.namespace, app: target.name).randomElement() { victims.append(pod) }
+        }
+        return try await withThrowingTaskGroup(of: Double?.self) { group in
+            for pod in victims {
+                group.addTask {
+                    let written = ContinuousClock.now
+                    _ = try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
+                                               .merge(Array(KubeletStandIn.crashLoop.utf8)), subresource: "status")
+                    guard let seen = await kubelet.deletionSeen(pod.metadata.uid ?? "", timeout: .seconds(10)) else { return nil }
+                    return milliseconds(seen - written)
+                }
+            }
+            var latencies: [Double] = []
+            for try await latency in group { if let latency { latencies.append(latency) } }
+            return latencies
+        }
     }
+
+    private func recreatePolicies(_ targets: [(namespace: String, name: String)], client: KubernetesClient) async throws {
+        for namespace in Set(targets.map(\.namespace)) {
+            _ = try await client.send(.DELETE, ResiliencePolicy.path(namespace: namespace))
+        }
+        try await waitUntil("the old policies gone", timeout: .seconds(60)) {
+            var left = 0
+            for namespace in Set(targets.map(\.namespace)) { left += (try? await client.list(ResiliencePolicy.self, namespace: namespace).items.count) ?? 1 }
+            return left == 0
+        }
+        try await forEach(targets, concurrency: 16) { target in
+            let policy = #"""
+                {"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"\#(target.name)"},
+                 "spec":{"targetRef":{"kind":"Deployment","name":"\#(target.name)"},"health":{"waitingReasons":["CrashLoopBackOff"]},
+                         "recovery":{"podRestart":"\#(podRestart)"},
+                         "safety":{"cooldown":"1s","maxActions":{"count":1000,"window":"1h"}}}}
+                """#
+            _ = try await client.send(.POST, ResiliencePolicy.path(namespace: target.namespace), body: Array(policy.utf8))
+        }
+    }
+
+    /// The operator's /readyz answering 200 (caches synced); the time from its start.
+    private func ready(port: Int, process: MeasuredProcess, timeout: Duration) async -> Duration? {
+        let deadline = ContinuousClock.now + timeout
+        let url = URL(string: "http://127.0.0.1:\(port)/readyz")!
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 {
+                return .now - process.started
+            }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+
+    private func writeKubeconfig(admin: KubeConfig, token: String, to path: String) throws -> String {
+        let context = admin.currentContext.flatMap { admin.contexts[$0] }
+        guard let cluster = context.flatMap({ admin.clusters[$0.cluster] }), let server = cluster.server else {
+            throw BenchError("the admin kubeconfig names no cluster")
+        }
+        var authority = ""
+        if let data = cluster.certificateAuthorityData {
+            authority = "certificate-authority-data: \(data)"
+        } else if let file = cluster.certificateAuthority {
+            authority = "certificate-authority: \(file.hasPrefix("/") ? file : "\(admin.directory)/\(file)")"
+        }
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: bench
+              cluster:
+                server: \(server)
+                \(authority)
+            users:
+            - name: bench
+              user:
+                token: \(token)
+            contexts:
+            - name: bench
+              context:
+                cluster: bench
+                user: bench
+            current-context: bench
+
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private static func machine() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }.map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
+        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+    }
+}
+
+private func milliseconds(_ duration: Duration) -> Double {
+    (Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15).rounded()
+}
+
+private func seconds(_ duration: Duration) -> Double {
+    ((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000).rounded() / 1000
+}
+
+/// Runs `body` over `items`, at most `concurrency` at once.
+private func forEach<T: Sendable>(_ items: [T], concurrency: Int, _ body: @escaping @Sendable (T) async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var running = 0
+        for item in items {
+            if running >= concurrency {
+                try await group.next()
+                running -= 1
+            }
+            group.addTask { try await body(item) }
+            running += 1
+        }
+        try await group.waitForAll()
+    }
+}
+
+/// Checks `condition` every 20 ms until it holds (the bench's own waiting, not the measured path).
+private func waitUntil(_ what: String, timeout: Duration, _ condition: @Sendable () async -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !(await condition()) {
+        guard ContinuousClock.now < deadline else { throw BenchError("timed out waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Prints a line at once, also when the output goes to a file.
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

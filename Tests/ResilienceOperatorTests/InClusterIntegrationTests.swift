@@ -80,7 +80,7 @@ import Testing
                         let steps = try await admin.get(ResiliencePolicy.self, name: "api", namespace: ns).status?.lastActions?.filter { $0.result == "succeeded" }.map(\.step) ?? []
                         return steps.contains("release") && steps.contains("scaleDown") ? true : nil
                     }
-                    let events = try await admin.list(Event.self, namespace: ns).items
+                    let events = try await ToldEvents.waitFor("the restart's Event", in: ns, client: admin) { events in events.contains { $0.reason == "Restarted" } }
                     #expect(events.contains { $0.reason == "Restarted" && $0.reportingInstance == "in-cluster" }, "Events written with the operator's token")
                     running.cancel()
                     _ = await running.result

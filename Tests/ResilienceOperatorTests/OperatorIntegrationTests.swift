@@ -41,7 +41,9 @@ import Testing
                     // The evidence, taken before the eviction: the restarts and the waiting reason.
                     let evidence = try #require(action.evidence)
                     #expect(evidence.contains("app: ") && evidence.contains("restarts") && evidence.contains("CrashLoopBackOff"), "\(evidence)")
-                    let events = try await client.list(Event.self, namespace: ns).items
+                    let events = try await ToldEvents.waitFor("the eviction's Events", in: ns, client: client) { events in
+                        events.contains { $0.reason == "ActionSucceeded" } && events.contains { $0.reason == "ResilienceRestartPod" } && events.contains { $0.reason == "Restarted" }
+                    }
                     let onPolicy = events.first { $0.reason == "ActionSucceeded" && $0.message?.contains("evicted pod \(sick.metadata.name!)") == true }
                     #expect(onPolicy?.message?.contains("Evidence: phase Running") == true, "\(events.map { $0.message ?? "" })")
                     #expect(events.contains { $0.involvedObject.kind == "Deployment" && $0.involvedObject.name == "web" && $0.reason == "ResilienceRestartPod" })
@@ -165,7 +167,9 @@ import Testing
             let blocked = try #require(status.lastActions?.first { $0.result == "blocked" })
             #expect(blocked.pod == sick[0].metadata.name)
             #expect(blocked.reason.contains("PodDisruptionBudget web-pdb"), "\(blocked.reason)")
-            let events = try await client.list(Event.self, namespace: ns).items
+            let events = try await ToldEvents.waitFor("the refusal's Events", in: ns, client: client) { events in
+                events.filter { $0.reason == "ResilienceActionBlocked" }.count >= 2 && events.contains { $0.reason == "ActionBlocked" }
+            }
             #expect(events.contains { $0.reason == "ActionBlocked" && $0.message?.contains("web-pdb") == true }, "\(events.map { $0.message ?? "" })")
             #expect(events.contains { $0.involvedObject.kind == "Deployment" && $0.reason == "ResilienceActionBlocked" && $0.message?.contains("web-pdb") == true })
             #expect(events.contains { $0.involvedObject.uid == sick[0].metadata.uid && $0.reason == "ResilienceActionBlocked" })
@@ -239,7 +243,7 @@ import Testing
                 try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.conditions?.first { $0.reason == "HaltedMaxUnhealthy" }
             }
             #expect(condition.message.contains("3 unhealthy and 0 in-flight of 5 pods exceed maxUnhealthy 40% (2 pods)"), "\(condition.message)")
-            let events = try await client.list(Event.self, namespace: ns).items
+            let events = try await ToldEvents.waitFor("the alert's Event", in: ns, client: client) { events in events.contains { $0.reason == "Alert" } }
             #expect(events.contains { $0.reason == "Alert" && $0.message?.contains("the failure looks systemic") == true })
             let alert = try await eventually("the alert in Alertmanager") { () -> [String: String]? in
                 try await alertmanager.alerts().first { $0.labels["namespace"] == ns }.map { $0.labels.merging($0.annotations) { a, _ in a } }

@@ -68,7 +68,9 @@ import Testing
                         let endpoints = try await TestSimulation.endpoints("web", namespace: ns, client: client)
                         return pods.count == 3 && pods.allSatisfy(\.isReady) && Set(pods.compactMap(\.status?.podIP)).allSatisfy({ endpoints[$0] == true }) ? true : nil
                     }
-                    let events = try await client.list(Event.self, namespace: ns).items
+                    let events = try await ToldEvents.waitFor("the isolation's and release's Events", in: ns, client: client) { events in
+                        events.contains { $0.reason == "Isolated" } && events.contains { $0.reason == "Released" }
+                    }
                     #expect(events.contains { $0.involvedObject.uid == sick.metadata.uid && $0.reason == "Isolated" })
                     #expect(events.contains { $0.involvedObject.uid == sick.metadata.uid && $0.reason == "Released" })
                 }
@@ -154,7 +156,11 @@ import Testing
                 // still counts against the budget.
                 #expect(final.lastActions?.filter { $0.result == "succeeded" }.compactMap(\.pod).sorted() == [pods[0].metadata.name!, pods[1].metadata.name!].sorted())
                 #expect(final.budget?.used == 2)
-                let events = try await client.list(Event.self, namespace: ns).items.filter { $0.reason == "Restarted" }
+                // Events are told after the action, off its path: wait for both, then check there is one each.
+                let events = try await eventually("an Event for each restart", timeout: .seconds(20)) { () -> [Event]? in
+                    let restarted = try await client.list(Event.self, namespace: ns).items.filter { $0.reason == "Restarted" }
+                    return pods.prefix(2).allSatisfy { pod in restarted.contains { $0.involvedObject.uid == pod.metadata.uid } } ? restarted : nil
+                }
                 for pod in pods.prefix(2) {
                     #expect(events.filter { $0.involvedObject.uid == pod.metadata.uid }.map { $0.count ?? 1 }.reduce(0, +) == 1, "restarted once: \(events.map { "\($0.involvedObject.name ?? "") by \($0.reportingInstance ?? "")" })")
                 }

@@ -1,0 +1,14 @@
+/// How urgent a request is to the client's rate limiter.
+///
+/// Actions and the reads they need are ``critical``; telling about them afterwards (Events, evidence,
+/// status) is ``background``: it takes a token only while the bucket keeps `burst / 3` tokens for
+/// critical requests, and never drives it into debt, so a storm of Events never delays the next
+/// eviction, and the client's total stays within its QPS. Set for a whole task tree with
+/// `RequestPriority.$current.withValue(.background) { ... }`.
+public enum RequestPriority: Sendable {
+    case critical
+    case background
+
+    /// The priority of the requests the current task makes.
+    @TaskLocal public static var current: RequestPriority = .critical
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// One run of `resilience-bench operator`: the setup, the client-go baseline's figures and the
+/// operator's, as JSON and as the table README keeps.
+struct OperatorBenchResult: Codable {
+    var machine: String
+    var pods: Int
+    var deployments: Int
+    var namespaces: Int
+    var qps: Double
+    /// How both restarted pods: evict or delete.
+    var podRestart: String
+    var baseline: SubjectFigures
+    var subject: SubjectFigures
+
+    func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// A Markdown table: each figure for the operator, the baseline, and their ratio.
+    var table: String {
+        var lines = [
+            "\(pods) pods in \(deployments) Deployments over \(namespaces) namespace\(namespaces == 1 ? "" : "s"), client QPS \(Int(qps)), both \(podRestart == "evict" ? "evicting" : "deleting") pods; \(machine)",
+            "",
+            "| figure | operator | client-go | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        func row(_ name: String, _ value: (SubjectFigures) -> Double, _ unit: String, digits: Int = 0) {
+            let mine = value(subject), theirs = value(baseline)
+            let ratio = theirs > 0 ? String(format: "%.2fx", mine / theirs) : "-"
+            lines.append("| \(name) | \(String(format: "%.\(digits)f", mine)) \(unit) | \(String(format: "%.\(digits)f", theirs)) \(unit) | \(ratio) |")
+        }
+        func counted(_ name: String, _ value: (SubjectFigures) -> SubjectFigures.Latencies) {
+            lines.append("| \(name) acted on | \(value(subject).acted)/\(value(subject).faults) | \(value(baseline).acted)/\(value(baseline).faults) | |")
+        }
+        counted("single faults", \.single)
+        row("single fault p50", \.single.p50, "ms")
+        row("single fault p95", \.single.p95, "ms")
+        row("single fault p99", \.single.p99, "ms")
+        row("single fault max", \.single.max, "ms")
+        counted("burst of 10", \.burst10)
+        row("burst of 10: all acted on within", \.burst10.allActedWithin, "ms")
+        counted("burst of 100", \.burst100)
+        row("burst of 100: all acted on within", \.burst100.allActedWithin, "ms")
+        row("burst of 100 p50", \.burst100.p50, "ms")
+        row("initial sync", \.initialSyncSeconds, "s", digits: 2)
+        row("resident memory, steady", \.residentSteadyMiB, "MiB", digits: 1)
+        row("resident memory, peak", \.residentPeakMiB, "MiB", digits: 1)
+        row("resident memory, anonymous (heap)", \.anonymousMiB, "MiB", digits: 1)
+        row("CPU per 1,000 pod updates", \.cpuSecondsPer1000Updates, "s", digits: 3)
+        row("CPU over an idle minute", \.cpuSecondsIdleMinute, "s", digits: 3)
+        row("API requests per action", \.requestsPerAction, "", digits: 1)
+        lines.append("")
+        lines.append("Operator requests in the single-fault phase: " + subject.requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        lines.append("Baseline requests in the single-fault phase: " + baseline.requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// What `resilience-bench operator` measured of one subject (the operator, or the client-go baseline).
+struct SubjectFigures: Codable {
+    /// Latencies from the status write that made a pod crash-loop to the bench's watch seeing it marked
+    /// for deletion, in milliseconds.
+    struct Latencies: Codable {
+        var faults: Int
+        var acted: Int
+        var p50: Double
+        var p95: Double
+        var p99: Double
+        var max: Double
+        /// From the first write of the burst to the last action seen.
+        var allActedWithin: Double
+
+        init(_ samples: [Double], faults: Int, span: Double) {
+            let sorted = samples.sorted()
+            func at(_ share: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * share).rounded(.up)))] }
+            self.faults = faults
+            acted = sorted.count
+            p50 = at(0.5)
+            p95 = at(0.95)
+            p99 = at(0.99)
+            max = sorted.last ?? 0
+            allActedWithin = span
+        }
+    }
+
+    var name: String
+    /// From the process's start to its caches synced (the baseline's "synced" line, the operator's /readyz).
+    var initialSyncSeconds: Double
+    var single: Latencies
+    var burst10: Latencies
+    var burst100: Latencies
+    var residentSteadyMiB: Double
+    var residentPeakMiB: Double
+    /// The anonymous part of resident memory (heap and stacks; the rest is the binary's own pages).
+    var anonymousMiB: Double
+    var cpuSecondsPer1000Updates: Double
+    var cpuSecondsIdleMinute: Double
+    /// API requests in the single-fault phase per action taken, and by verb and resource.
+    var requestsPerAction: Double
+    var requests: [String: Int]
+}
