@@ -81,7 +81,29 @@ struct OperatorBenchmark: AsyncParsableCommand {
         for space in spaces { _ = try await client.create(Namespace(metadata: ObjectMeta(name: space))) }
         let kubelet = KubeletStandIn(client: client, node: node, labelSelector: "resilience-bench=\(run)", logger: logger)
         let standIn = Task { await kubelet.run() }
-        defer { standIn.cancel() }
+        do {
+            try await measure(spaces: spaces, run: run, node: node, admin: admin, client: client, kubelet: kubelet, audit: audit, work: work)
+        } catch {
+            try? await cleanUp(spaces, client: client, kubelet: kubelet)
+            standIn.cancel()
+            throw error
+        }
+        try await cleanUp(spaces, client: client, kubelet: kubelet)
+        standIn.cancel()
+        try await client.shutdown()
+    }
+
+    /// Deletes the run's namespaces, and plays the kubelet until their pods are gone: without one, a pod
+    /// bound to a node stays Terminating, and the next run's cluster-wide watch would list it.
+    private func cleanUp(_ spaces: [String], client: KubernetesClient, kubelet: KubeletStandIn) async throws {
+        for space in spaces { try? await client.delete(Namespace.self, name: space) }
+        try await waitUntil("the run's pods gone", timeout: .seconds(Int64(120 + pods / 50))) { kubelet.pods.store.count == 0 }
+    }
+
+    private func measure(
+        spaces: [String], run: UInt32, node: String, admin: KubeConfig, client: KubernetesClient, kubelet: KubeletStandIn,
+        audit: AuditLog, work: String
+    ) async throws {
 
         let replicas = max(1, pods / deployments)
         let targets = (0..<deployments).map { (namespace: spaces[$0 % spaces.count], name: "app-\($0)") }
@@ -116,9 +138,6 @@ struct OperatorBenchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: json).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try result.json().write(to: URL(fileURLWithPath: json))
         say("JSON: \(json)")
-        for space in spaces { try? await client.delete(Namespace.self, name: space) }
-        standIn.cancel()
-        try await client.shutdown()
     }
 
     // MARK: One subject

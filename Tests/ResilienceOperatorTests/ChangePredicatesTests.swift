@@ -1,0 +1,117 @@
+import Foundation
+import KubernetesAPI
+import ResilienceCore
+@testable import ResilienceOperator
+import TestSupport
+import Testing
+
+/// Which watch events plan anything, and what the pod cache keeps, on objects as the server returns them.
+@Suite struct ChangePredicatesTests {
+    /// The first pod of a captured list, as JSON to change as a writer would.
+    private func podJSON() throws -> [String: Any] {
+        let list = try #require(try JSONSerialization.jsonObject(with: Fixture.data("stable-pod-list.json")) as? [String: Any])
+        return try #require((list["items"] as? [[String: Any]])?.first)
+    }
+
+    private func decode(_ json: [String: Any]) throws -> Pod {
+        OperatorCaches.podProjection(try KubernetesJSON.decoder().decode(Pod.self, from: JSONSerialization.data(withJSONObject: json)))
+    }
+
+    /// `json` with `change` applied to it and a new resourceVersion, as the next watch event brings it.
+    private func written(_ json: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] {
+        var json = json
+        change(&json)
+        var metadata = json["metadata"] as? [String: Any] ?? [:]
+        metadata["resourceVersion"] = "\(Int(metadata["resourceVersion"] as? String ?? "0")! + 1)"
+        json["metadata"] = metadata
+        return json
+    }
+
+    private func mutateStatus(_ json: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
+        var status = json["status"] as? [String: Any] ?? [:]
+        change(&status)
+        json["status"] = status
+    }
+
+    @Test func aWriteThatChangesNothingJudgedPlansNothing() throws {
+        let json = try podJSON()
+        let before = try decode(json)
+        // What a kubelet rewrites without changing a judgement: the host IP, the QoS class, an image ID.
+        let after = try decode(written(json) { pod in
+            mutateStatus(&pod) { status in
+                status["hostIP"] = "10.9.9.9"
+                status["qosClass"] = "Burstable"
+                var containers = status["containerStatuses"] as? [[String: Any]] ?? []
+                containers[0]["imageID"] = "docker-pullable://registry.example/app@sha256:0123"
+                status["containerStatuses"] = containers
+            }
+        })
+        #expect(!ChangePredicates.matters(after, previous: before))
+        // And an annotation, which the pod cache does not keep.
+        let annotated = try decode(written(json) { pod in
+            var metadata = pod["metadata"] as? [String: Any] ?? [:]
+            metadata["annotations"] = ["example.com/last-seen": "now"]
+            pod["metadata"] = metadata
+        })
+        #expect(annotated.metadata.annotations == nil)
+        #expect(!ChangePredicates.matters(annotated, previous: before))
+    }
+
+    @Test func aChangeTheJudgeReadsPlans() throws {
+        let json = try podJSON()
+        let before = try decode(json)
+        let restarted = try decode(written(json) { pod in
+            mutateStatus(&pod) { status in
+                var containers = status["containerStatuses"] as? [[String: Any]] ?? []
+                containers[0]["restartCount"] = (containers[0]["restartCount"] as? Int ?? 0) + 1
+                status["containerStatuses"] = containers
+            }
+        })
+        #expect(ChangePredicates.matters(restarted, previous: before))
+        let flipped = try decode(written(json) { pod in
+            mutateStatus(&pod) { status in
+                var conditions = status["conditions"] as? [[String: Any]] ?? []
+                for index in conditions.indices where conditions[index]["type"] as? String == "Ready" {
+                    conditions[index]["status"] = conditions[index]["status"] as? String == "True" ? "False" : "True"
+                }
+                status["conditions"] = conditions
+            }
+        })
+        #expect(flipped.isReady != before.isReady)
+        #expect(ChangePredicates.matters(flipped, previous: before))
+        #expect(ChangePredicates.matters(before, previous: nil), "a new pod always plans")
+    }
+
+    @Test func aPolicysOwnStatusWritePlansNothingItsSpecDoes() throws {
+        let decoder = KubernetesJSON.decoder()
+        let policy = try decoder.decode(ResiliencePolicy.self, from: Fixture.data("policy-minimal-defaulted.json"))
+        var statused = policy
+        statused.metadata.resourceVersion = "\(policy.metadata.resourceVersion ?? "")1"
+        statused.status = PolicyStatus()
+        statused.status?.observedGeneration = policy.metadata.generation
+        #expect(!ChangePredicates.matters(statused, previous: policy))
+        var edited = statused
+        edited.spec.suspend = true
+        edited.metadata.generation = (policy.metadata.generation ?? 1) + 1
+        #expect(ChangePredicates.matters(edited, previous: statused))
+    }
+
+    @Test func podsShareTheStringsTheyRepeat() throws {
+        let json = try podJSON()
+        var other = json
+        var metadata = other["metadata"] as? [String: Any] ?? [:]
+        metadata["name"] = "another-pod"
+        metadata["uid"] = UUID().uuidString.lowercased()
+        other["metadata"] = metadata
+        let first = try decode(json), second = try decode(other)
+        func storage(_ string: String?) -> UnsafeRawPointer? {
+            var string = try? #require(string)
+            return string?.withUTF8 { UnsafeRawPointer($0.baseAddress) }
+        }
+        let owner = try #require(first.metadata.ownerReferences?.first?.uid)
+        #expect(owner.utf8.count > 15, "a UID is too long to live inside the String value")
+        #expect(storage(first.metadata.ownerReferences?.first?.uid) == storage(second.metadata.ownerReferences?.first?.uid),
+                "two pods of one ReplicaSet keep one copy of its UID")
+        #expect(storage(first.metadata.uid) != storage(second.metadata.uid))
+    }
+}
