@@ -1,7 +1,7 @@
 /// How urgent a request is to the client's rate limiter.
 ///
 /// Actions and the reads they need are ``critical``; telling about them afterwards (Events, evidence,
-/// status) is ``background``: it takes a token only while the bucket keeps `burst / 3` tokens for
+/// status) is ``background``: it takes a token only while the bucket keeps two thirds of its burst for
 /// critical requests, and never drives it into debt, so a storm of Events never delays the next
 /// eviction, and the client's total stays within its QPS. Set for a whole task tree with
 /// `RequestPriority.$current.withValue(.background) { ... }`.

@@ -26,7 +26,7 @@ public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration 
         self.clock = clock
         self.rate = rate
         self.burst = Double(burst)
-        self.reserved = Double(burst) / 3
+        self.reserved = Double(burst) * 2 / 3
         self.state = Mutex(State(tokens: Double(burst), updated: clock.now))
     }
 

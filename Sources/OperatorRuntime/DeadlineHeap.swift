@@ -7,7 +7,6 @@ struct DeadlineHeap<Instant: Comparable, Key> {
     private var entries: [(deadline: Instant, key: Key)] = []
 
     var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
 
     /// The earliest deadline, if any.
     var earliest: Instant? { entries.first?.deadline }

@@ -29,7 +29,4 @@ public final class StringInterner: Sendable {
     public func callAsFunction(_ string: String?) -> String? {
         string.map { self($0) }
     }
-
-    /// How many strings are shared now.
-    public var count: Int { table.withLock { $0.count } }
 }

@@ -33,7 +33,7 @@ public enum HealthJudge {
                 continue
             }
             if remediating.contains(uid) {
-                updated[uid] = memory[uid]
+                if let kept = memory[uid] { updated[uid] = kept }
                 verdicts.append(PodVerdict(pod: name, uid: uid, templateHash: hash, health: .remediating))
                 continue
             }
@@ -41,7 +41,8 @@ public enum HealthJudge {
             var rules = PodRules(pod: pod, policy: policy, memory: podMemory, now: now)
             rules.evaluate(target: target, peers: peers)
             podMemory = rules.memory
-            updated[uid] = podMemory
+            // A healthy pod with nothing to remember costs no entry, in memory or in the status.
+            if !podMemory.isEmpty { updated[uid] = podMemory }
             wake.merge(rules.wake)
             let judged = verdict(pod: pod, uid: uid, hash: hash, findings: rules.findings, freeze: rules.freeze, policy: policy, now: now)
             if let earliest = rules.findings.filter({ $0.state == .holds }).compactMap(\.since).min() {

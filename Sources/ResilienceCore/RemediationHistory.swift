@@ -33,6 +33,9 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var holdingSince: [String: Date] = [:]
 
         public init() {}
+
+        /// Nothing remembered: such a pod is not kept in the history (an absent pod reads as empty).
+        public var isEmpty: Bool { restarts.isEmpty && holdingSince.isEmpty }
     }
 
     /// A pod's total restart count at a time.

@@ -46,9 +46,6 @@ public final class Notifier: Sendable {
         await queue.drain(within: limit)
     }
 
-    /// Notifications not yet sent.
-    public var backlog: Int { queue.count }
-
     /// Records an Event about `object`.
     public func record(_ object: ObjectReference, type: EventRecorder.EventType, reason: String, action: String, message: String) {
         let events = self.events
@@ -73,6 +70,8 @@ public final class Notifier: Sendable {
                 var found: [Event] = []
                 do {
                     found = try await client.list(Event.self, namespace: namespace, options: options).items
+                } catch where Task.isCancelled {
+                    // The term ended and its drain ran out: the Events go without the pod's own.
                 } catch {
                     logger.warning("cannot read a pod's Events for the evidence", metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
                 }

@@ -30,9 +30,6 @@ public final class StatusWriter: Sendable {
         wakeup.signal()
     }
 
-    /// Statuses not yet written.
-    public var backlog: Int { pending.withLock { $0.count } }
-
     /// Writes until the task is cancelled.
     public func run() async {
         while !Task.isCancelled {

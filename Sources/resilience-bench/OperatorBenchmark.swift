@@ -147,6 +147,11 @@ struct OperatorBenchmark: AsyncParsableCommand {
         targets: [(namespace: String, name: String)], replicas: Int, audit: AuditLog, work: String
     ) async throws -> SubjectFigures {
         let scope = namespaces == 1 ? targets[0].namespace : nil
+        // The last subject's faults are replaced and Ready before this one starts: its idle minute is idle.
+        try await waitUntil("every Deployment whole", timeout: .seconds(Int64(120 + pods / 50))) {
+            kubelet.pods.store.list().filter { $0.isReady && $0.metadata.deletionTimestamp == nil }.count >= targets.count * replicas
+                && kubelet.pods.store.count == targets.count * replicas
+        }
         let process: MeasuredProcess
         let synced: Duration?
         if subject == "baseline" {

@@ -67,4 +67,22 @@ import Testing
         #expect(done.withLock { $0 } == 3, "a cancelled term still tells what it did")
         #expect(queue.count == 0)
     }
+
+    @Test func theInternerSharesOneCopyAndForgetsAtItsCapacity() {
+        let shared = StringInterner(capacity: 2)
+        func storage(_ string: String) -> UnsafeRawPointer? {
+            var string = string
+            return string.withUTF8 { UnsafeRawPointer($0.baseAddress) }
+        }
+        let first = shared(String(repeating: "a", count: 40))
+        let again = shared(String(repeating: "a", count: 40))
+        #expect(storage(first) == storage(again), "one copy of a long string")
+        let short = "app"
+        #expect(shared(short) == short, "short strings live in the value and pass through")
+        _ = shared(String(repeating: "b", count: 40))
+        _ = shared(String(repeating: "c", count: 40))
+        let afterClear = shared(String(repeating: "a", count: 40))
+        #expect(storage(afterClear) != storage(first), "the full table was cleared, and sharing started over")
+        #expect(afterClear == first)
+    }
 }
