@@ -8,10 +8,16 @@ import Synchronization
 ///
 /// Its jobs' API requests are ``RequestPriority/background``: they never hold up an action's.
 ///
+/// A job once started is finished when the queue stops (its Event was decided; cutting its request
+/// halfway would lose it), for at most ``grace``; the jobs still queued are for ``drain(within:)``.
+///
 /// When the queue is full the oldest job is dropped and counted
 /// (`resilience_background_dropped_total{queue}`): a reconcile is never held up by a slow receiver.
 public final class BackgroundQueue: Sendable {
     public typealias Job = @Sendable () async -> Void
+
+    /// How long a started job may go on after the queue was told to stop.
+    public static let grace: Duration = .seconds(5)
 
     private struct State {
         var jobs: [Job] = []
@@ -60,7 +66,7 @@ public final class BackgroundQueue: Sendable {
                 group.addTask {
                     while !Task.isCancelled {
                         if let job = self.take() {
-                            await RequestPriority.$current.withValue(.background) { await job() }
+                            await Self.finish(job)
                         } else {
                             await wakeup.wait(until: nil)
                         }
@@ -74,7 +80,7 @@ public final class BackgroundQueue: Sendable {
     /// tell what it did), for at most `limit`; what is left then is dropped.
     public func drain(within limit: Duration) async {
         let work = Task {
-            while let job = self.take() { await RequestPriority.$current.withValue(.background) { await job() } }
+            while let job = self.take() { await Self.finish(job) }
         }
         let timer = Task {
             try? await Task.sleep(for: limit)
@@ -82,6 +88,19 @@ public final class BackgroundQueue: Sendable {
         }
         await work.value
         timer.cancel()
+    }
+
+    /// Runs `job` as background work, shielded from the caller's cancellation for ``grace``.
+    private static func finish(_ job: @escaping Job) async {
+        let running = Task { await RequestPriority.$current.withValue(.background) { await job() } }
+        await withTaskCancellationHandler {
+            await running.value
+        } onCancel: {
+            Task {
+                try? await Task.sleep(for: grace)
+                running.cancel()
+            }
+        }
     }
 
     private func take() -> Job? {

@@ -64,7 +64,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
 
     private func work() async {
         let timer = Metrics.Timer(label: "resilience_reconcile_duration_seconds", dimensions: [("controller", name)], factory: metrics)
-        while let (key, reason) = await queue.next() {
+        while let (key, reason, waited) = await queue.next() {
             let started = ContinuousClock.now
             let id = ids.next()
             var log = logger
@@ -72,7 +72,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
             log[metadataKey: "key"] = "\(key)"
             log[metadataKey: "reason"] = "\(reason)"
             do {
-                let action = try await reconcile(key, ReconcileContext(id: id, reason: reason, logger: log))
+                let action = try await reconcile(key, ReconcileContext(id: id, reason: reason, waited: waited, logger: log))
                 await queue.forget(key)
                 switch action {
                 case .awaitChange:

@@ -15,7 +15,9 @@ import Metrics
 ///   1000 s) that is also held under an overall token bucket (10 a second, burst 100), as client-go does;
 ///   ``forget(_:)`` clears the key's failures after a success.
 ///
-/// Metrics: `resilience_workqueue_depth{queue}` and `resilience_workqueue_retries_total{queue}`.
+/// Metrics: `resilience_workqueue_depth{queue}`, `resilience_workqueue_retries_total{queue}`, and
+/// `resilience_workqueue_queue_duration_seconds{queue}`: how long a key waited between being queued and
+/// handed to a worker (controller-runtime's `workqueue_queue_duration_seconds`).
 public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == Duration {
     private let name: String
     private let clock: C
@@ -27,8 +29,10 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
     private var head = 0
     private var dirty: Set<Key> = []
     private var reasons: [Key: ReconcileReason] = [:]
+    /// When each waiting key was queued.
+    private var queuedAt: [Key: C.Instant] = [:]
     private var processing: Set<Key> = []
-    private var waiters: [CheckedContinuation<(Key, ReconcileReason)?, Never>] = []
+    private var waiters: [CheckedContinuation<(Key, ReconcileReason, Duration)?, Never>] = []
     private var failures: [Key: Int] = [:]
     /// Each scheduled key's deadline and reason; the agenda may hold stale entries for a key.
     private var delayed: [Key: (deadline: C.Instant, reason: ReconcileReason)] = [:]
@@ -38,6 +42,7 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
     private var shuttingDown = false
     private let depthGauge: Gauge
     private let retryCounter: Counter
+    private let waitTimer: Metrics.Timer
 
     public init(
         name: String,
@@ -55,6 +60,7 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         self.bucket = TokenBucket(rate: overallRate, burst: overallBurst, clock: clock)
         self.depthGauge = Gauge(label: "resilience_workqueue_depth", dimensions: [("queue", name)], factory: metrics)
         self.retryCounter = Counter(label: "resilience_workqueue_retries_total", dimensions: [("queue", name)], factory: metrics)
+        self.waitTimer = Metrics.Timer(label: "resilience_workqueue_queue_duration_seconds", dimensions: [("queue", name)], factory: metrics)
     }
 
     /// Queues `key` now, unless it is already waiting (then it keeps the reason it waits for).
@@ -62,6 +68,7 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         guard !shuttingDown, !dirty.contains(key) else { return }
         dirty.insert(key)
         reasons[key] = reason
+        queuedAt[key] = clock.now
         guard !processing.contains(key) else { return }
         enqueue(key)
     }
@@ -97,8 +104,9 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         failures[key, default: 0]
     }
 
-    /// The next key to process and why it was queued, waiting for one; nil once the queue is shut down.
-    public func next() async -> (key: Key, reason: ReconcileReason)? {
+    /// The next key to process, why it was queued and how long it waited, waiting for one; nil once the
+    /// queue is shut down.
+    public func next() async -> (key: Key, reason: ReconcileReason, waited: Duration)? {
         if let next = dequeue() { return next }
         if shuttingDown { return nil }
         return await withCheckedContinuation { waiters.append($0) }
@@ -163,14 +171,21 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         if !waiters.isEmpty {
             dirty.remove(key)
             processing.insert(key)
-            waiters.removeFirst().resume(returning: (key, reasons.removeValue(forKey: key) ?? .requested("a caller")))
+            waiters.removeFirst().resume(returning: handOut(key))
             return
         }
         queue.append(key)
         depthGauge.record(depth)
     }
 
-    private func dequeue() -> (key: Key, reason: ReconcileReason)? {
+    /// What a worker gets with `key`: its reason and its wait, recorded.
+    private func handOut(_ key: Key) -> (Key, ReconcileReason, Duration) {
+        let waited = queuedAt.removeValue(forKey: key).map { $0.duration(to: clock.now) } ?? .zero
+        waitTimer.record(duration: waited)
+        return (key, reasons.removeValue(forKey: key) ?? .requested("a caller"), waited)
+    }
+
+    private func dequeue() -> (key: Key, reason: ReconcileReason, waited: Duration)? {
         guard head < queue.count else { return nil }
         let key = queue[head]
         head += 1
@@ -181,6 +196,6 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         dirty.remove(key)
         processing.insert(key)
         depthGauge.record(depth)
-        return (key, reasons.removeValue(forKey: key) ?? .requested("a caller"))
+        return handOut(key)
     }
 }

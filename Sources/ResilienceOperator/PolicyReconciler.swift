@@ -32,6 +32,12 @@ public final class PolicyReconciler: Sendable {
     /// By policy: the refusals of the last reconcile, so that the Deployment and the pod hear of each
     /// refusal once, when it starts (the policy's Events count every repeat).
     private let refusals = Mutex<[ObjectKey: Set<String>]>([:])
+    /// By pod UID: releases made, until the cache shows the pod's gate open. A release is no action the
+    /// history records (the pod itself shows it), so a reconcile that runs before the cache has seen it
+    /// would release the pod again: client-go's controllers keep such "expectations" too.
+    private let releasing = Mutex<[String: Date]>([:])
+    /// How long a release waits to be seen before it may be made again.
+    static let releaseExpectation: TimeInterval = 30
     /// How soon an alert that still holds is sent again: Alertmanager lets it end 5 minutes after the
     /// last send.
     static let alertResend: TimeInterval = 60
@@ -82,7 +88,7 @@ public final class PolicyReconciler: Sendable {
                         let resend = now.addingTimeInterval(Self.alertResend)
                         wakeAt = min(wakeAt ?? resend, resend)
                     }
-                    if let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, since: started, logger: logger) { entries.append(entry) }
+                    if let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, since: started, context: context) { entries.append(entry) }
                 case .blocked:
                     entries.append(.init(decision: decision, result: "blocked"))
                     event(policy, type: .warning, reason: "ActionBlocked", action: decision.step?.rawValue ?? "none", message: decision.reason)
@@ -116,8 +122,10 @@ public final class PolicyReconciler: Sendable {
 
     /// Carries out one decision and records it; the status entry, or nil for an alert.
     private func carryOut(
-        _ decision: Decision, plan: Plan, policy: ResiliencePolicy, history: inout RemediationHistory, since started: ContinuousClock.Instant, logger: Logger
+        _ decision: Decision, plan: Plan, policy: ResiliencePolicy, history: inout RemediationHistory, since started: ContinuousClock.Instant,
+        context: ReconcileContext
     ) async -> StatusBuilder.Entry? {
+        let logger = context.logger
         guard let action = decision.action else { return nil }
         let deployment = String(decision.target.split(separator: "/").last ?? "")
         let namespace = policy.metadata.namespace ?? ""
@@ -134,6 +142,9 @@ public final class PolicyReconciler: Sendable {
             return nil
         }
         let releases: Bool = if case .release = action { true } else { false }
+        if case .release(let name, let uid) = action, awaitingRelease(uid, pod: name, namespace: namespace) {
+            return nil
+        }
         if !releases, case .failure(let exhausted) = budget?.take(at: Date()) {
             event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(exhausted); \(decision.reason)")
             return .init(decision: decision, result: "blocked", evidence: "\(exhausted)")
@@ -149,12 +160,13 @@ public final class PolicyReconciler: Sendable {
         case .done(let what):
             // A release is seen in the pod itself (its gate is True again); it is no action to budget.
             if !releases { history.record(decision, at: Date(), succeeded: true) }
+            if releases, let uid = action.podUID { releasing.withLock { $0[uid] = Date() } }
             if let since = detected(decision, in: plan) {
                 metrics.detectionToAction(step: step, seconds: Date().timeIntervalSince(since))
             }
             logger.info("acted", metadata: [
                 "policy": "\(namespace)/\(policy.metadata.name ?? "")", "action": "\(what)", "reason": "\(decision.reason)",
-                "plannedIn": "\(sent - started)", "requestTook": "\(answered - sent)",
+                "queuedFor": "\(context.waited)", "plannedIn": "\(sent - started)", "requestTook": "\(answered - sent)",
             ])
             notifier.acted(
                 policy: ObjectReference(policy), deployment: deploymentReference(namespace: namespace, name: deployment),
@@ -169,6 +181,18 @@ public final class PolicyReconciler: Sendable {
             logger.warning("action failed", metadata: ["policy": "\(namespace)/\(policy.metadata.name ?? "")", "error": "\(why)"])
             event(policy, type: .warning, reason: "ActionFailed", action: step, message: "\(why); \(decision.reason)")
             return .init(decision: decision, result: "failed", evidence: evidence)
+        }
+    }
+
+    /// Whether a release of the pod was made and the cache has not seen its gate open yet (for at most
+    /// ``releaseExpectation``); forgets releases the cache has seen.
+    private func awaitingRelease(_ uid: String, pod name: String, namespace: String) -> Bool {
+        let cached = caches.pods.store.get(ObjectKey(namespace: namespace, name: name))
+        let seen = cached?.metadata.uid != uid || cached?.condition(ActionExecutor.servingGate)?.status == "True"
+        return releasing.withLock { releasing in
+            releasing = releasing.filter { Date().timeIntervalSince($0.value) < Self.releaseExpectation }
+            if seen { releasing[uid] = nil }
+            return releasing[uid] != nil
         }
     }
 

@@ -10,7 +10,8 @@ import Synchronization
 /// ``write(_:of:)`` returns at once; the newest status of a policy replaces one not yet written, so a
 /// policy reconciled ten times during a slow write costs one more write, not ten. A write that fails is
 /// tried again a second later unless a newer status came meanwhile; a deleted policy is skipped. Its
-/// requests are ``RequestPriority/background``: they never hold up an action's.
+/// requests are ``RequestPriority/background``: they never hold up an action's. A write once started is
+/// finished when the writer stops, for at most ``BackgroundQueue/grace``: a new leader reads it.
 public final class StatusWriter: Sendable {
     private let client: KubernetesClient
     private let logger: Logger
@@ -49,7 +50,7 @@ public final class StatusWriter: Sendable {
                         failed = failed || !ok
                         running -= 1
                     }
-                    group.addTask { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
+                    group.addTask { await self.finish(status, of: key) }
                     running += 1
                 }
                 for await ok in group { failed = failed || !ok }
@@ -76,6 +77,19 @@ public final class StatusWriter: Sendable {
         }
         await work.value
         timer.cancel()
+    }
+
+    /// Writes one status, shielded from the caller's cancellation for ``BackgroundQueue/grace``.
+    private func finish(_ status: PolicyStatus, of key: ObjectKey) async -> Bool {
+        let running = Task { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
+        return await withTaskCancellationHandler {
+            await running.value
+        } onCancel: {
+            Task {
+                try? await Task.sleep(for: BackgroundQueue.grace)
+                running.cancel()
+            }
+        }
     }
 
     /// Writes one status; false when it must be tried again.

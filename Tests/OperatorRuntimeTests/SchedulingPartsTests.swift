@@ -85,4 +85,20 @@ import Testing
         #expect(storage(afterClear) != storage(first), "the full table was cleared, and sharing started over")
         #expect(afterClear == first)
     }
+
+    @Test func aJobStartedIsFinishedWhenTheQueueStops() async throws {
+        let queue = BackgroundQueue(name: "s", workers: 1)
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let finished = Mutex(false)
+        queue.submit {
+            startedSignal.yield()
+            try? await Task.sleep(for: .milliseconds(100))
+            if !Task.isCancelled { finished.withLock { $0 = true } }
+        }
+        let runner = Task { await queue.run() }
+        for await _ in started { break }
+        runner.cancel()
+        await runner.value
+        #expect(finished.withLock { $0 }, "the queue stopped, but the job it had started ran to its end")
+    }
 }

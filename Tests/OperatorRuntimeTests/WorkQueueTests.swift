@@ -136,6 +136,18 @@ import Testing
         #expect(await queue.delayedCount == 1)
     }
 
+    @Test func aWorkerIsToldHowLongItsKeyWaited() async {
+        let clock = ManualClock()
+        let queue = queue(clock)
+        await queue.add("a")
+        clock.advance(by: .milliseconds(1500))
+        await queue.add("a")
+        #expect(await queue.next()?.waited == .milliseconds(1500), "from the first add, not the repeat")
+        await queue.done("a")
+        await queue.add("b")
+        #expect(await queue.next()?.waited == .zero)
+    }
+
     @Test func shutDownReleasesWaitingWorkers() async {
         let queue = queue(ManualClock())
         let worker = Task { await queue.next() }
