@@ -1,5 +1,6 @@
 /// Finds the log lines that report a request RBAC refused: the API server's 403 message always says
-/// "forbidden"; a bare 403 counts too, but not as part of a longer number (a random namespace suffix).
+/// "forbidden"; a bare 403 counts too, but not as part of a longer number (a random namespace suffix)
+/// nor as a fraction (a timestamp's milliseconds, `01:03:44.403Z`, or a duration, `0.403 s`).
 public enum ForbiddenRequests {
     public static func lines<S: StringProtocol>(in lines: [S]) -> [S] {
         lines.filter { line in
@@ -13,7 +14,8 @@ public enum ForbiddenRequests {
         for start in 0...(bytes.count - 3) where bytes[start..<start + 3].elementsEqual("403".utf8) {
             let before = start > 0 ? bytes[start - 1] : nil
             let after = start + 3 < bytes.count ? bytes[start + 3] : nil
-            if !(before.map(digits.contains) ?? false) && !(after.map(digits.contains) ?? false) { return true }
+            let fraction = before == UInt8(ascii: ".")
+            if !fraction && !(before.map(digits.contains) ?? false) && !(after.map(digits.contains) ?? false) { return true }
         }
         return false
     }
