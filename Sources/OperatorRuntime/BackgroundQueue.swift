@@ -79,14 +79,28 @@ public final class BackgroundQueue: Sendable {
     /// Runs the jobs still queued, even when the calling task is cancelled (a term that ends must still
     /// tell what it did), for at most `limit`; what is left then is dropped.
     public func drain(within limit: Duration) async {
-        await Shielded.run(within: limit) {
+        let work = Task {
             while let job = self.take() { await Self.finish(job) }
         }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            work.cancel()
+        }
+        await work.value
+        timer.cancel()
     }
 
     /// Runs `job` as background work, shielded from the caller's cancellation for ``grace``.
     private static func finish(_ job: @escaping Job) async {
-        await Shielded.run(grace: grace) { await RequestPriority.$current.withValue(.background) { await job() } }
+        let running = Task { await RequestPriority.$current.withValue(.background) { await job() } }
+        await withTaskCancellationHandler {
+            await running.value
+        } onCancel: {
+            Task {
+                try? await Task.sleep(for: grace)
+                running.cancel()
+            }
+        }
     }
 
     private func take() -> Job? {
