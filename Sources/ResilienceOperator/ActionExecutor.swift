@@ -31,6 +31,9 @@ public struct ActionExecutor: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// Done now, or found already done; the words say which.
         case done(String)
+        /// Nothing to do and nothing changed: a release found the gate open already (an earlier release
+        /// that the plan had not seen yet).
+        case unchanged(String)
         /// Refused by a safety the API enforces (a PodDisruptionBudget) or by a changed precondition:
         /// not done, to be planned again.
         case blocked(String)
@@ -105,7 +108,7 @@ public struct ActionExecutor: Sendable {
     /// Sets the pod's serving gate True (a new pod, or one healthy again): it is Ready once its containers are.
     private func openGate(_ name: String, uid: String, namespace: String) async throws -> Outcome {
         guard let pod = try await current(name, uid: uid, namespace: namespace) else { return .done("pod \(name) is already gone") }
-        if pod.condition(Self.servingGate)?.status == "True" { return .done("pod \(name) is serving already") }
+        if pod.condition(Self.servingGate)?.status == "True" { return .unchanged("pod \(name) is serving already") }
         let condition = Condition(type: Self.servingGate, status: "True", reason: "OpenedByResilienceOperator", message: "serving", lastTransitionTime: Date())
         let patch = try KubernetesJSON.encoder().encode(["status": ["conditions": [condition]]])
         _ = try await client.patch(Pod.self, name: name, namespace: namespace, .strategicMerge(Array(patch)), subresource: "status")

@@ -142,7 +142,7 @@ public final class PolicyReconciler: Sendable {
             return nil
         }
         let releases: Bool = if case .release = action { true } else { false }
-        if case .release(let name, let uid) = action, awaitingRelease(uid, pod: name, namespace: namespace) {
+        if case .release(let name, let uid) = action, !releaseNeeded(uid, pod: name, namespace: namespace) {
             return nil
         }
         if !releases, case .failure(let exhausted) = budget?.take(at: Date()) {
@@ -173,6 +173,9 @@ public final class PolicyReconciler: Sendable {
                 pod: podReference(action, namespace: namespace), lastSeen: action.isDisruption ? pod : nil,
                 type: action.isDisruption ? .warning : .normal, step: step, what: what, reason: decision.reason)
             return .init(decision: decision, result: "succeeded", evidence: evidence)
+        case .unchanged(let why):
+            logger.debug("nothing to do", metadata: ["action": "\(action.summary)", "why": "\(why)"])
+            return nil
         case .blocked(let why):
             event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(why); \(decision.reason)")
             return .init(decision: decision, result: "blocked", evidence: why)
@@ -184,15 +187,16 @@ public final class PolicyReconciler: Sendable {
         }
     }
 
-    /// Whether a release of the pod was made and the cache has not seen its gate open yet (for at most
-    /// ``releaseExpectation``); forgets releases the cache has seen.
-    private func awaitingRelease(_ uid: String, pod name: String, namespace: String) -> Bool {
+    /// Whether the planned release of the pod is still to be made: not when the cache shows the pod gone
+    /// or its gate open already (it changed after planning read it), nor while a release made earlier
+    /// has not been seen yet (for at most ``releaseExpectation``). Forgets releases the cache has seen.
+    private func releaseNeeded(_ uid: String, pod name: String, namespace: String) -> Bool {
         let cached = caches.pods.store.get(ObjectKey(namespace: namespace, name: name))
         let seen = cached?.metadata.uid != uid || cached?.condition(ActionExecutor.servingGate)?.status == "True"
         return releasing.withLock { releasing in
             releasing = releasing.filter { Date().timeIntervalSince($0.value) < Self.releaseExpectation }
             if seen { releasing[uid] = nil }
-            return releasing[uid] != nil
+            return !seen && releasing[uid] == nil
         }
     }
 

@@ -97,6 +97,10 @@ import Testing
             let isolated = try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns)
             #expect(isolated.condition(ActionExecutor.servingGate)?.message == "probe failed 3 times")
             #expect(await executor.execute(action, namespace: ns, deployment: "web", reason: "again") == .done("pod \(pod.metadata.name!) is already isolated"))
+            // A release opens the gate; a second one (planned before the first was seen) changes nothing and says so.
+            let release = Action.release(pod: pod.metadata.name!, uid: pod.metadata.uid!)
+            #expect(await executor.execute(release, namespace: ns, deployment: "web", reason: "healthy") == .done("released pod \(pod.metadata.name!): readiness gate resilience.dev/serving is True"))
+            #expect(await executor.execute(release, namespace: ns, deployment: "web", reason: "healthy") == .unchanged("pod \(pod.metadata.name!) is serving already"))
         }
     }
 
