@@ -9,7 +9,8 @@ import Foundation
 public struct Plan: Sendable, Equatable {
     /// One entry per target, in `namespace/name` order.
     public var targets: [TargetPlan]
-    /// In the order they are to be carried out.
+    /// The decisions of the targets planned now, in the order they are to be carried out (a target kept
+    /// unchanged keeps its last decisions in ``TargetPlan/decisions``, already carried out).
     public var decisions: [Decision]
     /// The history, updated with what was observed now (not with what is executed: see
     /// ``RemediationHistory/record(_:at:succeeded:)``).
@@ -35,4 +36,17 @@ public struct TargetPlan: Sendable, Equatable {
     public var unhealthy: Int
     /// Disruptions not yet replaced by a Ready pod; counted as unhealthy in the limits.
     public var inFlight: Int
+    /// What the target's plan decided when it was made.
+    public var decisions: [Decision]
+    /// A missing sample whose rule says `freeze`, in words: it halts every target of the policy.
+    public var freeze: String?
+    /// When this target's plan changes with time alone; nil when only a change can change it.
+    public var wakeAt: Date?
+    /// The UIDs of the target's ReplicaSets, whose revision verdicts the history keeps.
+    public var replicaSets: [String]
+
+    /// Whether the target's plan may change with time alone by `moment`.
+    public func isDue(at moment: Date) -> Bool {
+        wakeAt.map { $0 <= moment } ?? false
+    }
 }

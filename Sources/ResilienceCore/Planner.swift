@@ -11,14 +11,25 @@ import KubernetesAPI
 /// It performs no I/O and reads no clock: the same input always gives the same plan. Targets are planned
 /// in `namespace/name` order; the action budget is shared by all targets of the policy, every other limit
 /// holds per target Deployment.
+///
+/// Work follows the change: only the targets in `targets` are observed and planned. `unchanged` are the
+/// last plans of the policy's other targets, whose objects did not change and whose timed rules are not
+/// due; they are kept as they were (their pods' memory too), and still count for what the whole policy
+/// shares: a freeze halts every target, and the budget counts every target's actions.
 public enum Planner {
-    public static func plan(policy: EffectivePolicy, targets: [TargetObservation], history: RemediationHistory, now: Date) -> Plan {
+    public static func plan(
+        policy: EffectivePolicy, targets: [TargetObservation], unchanged: [TargetPlan] = [], history: RemediationHistory, now: Date
+    ) -> Plan {
         var history = history
         var budget = BudgetLedger(policy: policy, history: history, now: now)
-        var memory: [String: RemediationHistory.PodMemory] = [:]
-        var plans: [TargetPlan] = []
+        let observed = Set(targets.map(key))
+        let kept = unchanged.filter { !observed.contains($0.target) }
+        let keptPods = Set(kept.flatMap { $0.verdicts.map(\.uid) })
+        var memory = history.pods.filter { keptPods.contains($0.key) }
+        var plans: [TargetPlan] = kept
         var decisions: [Decision] = []
         var wake = WakeTime(now: now)
+        for plan in kept { wake.at(plan.wakeAt) }
         let ordered = targets.sorted { key($0) < key($1) }
         // Judge every target first: a missing sample whose rule says `freeze` stops the whole policy.
         var planners: [TargetPlanner] = []
@@ -27,33 +38,56 @@ public enum Planner {
             planner.observe(&history)
             planners.append(planner)
         }
-        let frozen = planners.lazy.compactMap(\.freeze).first
+        let freezes = planners.compactMap { planner in planner.freeze.map { (planner.key, $0) } } + kept.compactMap { plan in plan.freeze.map { (plan.target, $0) } }
+        let frozen = freezes.min { $0.0 < $1.0 }?.1
+        let budgetFrees = policy.budget.flatMap { limit in budget.oldestInWindow?.addingTimeInterval(limit.window.seconds) }
         for var planner in planners {
             planner.run(frozen: frozen, budget: &budget, history: &history)
             memory.merge(planner.memory) { _, new in new }
-            plans.append(planner.summary)
+            var summary = planner.summary
+            // A refusal by the budget lifts when the oldest action leaves its window.
+            if summary.decisions.contains(where: { $0.blockedBy == .budget }), let budgetFrees {
+                summary.wakeAt = min(summary.wakeAt ?? budgetFrees, budgetFrees)
+            }
+            plans.append(summary)
             decisions += planner.decisions
             wake.merge(planner.wake)
         }
-        if let limit = policy.budget { wake.at(budget.oldestInWindow?.addingTimeInterval(limit.window.seconds)) }
+        wake.at(budgetFrees)
         history.pods = memory
-        let replicaSets = Set(ordered.flatMap { $0.replicaSets.compactMap(\.metadata.uid) })
+        let replicaSets = Set(plans.flatMap(\.replicaSets))
         history.revisions = history.revisions.filter { replicaSets.contains($0.key) }
-        prune(&history, policy: policy, targets: Set(ordered.map(key)), now: now)
+        prune(&history, policy: policy, targets: plans, now: now)
+        plans.sort { $0.target < $1.target }
         return Plan(targets: plans, decisions: decisions, history: history, wakeAt: wake.earliest)
     }
 
-    static func key(_ target: TargetObservation) -> String {
+    /// Whether the policy's targets may be planned in part (see ``plan(policy:targets:unchanged:history:now:)``).
+    /// Not in dry run or suspended: what such a plan admits is never carried out nor remembered, so every
+    /// plan counts it against the budget anew, in target order, and only a plan of every target counts
+    /// the same.
+    public static func plansInPart(_ policy: EffectivePolicy) -> Bool {
+        !policy.dryRun && !policy.suspend
+    }
+
+    /// The key a target is planned, remembered and told by: `namespace/name` of its Deployment.
+    public static func key(_ target: TargetObservation) -> String {
         "\(target.deployment.metadata.namespace ?? "")/\(target.name)"
     }
 
-    /// Forgets what no limit looks at any more: settled actions older than every window, and the
-    /// episodes and scale memories of Deployments that are no longer targets.
-    private static func prune(_ history: inout RemediationHistory, policy: EffectivePolicy, targets: Set<String>, now: Date) {
+    /// Forgets what no limit looks at any more: settled actions older than every window (but not while
+    /// the replacement that settled one lives: it settles no other), and the episodes and scale memories
+    /// of Deployments that are no longer targets.
+    private static func prune(_ history: inout RemediationHistory, policy: EffectivePolicy, targets: [TargetPlan], now: Date) {
         let horizon = max(policy.loopWindow, policy.budget?.window.seconds ?? 0, policy.cooldown.seconds, policy.stepTimeout.seconds)
-        history.actions.removeAll { $0.settledAt != nil && now.timeIntervalSince($0.time) > horizon }
-        history.episodes = history.episodes.filter { targets.contains($0.key) }
-        history.scaledFrom = history.scaledFrom.filter { targets.contains($0.key) }
-        history.episodeStarts = history.episodeStarts.filter { targets.contains($0.key) }
+        let old = { (record: RemediationHistory.ActionRecord) in record.settledAt != nil && now.timeIntervalSince(record.time) > horizon }
+        if history.actions.contains(where: old) {
+            let live = Set(targets.lazy.flatMap { $0.verdicts.map(\.uid) })
+            history.actions.removeAll { old($0) && !($0.settledBy.map(live.contains) ?? false) }
+        }
+        let keys = Set(targets.map(\.target))
+        history.episodes = history.episodes.filter { keys.contains($0.key) }
+        history.scaledFrom = history.scaledFrom.filter { keys.contains($0.key) }
+        history.episodeStarts = history.episodeStarts.filter { keys.contains($0.key) }
     }
 }

@@ -53,14 +53,17 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var succeeded: Bool
         /// Set once a Ready replacement took the disruption's place (or the rollout finished).
         public var settledAt: Date?
+        /// The UID of the Ready replacement that settled the disruption: it settles no other.
+        public var settledBy: String?
 
-        public init(time: Date, target: String, step: RecoveryStep?, action: Action, succeeded: Bool, settledAt: Date? = nil) {
+        public init(time: Date, target: String, step: RecoveryStep?, action: Action, succeeded: Bool, settledAt: Date? = nil, settledBy: String? = nil) {
             self.time = time
             self.target = target
             self.step = step
             self.action = action
             self.succeeded = succeeded
             self.settledAt = settledAt
+            self.settledBy = settledBy
         }
     }
 

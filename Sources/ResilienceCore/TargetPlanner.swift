@@ -65,7 +65,9 @@ struct TargetPlanner {
     private var desired = 0
 
     var summary: TargetPlan {
-        TargetPlan(target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight)
+        TargetPlan(
+            target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight,
+            decisions: decisions, freeze: freeze, wakeAt: wake.earliest, replicaSets: target.replicaSets.compactMap(\.metadata.uid))
     }
 
     // MARK: Planning
@@ -156,6 +158,7 @@ struct TargetPlanner {
         guard var episode = history.episodes[key] else {
             guard !actionable.isEmpty else { return nil }
             history.episodeStarts[key, default: []].append(now)
+            wake.at(now.addingTimeInterval(window))
             return RemediationHistory.Episode(openedAt: now, step: 0)
         }
         let timeout = policy.stepTimeout.seconds
@@ -320,7 +323,9 @@ struct TargetPlanner {
 
     /// Settles disruptions that a Ready replacement took the place of, and finds isolated pods.
     private mutating func settle() {
-        var claimed: Set<String> = []
+        // A replacement settles one disruption: those that settled one in an earlier plan stay claimed.
+        let key = key
+        var claimed = Set(history.actions.lazy.filter { $0.target == key }.compactMap(\.settledBy))
         let replacements = target.pods
             .filter { $0.isReady && $0.metadata.deletionTimestamp == nil }
             .sorted { ($0.metadata.creationTimestamp ?? .distantPast, $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? .distantPast, $1.metadata.name ?? "") }
@@ -347,6 +352,7 @@ struct TargetPlanner {
                 }) {
                     claimed.insert(replacement.metadata.uid ?? "")
                     history.actions[index].settledAt = now
+                    history.actions[index].settledBy = replacement.metadata.uid
                 } else {
                     inFlight += 1
                 }

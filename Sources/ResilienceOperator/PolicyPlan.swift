@@ -27,10 +27,11 @@ public struct PolicyPlan: Sendable {
     }
 
     /// Plans `policy` against what `source` holds of its targets, with the policy's metric results, as the
-    /// operator would now, from `history`.
+    /// operator would now, from `history`. With `replanning`, only the targets it names are observed and
+    /// planned, and the others keep their plans in `last` (see ``Planner``); without, every target is.
     public static func make(
         _ policy: ResiliencePolicy, source: some TargetSource, metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:],
-        history: RemediationHistory, now: Date
+        history: RemediationHistory, now: Date, last: [TargetPlan] = [], replanning: Set<String>? = nil
     ) -> PolicyPlan {
         let name = "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")"
         if let problem = policy.decodingProblem {
@@ -42,11 +43,13 @@ public struct PolicyPlan: Sendable {
         } catch {
             return PolicyPlan(policy: name, outcome: .invalid(error.problems))
         }
-        switch TargetResolver.targets(of: policy, in: source, metrics: metrics, metricErrors: metricErrors) {
+        let replanning = Planner.plansInPart(effective) ? replanning : nil
+        switch TargetResolver.targets(of: policy, in: source, metrics: metrics, metricErrors: metricErrors, observing: replanning) {
         case .failure(let missing):
             return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
         case .success(let targets):
-            return PolicyPlan(policy: name, outcome: .planned(Planner.plan(policy: effective, targets: targets, history: history, now: now)))
+            let unchanged = replanning.map { names in last.filter { !names.contains($0.target) } } ?? []
+            return PolicyPlan(policy: name, outcome: .planned(Planner.plan(policy: effective, targets: targets, unchanged: unchanged, history: history, now: now)))
         }
     }
 

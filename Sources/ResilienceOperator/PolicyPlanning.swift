@@ -14,7 +14,9 @@ struct PolicyPlanning: Sendable {
     let prober: Prober?
     let querier: MetricQuerier?
 
-    func plan(_ policy: ResiliencePolicy, key: ObjectKey, history: RemediationHistory, now: Date) -> PolicyPlan {
+    /// Plans the policy's targets named in `replanning` (every target when nil), keeping the others' plans
+    /// in `last`.
+    func plan(_ policy: ResiliencePolicy, key: ObjectKey, history: RemediationHistory, now: Date, last: [TargetPlan], replanning: Set<String>?) -> PolicyPlan {
         var metrics: [String: [String: MetricSample]] = [:]
         var errors: [String: String] = [:]
         if let rules = policy.spec.health?.metrics, !rules.isEmpty {
@@ -24,6 +26,7 @@ struct PolicyPlanning: Sendable {
             metrics = results.metrics
             errors = results.errors
         }
-        return PolicyPlan.make(policy, source: caches.targets(probes: prober), metrics: metrics, metricErrors: errors, history: history, now: now)
+        return PolicyPlan.make(policy, source: caches.targets(probes: prober), metrics: metrics, metricErrors: errors, history: history, now: now,
+                               last: last, replanning: replanning)
     }
 }

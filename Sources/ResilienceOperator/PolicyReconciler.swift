@@ -15,8 +15,11 @@ import Synchronization
 /// ``StatusWriter``, both off the path. The only API call between a pod going bad and its action is
 /// the action itself.
 ///
-/// Policies reconcile in parallel (the queue never hands out one key twice at once). A reconcile asks
-/// to run again at the plan's ``Plan/wakeAt``, the moment a timed rule falls due, and never polls.
+/// Policies reconcile in parallel (the queue never hands out one key twice at once). The key is the
+/// policy, the unit of what its targets share (the budget, a freeze, the status), but a reconcile plans
+/// only the targets that need it: those whose objects changed (``changed(_:target:)``) and those whose
+/// timed rule fell due; the others keep their last plans. A reconcile asks to run again at the plan's
+/// ``Plan/wakeAt``, the moment a timed rule falls due, and never polls.
 public final class PolicyReconciler: Sendable {
     private let caches: OperatorCaches
     private let planning: PolicyPlanning
@@ -29,6 +32,9 @@ public final class PolicyReconciler: Sendable {
     /// than the cache, which may not have seen the last status write yet; a new leader starts from the
     /// memory the status carries.
     private let remembered = Mutex<[ObjectKey: Remembered]>([:])
+    /// By policy: the targets (`namespace/name`) whose objects changed since its last reconcile; nil for
+    /// every target.
+    private let changes = Mutex<[ObjectKey: Set<String>?]>([:])
     /// By policy: the refusals of the last reconcile, so that the Deployment and the pod hear of each
     /// refusal once, when it starts (the policy's Events count every repeat).
     private let refusals = Mutex<[ObjectKey: Set<String>]>([:])
@@ -46,6 +52,8 @@ public final class PolicyReconciler: Sendable {
         var uid: String?
         var history: RemediationHistory
         var status: PolicyStatus
+        /// Every target's last plan; nil when the policy was not planned (invalid, or no target).
+        var targets: [TargetPlan]?
     }
 
     init(
@@ -61,7 +69,32 @@ public final class PolicyReconciler: Sendable {
         self.metrics = metrics
     }
 
+    /// Tells that objects of `target` (`namespace/name`, or every target when nil) changed: the policy's
+    /// next reconcile plans it again. Called before the policy is queued.
+    public func changed(_ policy: ObjectKey, target: String?) {
+        changes.withLock { changes in
+            guard let target else { return changes[policy] = .some(nil) }
+            if let marked = changes[policy] {
+                changes[policy] = marked.map { $0.union([target]) }
+            } else {
+                changes[policy] = [target]
+            }
+        }
+    }
+
     public func reconcile(_ key: ObjectKey, context: ReconcileContext) async throws -> ReconcileAction {
+        let changed = changes.withLock { $0.removeValue(forKey: key) }
+        do {
+            return try await reconcile(key, changed: changed ?? [], context: context)
+        } catch {
+            // Planned again in full at the retry: what changed is not lost.
+            self.changed(key, target: nil)
+            throw error
+        }
+    }
+
+    /// Reconciles the policy, planning the targets in `changed` (all when nil) and those due.
+    private func reconcile(_ key: ObjectKey, changed: Set<String>?, context: ReconcileContext) async throws -> ReconcileAction {
         guard let policy = caches.policies.store.get(key) else {
             remembered.withLock { $0[key] = nil }
             refusals.withLock { $0[key] = nil }
@@ -74,21 +107,36 @@ public final class PolicyReconciler: Sendable {
         let last = remembered.withLock { $0[key] }.flatMap { $0.uid == policy.metadata.uid ? $0 : nil }
         var history = last?.history ?? policy.status?.memory ?? RemediationHistory()
         let previous = last?.status ?? policy.status
-        let report = planning.plan(policy, key: key, history: history, now: now)
+        var replanning: Set<String>?
+        if let changed, let targets = last?.targets {
+            replanning = changed.union(targets.lazy.filter { $0.isDue(at: now) }.map(\.target))
+        }
+        let report = planning.plan(policy, key: key, history: history, now: now, last: last?.targets ?? [], replanning: replanning)
+        let effective = try? EffectivePolicy(policy.spec)
+        var planned: Set<String> = []
         var entries: [StatusBuilder.Entry] = []
         var wakeAt: Date?
+        var targets: [TargetPlan]?
         if case .planned(let plan) = report.outcome {
             history = plan.history
             wakeAt = plan.wakeAt
+            targets = plan.targets
+            planned = Set(plan.decisions.map(\.target))
             metrics.unhealthy(policy: key, pods: plan.targets.reduce(0) { $0 + $1.unhealthy })
             for decision in plan.decisions {
                 switch decision.disposition {
                 case .execute:
-                    if case .alert = decision.action {
-                        let resend = now.addingTimeInterval(Self.alertResend)
-                        wakeAt = min(wakeAt ?? resend, resend)
+                    let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, since: started, context: context)
+                    if let entry { entries.append(entry) }
+                    // The target is planned again once the cooldown allows its next action (a failed or refused
+                    // action may change no object that would plan it), and an alert is sent again while it holds.
+                    let again: TimeInterval = if case .alert = decision.action { Self.alertResend } else { max(1, effective?.cooldown.seconds ?? 1) }
+                    let moment = now.addingTimeInterval(again)
+                    wakeAt = min(wakeAt ?? moment, moment)
+                    if let index = targets?.firstIndex(where: { $0.target == decision.target }) {
+                        let due = targets?[index].wakeAt ?? moment
+                        targets?[index].wakeAt = min(due, moment)
                     }
-                    if let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, since: started, context: context) { entries.append(entry) }
                 case .blocked:
                     entries.append(.init(decision: decision, result: "blocked"))
                     event(policy, type: .warning, reason: "ActionBlocked", action: decision.step?.rawValue ?? "none", message: decision.reason)
@@ -101,14 +149,13 @@ public final class PolicyReconciler: Sendable {
         } else {
             event(policy, type: .warning, reason: "PolicyNotReady", action: "Plan", message: report.text)
         }
-        announceRefusals(entries, policy: key)
-        let effective = try? EffectivePolicy(policy.spec)
+        announceRefusals(entries, policy: key, planned: planned)
         let status = StatusBuilder.status(report, entries: entries, previous: previous, generation: policy.metadata.generation, history: history, policy: effective, now: now)
         for record in status.lastActions?.prefix(while: { $0.time == now }) ?? [] {
             metrics.action(policy: key, step: record.step, result: record.result)
         }
         let written = last?.status ?? policy.status
-        remembered.withLock { $0[key] = Remembered(uid: policy.metadata.uid, history: history, status: status) }
+        remembered.withLock { $0[key] = Remembered(uid: policy.metadata.uid, history: history, status: status, targets: targets) }
         // Compared as written: dates keep microseconds on the server.
         let encoder = KubernetesJSON.encoder()
         if try encoder.encode(status) != (try written.map { try encoder.encode($0) }) {
@@ -201,10 +248,10 @@ public final class PolicyReconciler: Sendable {
     }
 
     /// Tells the Deployment, and the pod an action was aimed at, of each refusal that was not there at the
-    /// last reconcile.
-    private func announceRefusals(_ entries: [StatusBuilder.Entry], policy: ObjectKey) {
-        var now: Set<String> = []
+    /// last reconcile. The refusals of targets not `planned` now stand as they were.
+    private func announceRefusals(_ entries: [StatusBuilder.Entry], policy: ObjectKey, planned: Set<String>) {
         let before = refusals.withLock { $0[policy] ?? [] }
+        var now = before.filter { !planned.contains(String($0.prefix { $0 != "|" })) }
         for entry in entries where entry.result == "blocked" {
             let decision = entry.decision
             let step = StatusBuilder.stepName(decision)

@@ -90,7 +90,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             let keys = caches.policies(protecting: deployment)
             guard !keys.isEmpty else { return }
             let reason = reason()
-            for key in keys { await slot.add(key, reason: reason) }
+            for key in keys { await slot.add(key, reason: reason, target: "\(deployment)") }
         }
         /// Maps one event of a kind the policies' targets are made of to the policies it concerns.
         @Sendable func trigger<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?, deployment: (R) -> ObjectKey?) async {
@@ -190,16 +190,29 @@ private struct Term: Sendable {
         let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key, context in
             try await reconciler.reconcile(key, context: context)
         }
-        slot.set(queue, prober: prober, querier: querier)
+        slot.set(queue, reconciler: reconciler, prober: prober, querier: querier)
         for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key, reason: .requested("a new term of leadership")) } }
         await withDiscardingTaskGroup { tasks in
             tasks.addTask { await controller.run(waitingFor: caches.all) }
             tasks.addTask { await notifier.run() }
             tasks.addTask { await statusWriter.run() }
-            tasks.addTask { await prober.run { key in await queue.add(key, reason: .requested("a probe round")) } }
-            if let querier { tasks.addTask { await querier.run { key in await queue.add(key, reason: .requested("a metric query")) } } }
+            // New samples may change any target's judgement.
+            tasks.addTask {
+                await prober.run { key in
+                    reconciler.changed(key, target: nil)
+                    await queue.add(key, reason: .requested("a probe round"))
+                }
+            }
+            if let querier {
+                tasks.addTask {
+                    await querier.run { key in
+                        reconciler.changed(key, target: nil)
+                        await queue.add(key, reason: .requested("a metric query"))
+                    }
+                }
+            }
         }
-        slot.set(nil, prober: nil, querier: nil)
+        slot.set(nil, reconciler: nil, prober: nil, querier: nil)
         // The workers have stopped: what they did is still told and remembered before the Lease goes.
         await statusWriter.drain(within: .seconds(5))
         await notifier.drain(within: .seconds(5))
@@ -211,18 +224,22 @@ private struct Term: Sendable {
 private final class QueueSlot: Sendable {
     private struct Current {
         var queue: WorkQueue<ObjectKey, ContinuousClock>?
+        var reconciler: PolicyReconciler?
         var prober: Prober?
         var querier: MetricQuerier?
     }
 
     private let current = Mutex(Current())
 
-    func set(_ queue: WorkQueue<ObjectKey, ContinuousClock>?, prober: Prober?, querier: MetricQuerier?) {
-        current.withLock { $0 = Current(queue: queue, prober: prober, querier: querier) }
+    func set(_ queue: WorkQueue<ObjectKey, ContinuousClock>?, reconciler: PolicyReconciler?, prober: Prober?, querier: MetricQuerier?) {
+        current.withLock { $0 = Current(queue: queue, reconciler: reconciler, prober: prober, querier: querier) }
     }
 
-    func add(_ key: ObjectKey, reason: ReconcileReason) async {
-        await current.withLock { $0.queue }?.add(key, reason: reason)
+    /// Queues the policy, to plan `target` (`namespace/name`) again, or every target when nil.
+    func add(_ key: ObjectKey, reason: ReconcileReason, target: String? = nil) async {
+        let (queue, reconciler) = current.withLock { ($0.queue, $0.reconciler) }
+        reconciler?.changed(key, target: target)
+        await queue?.add(key, reason: reason)
     }
 
     /// A policy changed: the prober and querier look at their rules again.

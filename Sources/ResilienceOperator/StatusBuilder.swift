@@ -52,7 +52,7 @@ enum StatusBuilder {
             let remediating = inFlight > 0 || entries.contains { $0.result == "succeeded" } || !history.episodes.isEmpty
             status.phase = suspended ? "Suspended" : remediating ? "Remediating" : unhealthy.isEmpty ? "Ready" : "Degraded"
             let first = unhealthy.first.map { "\($0.pod): \($0.summary)" }
-            let halted = plan.decisions.first { $0.blockedBy == .maxUnhealthy || $0.blockedBy == .frozen || $0.blockedBy == .loopBreaker }
+            let halted = plan.targets.lazy.flatMap(\.decisions).first { $0.blockedBy == .maxUnhealthy || $0.blockedBy == .frozen || $0.blockedBy == .loopBreaker }
             status.conditions = [
                 condition("Ready", true, "Planned", policy?.dryRun == true ? "dry run: decisions are shown, not carried out" : "judging \(total) pods"),
                 condition("Healthy", unhealthy.isEmpty, unhealthy.isEmpty ? "AllHealthy" : "PodsUnhealthy",

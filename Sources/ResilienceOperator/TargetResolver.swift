@@ -5,10 +5,11 @@ import ResilienceCore
 /// controls, their pods, the namespace's PodDisruptionBudgets and the autoscaler that scales it.
 public enum TargetResolver {
     /// The policy's targets, or why it has none. `metrics` and `metricErrors` are the policy's latest
-    /// query results (by rule, then pod).
+    /// query results (by rule, then pod). With `observing`, only the targets it names (`namespace/name`)
+    /// are observed: their ReplicaSets, pods and samples are read, the other targets' are not.
     public static func targets(
         of policy: ResiliencePolicy, in source: some TargetSource,
-        metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:]
+        metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:], observing: Set<String>? = nil
     ) -> Result<[TargetObservation], Missing> {
         let namespace = policy.metadata.namespace ?? ""
         let deployments: [Deployment]
@@ -23,7 +24,8 @@ public enum TargetResolver {
         }
         let budgets = source.disruptionBudgets(in: namespace)
         let autoscalers = source.autoscalers(in: namespace)
-        return .success(deployments.map { deployment in
+        let observed = observing.map { names in deployments.filter { names.contains("\(namespace)/\($0.metadata.name ?? "")") } } ?? deployments
+        return .success(observed.map { deployment in
             let replicaSets = source.replicaSets(controlledBy: deployment)
             let pods = replicaSets.flatMap { source.pods(controlledBy: $0) }
             var probes: [String: ProbeSample] = [:]

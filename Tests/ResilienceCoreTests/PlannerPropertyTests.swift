@@ -98,6 +98,40 @@ import Testing
         #expect(woke.withLock { $0 } > 50, "few random plans had a timed rule pending")
     }
 
+    /// Planning only the targets that need it (the one whose objects changed, those a timed rule or an
+    /// action made due) with the others' last plans kept decides what planning every target decides,
+    /// and remembers the same: the operator may skip the targets nothing happened to.
+    @Test func planningOnlyTheChangedTargetDecidesAsPlanningAll() async throws {
+        let kept = Mutex(0)
+        await propertyCheck(count: 400, input: Self.knobs) { knobs in
+            let cluster = try RandomCluster(knobs)
+            let first = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: cluster.history, now: cluster.now)
+            var history = first.history
+            for decision in first.executable { history.record(decision, at: cluster.now, succeeded: true) }
+            // One target changes: its newest pod goes away.
+            var targets = cluster.targets
+            let changed = knobs[0] % targets.count
+            targets[changed].pods.removeLast()
+            let later = cluster.now.addingTimeInterval(0.5)
+            let acted = first.executable.map(\.target)
+            let replanning = Planner.plansInPart(cluster.policy)
+                ? Set([Planner.key(targets[changed])] + acted + first.targets.filter { $0.isDue(at: later) }.map(\.target))
+                : Set(targets.map(Planner.key))
+            let part = Planner.plan(
+                policy: cluster.policy, targets: targets.filter { replanning.contains(Planner.key($0)) },
+                unchanged: first.targets.filter { !replanning.contains($0.target) }, history: history, now: later)
+            let full = Planner.plan(policy: cluster.policy, targets: targets, history: history, now: later)
+            if replanning.count < targets.count { kept.withLock { $0 += 1 } }
+            var replanned = full
+            replanned.decisions = full.decisions.filter { replanning.contains($0.target) }
+            #expect(Shape(part) == Shape(replanned), "\(cluster)")
+            #expect(part.history == full.history, "\(cluster), planning again \(replanning.sorted())")
+            #expect(part.wakeAt == full.wakeAt, "\(cluster), planning again \(replanning.sorted())")
+            #expect(part.targets.map(\.target) == full.targets.map(\.target))
+        }
+        #expect(kept.withLock { $0 } > 50, "few random plans kept a target")
+    }
+
     /// What a plan decides, without the words (which quote elapsed times).
     private struct Shape: Equatable {
         var verdicts: [String]
