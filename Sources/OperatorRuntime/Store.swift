@@ -3,14 +3,17 @@ import Synchronization
 
 /// The watch cache of one kind: one writer (its ``Reflector``), any number of readers.
 ///
-/// Readers look objects up by key, by namespace, by label selector and by owner UID. A relist is built
+/// Readers look objects up by key, by namespace, by label selector, by owner UID and by the values of
+/// the store's own index (client-go's indexers: say what an object is found by). A relist is built
 /// aside and swapped in whole at `initDone`, so a reader sees either the old contents or the new, never a
 /// half-listed cache. ``waitUntilSynced()`` returns once the first list is in.
 public final class Store<Resource: KubernetesResource>: Sendable {
     private struct Contents {
+        let index: Index?
         var objects: [ObjectKey: Resource] = [:]
         var byNamespace: [String: Set<ObjectKey>] = [:]
         var byOwner: [String: Set<ObjectKey>] = [:]
+        var byIndex: [String: Set<ObjectKey>] = [:]
 
         @discardableResult
         mutating func insert(_ object: Resource) -> Resource? {
@@ -21,33 +24,48 @@ public final class Store<Resource: KubernetesResource>: Sendable {
             for owner in object.metadata.ownerReferences ?? [] {
                 byOwner[owner.uid, default: []].insert(key)
             }
+            for value in index?(object) ?? [] {
+                byIndex[value, default: []].insert(key)
+            }
             return old
         }
 
         @discardableResult
         mutating func remove(_ key: ObjectKey) -> Resource? {
             guard let old = objects.removeValue(forKey: key) else { return nil }
-            byNamespace[key.namespace]?.remove(key)
-            if byNamespace[key.namespace]?.isEmpty == true { byNamespace[key.namespace] = nil }
+            Self.drop(key, under: key.namespace, from: &byNamespace)
             for owner in old.metadata.ownerReferences ?? [] {
-                byOwner[owner.uid]?.remove(key)
-                if byOwner[owner.uid]?.isEmpty == true { byOwner[owner.uid] = nil }
+                Self.drop(key, under: owner.uid, from: &byOwner)
+            }
+            for value in index?(old) ?? [] {
+                Self.drop(key, under: value, from: &byIndex)
             }
             return old
         }
+
+        private static func drop(_ key: ObjectKey, under value: String, from index: inout [String: Set<ObjectKey>]) {
+            index[value]?.remove(key)
+            if index[value]?.isEmpty == true { index[value] = nil }
+        }
     }
 
+    /// The values an object is found by through ``indexed(_:)``.
+    public typealias Index = @Sendable (Resource) -> [String]
+
     private struct State {
-        var live = Contents()
+        var live: Contents
         var building: Contents?
         var synced = false
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    public init() {}
+    /// A store whose objects are also found by the values `index` gives them.
+    public init(index: Index? = nil) {
+        state = Mutex(State(live: Contents(index: index)))
+    }
 
     /// Applies one watcher event, and returns the version of the object it replaced or deleted (nil for
     /// a new object and for a relist), so that a trigger can tell what changed. Only the store's
@@ -58,11 +76,11 @@ public final class Store<Resource: KubernetesResource>: Sendable {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             switch event {
             case .initStart:
-                state.building = Contents()
+                state.building = Contents(index: state.live.index)
             case .initPage(let objects):
                 for object in objects { state.building?.insert(object) }
             case .initDone:
-                state.live = state.building ?? Contents()
+                state.live = state.building ?? Contents(index: state.live.index)
                 state.building = nil
                 if !state.synced {
                     state.synced = true
@@ -126,6 +144,13 @@ public final class Store<Resource: KubernetesResource>: Sendable {
     public func owned(by uid: String) -> [Resource] {
         state.withLock { state in
             (state.live.byOwner[uid] ?? []).compactMap { state.live.objects[$0] }
+        }
+    }
+
+    /// The objects the store's index gives `value`.
+    public func indexed(_ value: String) -> [Resource] {
+        state.withLock { state in
+            (state.live.byIndex[value] ?? []).compactMap { state.live.objects[$0] }
         }
     }
 

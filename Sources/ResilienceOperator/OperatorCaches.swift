@@ -20,7 +20,9 @@ public struct OperatorCaches: Sendable {
 
     public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
         let clock = ContinuousClock()
-        policies = Reflector(KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        policies = Reflector(
+            KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), store: Store(index: Self.protected), clock: clock, logger: logger,
+            metrics: metrics)
         deployments = Reflector(
             KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
             transform: Self.withoutAppliedConfiguration)
@@ -108,12 +110,25 @@ public struct OperatorCaches: Sendable {
         Set(services.store.list(namespace: pod.metadata.namespace).filter { $0.selects(pod.metadata.labels) }.flatMap { ($0.spec?.selector ?? [:]).keys })
     }
 
-    /// The policies that protect the Deployment `deployment` (by name or by its labels).
+    /// The policies that protect the Deployment `deployment` (by name or by its labels): looked up by the
+    /// name in the policies' index; only the namespace's selector policies are matched one by one.
     public func policies(protecting deployment: ObjectKey) -> [ObjectKey] {
         let labels = deployments.store.get(deployment)?.metadata.labels
-        return policies.store.list(namespace: deployment.namespace).filter { policy in
-            if let reference = policy.spec.targetRef { return reference.name == deployment.name }
-            return policy.spec.selector?.matches(labels) ?? false
-        }.map { ObjectKey(namespace: $0.metadata.namespace ?? "", name: $0.metadata.name ?? "") }
+        let named = policies.store.indexed("\(deployment.namespace)/\(deployment.name)")
+        let selecting = policies.store.indexed(Self.selectorIndex(deployment.namespace)).filter { $0.spec.selector?.matches(labels) ?? false }
+        return (named + selecting).compactMap { ObjectKey($0.metadata) }
+    }
+
+    /// What a policy is found by: `namespace/name` of the Deployment its targetRef names, or, for a
+    /// selector, its namespace's selector entry.
+    @Sendable private static func protected(_ policy: ResiliencePolicy) -> [String] {
+        let namespace = policy.metadata.namespace ?? ""
+        if let reference = policy.spec.targetRef { return ["\(namespace)/\(reference.name)"] }
+        return policy.spec.selector == nil ? [] : [selectorIndex(namespace)]
+    }
+
+    /// The index entry of a namespace's selector policies (no Deployment name contains a space).
+    private static func selectorIndex(_ namespace: String) -> String {
+        "\(namespace) selector"
     }
 }

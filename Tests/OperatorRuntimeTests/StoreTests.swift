@@ -55,6 +55,24 @@ import Testing
         #expect(store.list(namespace: "shop").isEmpty)
     }
 
+    @Test func theStoresOwnIndexFollowsUpdatesDeletesAndRelists() throws {
+        let store = Store<Pod>(index: { pod in pod.metadata.labels?["app"].map { ["app=\($0)"] } ?? [] })
+        store.apply(.initStart)
+        store.apply(.initPage([try Pods.pod("web-1", resourceVersion: "1", labels: ["app": "web"]), try Pods.pod("db-1", resourceVersion: "1", labels: ["app": "db"])]))
+        store.apply(.initDone)
+        #expect(store.indexed("app=web").compactMap(\.metadata.name) == ["web-1"])
+        store.apply(.apply(try Pods.pod("web-1", resourceVersion: "2", labels: ["app": "db"])))
+        #expect(store.indexed("app=web").isEmpty, "the old value went with the update")
+        #expect(store.indexed("app=db").compactMap(\.metadata.name).sorted() == ["db-1", "web-1"])
+        store.apply(.delete(try Pods.pod("db-1", resourceVersion: "3", labels: ["app": "db"])))
+        #expect(store.indexed("app=db").compactMap(\.metadata.name) == ["web-1"])
+        store.apply(.initStart)
+        store.apply(.initPage([try Pods.pod("api-1", resourceVersion: "4", labels: ["app": "api"])]))
+        store.apply(.initDone)
+        #expect(store.indexed("app=api").compactMap(\.metadata.name) == ["api-1"], "a relist builds the index anew")
+        #expect(store.indexed("app=db").isEmpty)
+    }
+
     @Test func waitUntilSyncedReturnsOnTheFirstList() async throws {
         let store = Store<Pod>()
         let waiter = Task { await store.waitUntilSynced() }

@@ -57,6 +57,53 @@ import Testing
         }
     }
 
+    /// A policy that selects Deployments by label recovers a pod of one, then of the other (a reconcile
+    /// plans only the Deployment that changed; the other keeps its last plan), counts the pods of both,
+    /// and leaves a Deployment it does not select alone.
+    @Test func aSelectorPolicyRecoversEachDeploymentItSelectsAndNoOther() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("op-selector", client: client) { ns in
+                for (name, replicas) in [("web-a", 2), ("web-b", 2), ("other", 1)] {
+                    try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment(name, replicas: replicas).deployment)
+                    if name != "other" {
+                        _ = try await client.patch(Deployment.self, name: name, namespace: ns, .merge(Array(#"{"metadata":{"labels":{"tier":"web"}}}"#.utf8)))
+                    }
+                }
+                _ = try await TestSimulation.readyPods(5, in: ns, client: client)
+                let spec = #"{"selector":{"matchLabels":{"tier":"web"}},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                try await OperatorHarness.with(ns, client: client) { _ in
+                    try await eventually("the policy judging the 4 pods of both Deployments") { () -> Bool? in
+                        try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "4/4" ? true : nil
+                    }
+                    let other = try #require(try await TestSimulation.readyPods(1, in: ns, selector: "app=other", client: client).first)
+                    try await TestSimulation.setFaults("crashLoop", on: other.metadata.name!, in: ns, client: client)
+                    for name in ["web-a", "web-b"] {
+                        let sick = try #require(try await TestSimulation.readyPods(2, in: ns, selector: "app=\(name)", client: client).first)
+                        try await TestSimulation.setFaults("crashLoop", on: sick.metadata.name!, in: ns, client: client)
+                        try await eventually("the crash-looping pod of \(name) evicted and replaced", timeout: .seconds(60)) { () -> Bool? in
+                            let pods = try await client.list(Pod.self, namespace: ns, options: ListOptions(labelSelector: "app=\(name)")).items
+                            return !pods.contains { $0.metadata.uid == sick.metadata.uid } && pods.count == 2 && pods.allSatisfy(\.isReady) ? true : nil
+                        }
+                        try await eventually("the status to record the eviction of \(sick.metadata.name!)") { () -> Bool? in
+                            let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                            return status?.lastActions?.contains { $0.pod == sick.metadata.name && $0.result == "succeeded" } == true ? true : nil
+                        }
+                    }
+                    try await eventually("both Deployments whole and healthy in the status") { () -> Bool? in
+                        try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "4/4" ? true : nil
+                    }
+                    let unselected = try await client.list(Pod.self, namespace: ns, options: ListOptions(labelSelector: "app=other")).items
+                    #expect(unselected.map(\.metadata.uid) == [other.metadata.uid], "the Deployment the selector does not match keeps its crash-looping pod")
+                    let status = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                    #expect(status?.lastActions?.filter { $0.result == "succeeded" }.count == 2, "\(status?.lastActions ?? [])")
+                }
+            }
+        }
+    }
+
     @Test func anInvalidPolicyIsNotReadyNamingTheFieldAndTheOthersKeepWorking() async throws {
         _ = try await PolicyCRD.installed()
         let (plane, _) = try await TestSimulation.shared()
