@@ -22,9 +22,12 @@ public enum HealthJudge {
         var wake = WakeTime(now: now)
         var verdicts: [PodVerdict] = []
         var updated: [String: RemediationHistory.PodMemory] = [:]
-        let pods = target.pods.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }
+        // Sorted by name through their indices: a pod is a large value, and sorting would copy it.
+        let names = target.pods.map { $0.metadata.name ?? "" }
+        let order = names.indices.sorted { names[$0] < names[$1] }
         let peers = PeerValues(target: target, policy: policy, remediating: remediating, now: now)
-        for pod in pods {
+        for index in order {
+            let pod = target.pods[index]
             let uid = pod.metadata.uid ?? pod.metadata.name ?? ""
             let name = pod.metadata.name ?? ""
             let hash = pod.metadata.labels?["pod-template-hash"]

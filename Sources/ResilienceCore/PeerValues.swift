@@ -14,10 +14,12 @@ struct PeerValues {
     private var index: [String: [String: Int]] = [:]
 
     init(target: TargetObservation, policy: EffectivePolicy, remediating: Set<String>, now: Date) {
+        let rules = policy.health.metrics.filter { $0.deviationFromPeers != nil && target.metricErrors[$0.name] == nil }
+        guard !rules.isEmpty else { return }
         let judged = Set(target.pods.filter { pod in
             pod.metadata.deletionTimestamp == nil && !remediating.contains(pod.metadata.uid ?? pod.metadata.name ?? "")
         }.compactMap(\.metadata.name))
-        for rule in policy.health.metrics where rule.deviationFromPeers != nil && target.metricErrors[rule.name] == nil {
+        for rule in rules {
             let fresh = (target.metrics[rule.name] ?? [:])
                 .filter { judged.contains($0.key) && now.timeIntervalSince($0.value.time) <= EffectivePolicy.metricStaleAfter }
                 .map { (pod: $0.key, value: $0.value.value) }

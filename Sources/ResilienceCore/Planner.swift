@@ -30,19 +30,21 @@ public enum Planner {
         var decisions: [Decision] = []
         var wake = WakeTime(now: now)
         for plan in kept { wake.at(plan.wakeAt) }
-        let ordered = targets.sorted { key($0) < key($1) }
+        let keys = targets.map(key)
+        let order = keys.indices.sorted { keys[$0] < keys[$1] }
         // Judge every target first: a missing sample whose rule says `freeze` stops the whole policy.
         var planners: [TargetPlanner] = []
-        for target in ordered {
-            var planner = TargetPlanner(target: target, key: key(target), policy: policy, now: now)
+        for index in order {
+            var planner = TargetPlanner(target: targets[index], key: keys[index], policy: policy, now: now)
             planner.observe(&history)
             planners.append(planner)
         }
         let freezes = planners.compactMap { planner in planner.freeze.map { (planner.key, $0) } } + kept.compactMap { plan in plan.freeze.map { (plan.target, $0) } }
         let frozen = freezes.min { $0.0 < $1.0 }?.1
         let budgetFrees = policy.budget.flatMap { limit in budget.oldestInWindow?.addingTimeInterval(limit.window.seconds) }
-        for var planner in planners {
-            planner.run(frozen: frozen, budget: &budget, history: &history)
+        for index in planners.indices {
+            planners[index].run(frozen: frozen, budget: &budget, history: &history)
+            let planner = planners[index]
             memory.merge(planner.memory) { _, new in new }
             var summary = planner.summary
             // A refusal by the budget lifts when the oldest action leaves its window.
@@ -58,7 +60,7 @@ public enum Planner {
         let replicaSets = Set(plans.flatMap(\.replicaSets))
         history.revisions = history.revisions.filter { replicaSets.contains($0.key) }
         prune(&history, policy: policy, targets: plans, now: now)
-        plans.sort { $0.target < $1.target }
+        if !kept.isEmpty { plans.sort { $0.target < $1.target } }
         return Plan(targets: plans, decisions: decisions, history: history, wakeAt: wake.earliest)
     }
 

@@ -19,7 +19,8 @@ struct TargetPlanner {
     private(set) var decisions: [Decision] = []
     private(set) var verdicts: [PodVerdict] = []
     private let rollout: Rollout
-    private let podsByUID: [String: Pod]
+    /// By UID: the pod's place in the target's pods (a pod is a large value; an index is not).
+    private let podIndex: [String: Int]
     private var remediating: Set<String> = []
     /// Isolated pods whose containers have been Ready again for the whole `for`: their isolation ends.
     private var releases: [Candidate] = []
@@ -35,7 +36,7 @@ struct TargetPlanner {
         self.now = now
         wake = WakeTime(now: now)
         rollout = Rollout(target)
-        podsByUID = Dictionary(target.pods.map { ($0.metadata.uid ?? $0.metadata.name ?? "", $0) }) { first, _ in first }
+        podIndex = Dictionary(target.pods.indices.map { (target.pods[$0].metadata.uid ?? target.pods[$0].metadata.name ?? "", $0) }) { first, _ in first }
     }
 
     /// Settles earlier actions and judges the pods, with the history that every target shares.
@@ -45,6 +46,8 @@ struct TargetPlanner {
         settle()
         let judged = HealthJudge.judge(target, policy: policy, memory: history.pods, remediating: remediating, now: now)
         verdicts = judged.verdicts
+        unhealthy = verdicts.filter { $0.health == .unhealthy }.sorted { ($0.since ?? now, $0.pod) < ($1.since ?? now, $1.pod) }
+        healthyCount = verdicts.reduce(0) { $0 + ($1.health == .healthy ? 1 : 0) }
         memory = judged.memory
         wake.merge(judged.wake)
     }
@@ -55,11 +58,11 @@ struct TargetPlanner {
         return "\(key) pod \(verdict.pod): \(freeze)"
     }
 
-    private var unhealthy: [PodVerdict] {
-        verdicts.filter { $0.health == .unhealthy }.sorted { ($0.since ?? now, $0.pod) < ($1.since ?? now, $1.pod) }
-    }
+    /// The unhealthy pods' verdicts, longest unhealthy first; set with the verdicts.
+    private var unhealthy: [PodVerdict] = []
 
-    private var healthyCount: Int { verdicts.filter { $0.health == .healthy }.count }
+    /// How many pods are healthy; set with the verdicts.
+    private var healthyCount = 0
 
     /// The replicas the shares are computed from: the Deployment's own, not what the operator added.
     private var desired = 0
@@ -149,6 +152,11 @@ struct TargetPlanner {
 
     // MARK: Episodes and the ladder
 
+    /// The target's pod with this UID.
+    private func pod(_ uid: String) -> Pod? {
+        podIndex[uid].map { target.pods[$0] }
+    }
+
     /// Opens an episode at the first unhealthy pod, escalates when the step did not help within
     /// stepTimeout, and closes it once everything is healthy and settled for a stepTimeout.
     private mutating func openEpisode(actionable: [PodVerdict]) -> RemediationHistory.Episode? {
@@ -197,7 +205,7 @@ struct TargetPlanner {
                     return []
                 }
                 return fresh.compactMap { verdict in
-                    guard let pod = podsByUID[verdict.uid] else { return nil }
+                    guard let pod = pod(verdict.uid) else { return nil }
                     let action: Action = step == .restartPod
                         ? .restartPod(pod: verdict.pod, uid: verdict.uid, evict: policy.evicts)
                         : .isolate(pod: verdict.pod, uid: verdict.uid, mode: policy.isolation)
@@ -326,14 +334,22 @@ struct TargetPlanner {
         // A replacement settles one disruption: those that settled one in an earlier plan stay claimed.
         let key = key
         var claimed = Set(history.actions.lazy.filter { $0.target == key }.compactMap(\.settledBy))
-        let replacements = target.pods
-            .filter { $0.isReady && $0.metadata.deletionTimestamp == nil }
-            .sorted { ($0.metadata.creationTimestamp ?? .distantPast, $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? .distantPast, $1.metadata.name ?? "") }
+        // Ready pods, oldest first: found only when a disruption's pod is gone.
+        let pods = target.pods
+        var found: [Pod]?
+        func replacements() -> [Pod] {
+            if let found { return found }
+            let ready = pods
+                .filter { $0.isReady && $0.metadata.deletionTimestamp == nil }
+                .sorted { ($0.metadata.creationTimestamp ?? .distantPast, $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? .distantPast, $1.metadata.name ?? "") }
+            found = ready
+            return ready
+        }
         for index in history.actions.indices {
             let record = history.actions[index]
             guard record.target == key, record.succeeded, record.settledAt == nil, record.action.isDisruption else { continue }
             if let uid = record.action.podUID {
-                if let pod = podsByUID[uid] {
+                if let pod = pod(uid) {
                     if case .isolate = record.action, pod.metadata.deletionTimestamp == nil {
                         if pod.condition(Action.servingGate)?.status == "True", pod.isReady {
                             // Released: serving again.
@@ -346,7 +362,7 @@ struct TargetPlanner {
                     inFlight += 1
                     continue
                 }
-                if let replacement = replacements.first(where: { pod in
+                if let replacement = replacements().first(where: { pod in
                     // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
                     !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) >= record.time.wholeSeconds
                 }) {
