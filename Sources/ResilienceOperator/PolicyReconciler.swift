@@ -199,8 +199,10 @@ public final class PolicyReconciler: Sendable {
         // The pod as last seen, for the evidence: read from the cache, so the action goes first.
         let pod = action.podName.flatMap { caches.pods.store.get(ObjectKey(namespace: namespace, name: $0)) }
         let sent = ContinuousClock.now
+        // Only a quarantine needs the labels the pod's Services select it by (a scan of the namespace's Services).
+        let quarantines: Bool = if case .isolate(_, _, "quarantine") = action { true } else { false }
         let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason,
-                                             serviceLabels: pod.map(caches.serviceLabels) ?? [])
+                                             serviceLabels: quarantines ? pod.map(caches.serviceLabels) ?? [] : [])
         let answered = ContinuousClock.now
         let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: []) } : nil
         switch outcome {
