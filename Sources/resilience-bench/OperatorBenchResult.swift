@@ -40,6 +40,8 @@ struct OperatorBenchResult: Codable {
         row("single fault p95", \.single.p95, "ms")
         row("single fault p99", \.single.p99, "ms")
         row("single fault max", \.single.max, "ms")
+        row("the action request in the API server, p50", \.actionInServer.p50, "ms", digits: 1)
+        row("the action request in the API server, p95", \.actionInServer.p95, "ms", digits: 1)
         counted("burst of 10", \.burst10)
         row("burst of 10: all acted on within", \.burst10.allActedWithin, "ms")
         counted("burst of 100", \.burst100)

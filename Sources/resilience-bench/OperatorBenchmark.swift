@@ -226,7 +226,8 @@ struct OperatorBenchmark: AsyncParsableCommand {
             residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
             anonymousMiB: Double(memory.anonymous) / 1_048_576,
             cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU,
-            requestsPerAction: actions == 0 ? 0 : Double(requests.values.reduce(0, +)) / Double(actions), requests: requests)
+            requestsPerAction: actions == 0 ? 0 : Double(requests.counts.values.reduce(0, +)) / Double(actions), requests: requests.counts,
+            actionInServer: SubjectFigures.Latencies(requests.actionMilliseconds, faults: requests.actionMilliseconds.count, span: 0))
     }
 
     /// Makes one Ready pod of each target crash-loop, all at once, once each target is whole again; the

@@ -42,4 +42,7 @@ struct SubjectFigures: Codable {
     /// API requests in the single-fault phase per action taken, and by verb and resource.
     var requestsPerAction: Double
     var requests: [String: Int]
+    /// In the single-fault phase, how long the API server took over each action request (from the audit
+    /// log's received and answered times): the part of a fault's latency that is the server's.
+    var actionInServer: Latencies
 }
