@@ -74,6 +74,8 @@ public final class ImageContainer: @unchecked Sendable {
             detached() { for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done; exec "$@"; }
             (detached socat TCP-LISTEN:\(apiServerPort),bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:"$run/api.sock") 2>>"$run/bridges.log" &
             (detached socat UNIX-LISTEN:"$run/http.sock",fork,mode=600 TCP:127.0.0.1:8080) 2>>"$run/bridges.log" &
+            # The network is ready before the container starts, as a kubelet's is: the API server's bridge listens.
+            until (exec 3<>/dev/tcp/127.0.0.1/\(apiServerPort)) 2>/dev/null; do sleep 0.02; done
             exec /usr/bin/env -i \(variables.sorted { $0.key < $1.key }.map { quoted("\($0.key)=\($0.value)") }.joined(separator: " ")) \\
               /usr/sbin/chroot --userspec \(quoted(userSpec)) "$root" \(entrypoint.map(quoted).joined(separator: " "))
             """
