@@ -79,28 +79,14 @@ public final class BackgroundQueue: Sendable {
     /// Runs the jobs still queued, even when the calling task is cancelled (a term that ends must still
     /// tell what it did), for at most `limit`; what is left then is dropped.
     public func drain(within limit: Duration) async {
-        let work = Task {
+        await Shielded.run(within: limit) {
             while let job = self.take() { await Self.finish(job) }
         }
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            work.cancel()
-        }
-        await work.value
-        timer.cancel()
     }
 
     /// Runs `job` as background work, shielded from the caller's cancellation for ``grace``.
     private static func finish(_ job: @escaping Job) async {
-        let running = Task { await RequestPriority.$current.withValue(.background) { await job() } }
-        await withTaskCancellationHandler {
-            await running.value
-        } onCancel: {
-            Task {
-                try? await Task.sleep(for: grace)
-                running.cancel()
-            }
-        }
+        await Shielded.run(grace: grace) { await RequestPriority.$current.withValue(.background) { await job() } }
     }
 
     private func take() -> Job? {

@@ -62,34 +62,20 @@ public final class StatusWriter: Sendable {
     /// Writes the statuses still pending, even when the calling task is cancelled (a term that ends must
     /// leave its memory in the status for the next leader), for at most `limit`.
     public func drain(within limit: Duration) async {
-        let work = Task {
-            let batch = pending.withLock { pending -> [(ObjectKey, PolicyStatus)] in
+        await Shielded.run(within: limit) {
+            let batch = self.pending.withLock { pending -> [(ObjectKey, PolicyStatus)] in
                 defer { pending = [:] }
                 return pending.map { ($0.key, $0.value) }
             }
             for (key, status) in batch where !Task.isCancelled {
-                _ = await RequestPriority.$current.withValue(.background) { await send(status, of: key) }
+                _ = await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) }
             }
         }
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            work.cancel()
-        }
-        await work.value
-        timer.cancel()
     }
 
     /// Writes one status, shielded from the caller's cancellation for ``BackgroundQueue/grace``.
     private func finish(_ status: PolicyStatus, of key: ObjectKey) async -> Bool {
-        let running = Task { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
-        return await withTaskCancellationHandler {
-            await running.value
-        } onCancel: {
-            Task {
-                try? await Task.sleep(for: BackgroundQueue.grace)
-                running.cancel()
-            }
-        }
+        await Shielded.run(grace: BackgroundQueue.grace) { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
     }
 
     /// Writes one status; false when it must be tried again.
