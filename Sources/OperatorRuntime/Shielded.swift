@@ -14,14 +14,15 @@ public enum Shielded {
         }
     }
 
-    /// Runs `work` to its end even when the caller is cancelled, for at most `limit` in all.
-    public static func run(within limit: Duration, _ work: @escaping @Sendable () async -> Void) async {
+    /// Runs `work` to its end even when the caller is cancelled, for at most `limit` in all (then
+    /// `work` is cancelled).
+    public static func run<T: Sendable>(within limit: Duration, _ work: @escaping @Sendable () async -> T) async -> T {
         let running = Task { await work() }
         let timer = Task {
             try? await Task.sleep(for: limit)
             running.cancel()
         }
-        await running.value
-        timer.cancel()
+        defer { timer.cancel() }
+        return await running.value
     }
 }

@@ -13,13 +13,10 @@ final class MeasuredProcess: @unchecked Sendable {
     init(name: String, executable: String, arguments: [String], logDirectory: String) throws {
         self.name = name
         logPath = "\(logDirectory)/\(name).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if let arenas = ProcessInfo.processInfo.environment["RO_BENCH_MALLOC_ARENA_MAX"] {
-            process.environment = ProcessInfo.processInfo.environment.merging(["MALLOC_ARENA_MAX": arenas]) { $1 }
-        }
         process.standardOutput = log
         process.standardError = log
         started = .now
