@@ -77,6 +77,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
     }
 
     private func serve() async throws {
+        Heap.mapLargeBlocksApart()
         let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
         var factory = PrometheusMetricsFactory(registry: configuration.registry)
         factory.durationHistogramBuckets["resilience_detection_to_action_seconds"] =
@@ -145,7 +146,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                 synced.set()
                 // The first lists decoded every object of every watched kind in pages; glibc keeps the pages
                 // they freed. Hand them back: steady memory is then what the caches hold.
-                HeapTrim.release()
+                Heap.trim()
             }
             tasks.addTask {
                 let term = Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics, logger: logger)

@@ -53,7 +53,7 @@ struct StoreBenchmark: ParsableCommand {
         for pod in decoded { store.apply(.apply(pod)) }
         let applyTime = ContinuousClock.now - applyStart
         decoded = []
-        HeapTrim.release()
+        Heap.trim()
         let projected = heapBytes() - before
 
         print("pods                         \(pods)")
