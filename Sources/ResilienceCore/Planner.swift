@@ -17,15 +17,23 @@ import KubernetesAPI
 /// due; they are kept as they were (their pods' memory too), and still count for what the whole policy
 /// shares: a freeze halts every target, and the budget counts every target's actions.
 public enum Planner {
+    ///
+    /// `replaced` are the last plans of the targets planned now (or gone since): their pods' memory gives
+    /// way to what planning finds now, so the cost follows the targets planned, not the policy's size.
+    /// Without `unchanged`, only the pods planned now are remembered.
     public static func plan(
-        policy: EffectivePolicy, targets: [TargetObservation], unchanged: [TargetPlan] = [], history: RemediationHistory, now: Date
+        policy: EffectivePolicy, targets: [TargetObservation], unchanged: [TargetPlan] = [], replaced: [TargetPlan] = [],
+        history: RemediationHistory, now: Date
     ) -> Plan {
         var history = history
         var budget = BudgetLedger(policy: policy, history: history, now: now)
         let observed = Set(targets.map(key))
         let kept = unchanged.filter { !observed.contains($0.target) }
-        let keptPods = Set(kept.flatMap { $0.verdicts.map(\.uid) })
-        var memory = history.pods.filter { keptPods.contains($0.key) }
+        var memory: [String: RemediationHistory.PodMemory] = [:]
+        if !kept.isEmpty {
+            memory = history.pods
+            for plan in replaced { for verdict in plan.verdicts { memory[verdict.uid] = nil } }
+        }
         var plans: [TargetPlan] = kept
         var decisions: [Decision] = []
         var wake = WakeTime(now: now)

@@ -49,7 +49,9 @@ public struct PolicyPlan: Sendable {
             return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
         case .success(let targets):
             let unchanged = replanning.map { names in last.filter { !names.contains($0.target) } } ?? []
-            return PolicyPlan(policy: name, outcome: .planned(Planner.plan(policy: effective, targets: targets, unchanged: unchanged, history: history, now: now)))
+            let replaced = replanning.map { names in last.filter { names.contains($0.target) } } ?? []
+            let plan = Planner.plan(policy: effective, targets: targets, unchanged: unchanged, replaced: replaced, history: history, now: now)
+            return PolicyPlan(policy: name, outcome: .planned(plan))
         }
     }
 

@@ -119,7 +119,8 @@ import Testing
                 : Set(targets.map(Planner.key))
             let part = Planner.plan(
                 policy: cluster.policy, targets: targets.filter { replanning.contains(Planner.key($0)) },
-                unchanged: first.targets.filter { !replanning.contains($0.target) }, history: history, now: later)
+                unchanged: first.targets.filter { !replanning.contains($0.target) }, replaced: first.targets.filter { replanning.contains($0.target) },
+                history: history, now: later)
             let full = Planner.plan(policy: cluster.policy, targets: targets, history: history, now: later)
             if replanning.count < targets.count { kept.withLock { $0 += 1 } }
             var replanned = full
