@@ -25,6 +25,11 @@ public struct Patch: Sendable, Equatable {
         Patch(contentType: "application/json-patch+json", body: Array(try KubernetesJSON.encoder().encode(operations)))
     }
 
+    /// RFC 6902 JSON patch given as its encoded list of operations.
+    public static func json(encoded operations: [UInt8]) -> Patch {
+        Patch(contentType: "application/json-patch+json", body: operations)
+    }
+
     /// Server-side apply: the fields this manager owns, as a full object with apiVersion and kind.
     public static func apply(_ json: [UInt8]) -> Patch {
         Patch(contentType: "application/apply-patch+yaml", body: json)

@@ -23,6 +23,8 @@ public struct Faults: Sendable, Equatable, CustomStringConvertible {
     public var slowStart: TimeInterval?
     /// Ignores deletion until the grace period is over.
     public var hangOnTermination = false
+    /// Its node stopped answering: once deleted, the pod stays Terminating until this fault is cleared.
+    public var stuckTerminating = false
     /// The health endpoint answers 500.
     public var healthFail = false
     /// The health endpoint never answers.
@@ -45,6 +47,7 @@ public struct Faults: Sendable, Equatable, CustomStringConvertible {
             case ("notReady", nil): notReady = true
             case ("imagePullError", nil): imagePullError = true
             case ("hangOnTermination", nil): hangOnTermination = true
+            case ("stuckTerminating", nil): stuckTerminating = true
             case ("healthFail", nil): healthFail = true
             case ("healthHang", nil): healthHang = true
             case ("slowStart", let value?):
@@ -57,7 +60,7 @@ public struct Faults: Sendable, Equatable, CustomStringConvertible {
                 guard let seconds = Self.seconds(value) ?? Double(value), seconds >= 0 else { throw FaultError(item: item, expected: "seconds, or a duration such as 500ms") }
                 latency = seconds
             default:
-                throw FaultError(item: item, expected: "one of crashLoop, oomKilled, notReady, imagePullError, hangOnTermination, healthFail, healthHang, slowStart=30s, errorRatio=0.3, latency=500ms")
+                throw FaultError(item: item, expected: "one of crashLoop, oomKilled, notReady, imagePullError, hangOnTermination, stuckTerminating, healthFail, healthHang, slowStart=30s, errorRatio=0.3, latency=500ms")
             }
         }
     }
@@ -70,6 +73,7 @@ public struct Faults: Sendable, Equatable, CustomStringConvertible {
         if imagePullError { items.append("imagePullError") }
         if let slowStart { items.append("slowStart=\(Int(slowStart))s") }
         if hangOnTermination { items.append("hangOnTermination") }
+        if stuckTerminating { items.append("stuckTerminating") }
         if healthFail { items.append("healthFail") }
         if healthHang { items.append("healthHang") }
         if let errorRatio { items.append("errorRatio=\(errorRatio)") }

@@ -82,7 +82,7 @@ public enum KubeletModel {
         }
         var wakes: [Date] = []
         var remove = false
-        if let deleted = pod.metadata.deletionTimestamp {
+        if let deleted = pod.metadata.deletionTimestamp, !faults.stuckTerminating {
             let done = faults.hangOnTermination ? deleted : (record.deletionSeenAt ?? now).addingTimeInterval(settings.terminationTime * scale)
             if now >= done { remove = true } else { wakes.append(done) }
         }

@@ -36,6 +36,10 @@ public struct TargetPlan: Sendable, Equatable {
     public var unhealthy: Int
     /// Disruptions not yet replaced by a Ready pod; counted as unhealthy in the limits.
     public var inFlight: Int
+    /// Pods unhealthy or disrupted and not yet replaced, each counted once: an unhealthy pod that is the
+    /// (not yet Ready) replacement of an in-flight disruption is that disruption's place, not another.
+    /// maxUnhealthy compares this with the Deployment's replicas.
+    public var down: Int
     /// What the target's plan decided when it was made.
     public var decisions: [Decision]
     /// A missing sample whose rule says `freeze`, in words: it halts every target of the policy.

@@ -76,6 +76,13 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var stepStartedAt: Date?
         /// `uid/step` of every pod action taken in this episode: a pod gets each step once.
         public var acted: Set<String> = []
+
+        public init(openedAt: Date, step: Int, stepStartedAt: Date? = nil, acted: Set<String> = []) {
+            self.openedAt = openedAt
+            self.step = step
+            self.stepStartedAt = stepStartedAt
+            self.acted = acted
+        }
     }
 
     /// Whether a revision was healthy.

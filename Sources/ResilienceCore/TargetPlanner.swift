@@ -25,6 +25,10 @@ struct TargetPlanner {
     /// Isolated pods whose containers have been Ready again for the whole `for`: their isolation ends.
     private var releases: [Candidate] = []
     private var inFlight = 0
+    /// By UID, the pods that hold an in-flight disruption's place: the disrupted pod while it is still
+    /// there, or a replacement created after it that is not Ready yet. One that is unhealthy is counted
+    /// once in ``down``, not as a second pod.
+    private var standIns: Set<String> = []
     /// When this target's plan changes with time alone.
     private(set) var wake: WakeTime
 
@@ -64,12 +68,17 @@ struct TargetPlanner {
     /// How many pods are healthy; set with the verdicts.
     private var healthyCount = 0
 
+    /// Pods unhealthy or disrupted and not yet replaced, each counted once.
+    private var down: Int {
+        unhealthy.count + inFlight - min(inFlight, unhealthy.lazy.filter { standIns.contains($0.uid) }.count)
+    }
+
     /// The replicas the shares are computed from: the Deployment's own, not what the operator added.
     private var desired = 0
 
     var summary: TargetPlan {
         TargetPlan(
-            target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight,
+            target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight, down: down,
             decisions: decisions, freeze: freeze, wakeAt: wake.earliest, replicaSets: target.replicaSets.compactMap(\.metadata.uid))
     }
 
@@ -90,8 +99,8 @@ struct TargetPlanner {
         var gate = makeGate()
         if let frozen {
             gate.halt = (.frozen, "frozen: \(frozen); no action until the sample is back")
-        } else if actionable.count + inFlight > policy.maxUnhealthy.pods(of: desired) {
-            let reason = "\(actionable.count) unhealthy and \(inFlight) in-flight of \(desired) pods exceed maxUnhealthy \(policy.maxUnhealthy) (\(policy.maxUnhealthy.pods(of: desired)) pods): the failure looks systemic, so the operator only alerts"
+        } else if down > policy.maxUnhealthy.atMost(of: desired) {
+            let reason = "\(down) of \(desired) pods down (\(actionable.count) unhealthy, \(inFlight) disruptions not yet replaced) exceed maxUnhealthy \(policy.maxUnhealthy) (at most \(policy.maxUnhealthy.atMost(of: desired)) pods): the failure looks systemic, so the operator only alerts"
             gate.halt = (.maxUnhealthy, reason)
             alert("\(key): \(reason)", gate: gate)
         }
@@ -106,12 +115,14 @@ struct TargetPlanner {
             gate.rolloutOnly = "a rollout is in progress (\(rollout.progress))"
         }
         if var open = episode {
+            let before = decisions.count
             for candidate in ladderCandidates(episode: &open, actionable: actionable) {
                 admit(candidate, gate: &gate, budget: &budget)
             }
             if gate.rolloutOnly != nil, let rollback = rollbackDuringRollout(episode: open, actionable: actionable) {
                 admit(rollback, gate: &gate, budget: &budget)
             }
+            alertIfStuck(decisions[before...].filter { $0.action != nil }, actionable: actionable, gate: gate)
             episode = open
         }
         history.episodes[key] = episode
@@ -131,7 +142,7 @@ struct TargetPlanner {
         wake.at(lastAction?.addingTimeInterval(policy.cooldown.seconds))
         return SafetyGate(
             policy: policy, now: now, halt: nil, rolloutOnly: nil, lastActionAt: lastAction, inFlight: inFlight,
-            healthy: healthyCount, minHealthyPods: policy.minHealthy.pods(of: desired),
+            healthy: healthyCount, minHealthyPods: policy.minHealthy.atLeast(of: desired),
             rolloutDisruption: rolloutDisruption(), disruptionsLeft: [:], budgets: target.disruptionBudgets)
     }
 
@@ -185,6 +196,18 @@ struct TargetPlanner {
             episode.stepStartedAt = nil
         }
         return episode
+    }
+
+    /// Alerts when pods have stayed unhealthy for a stepTimeout because a safety check refuses every
+    /// action the ladder proposes (a cooldown only delays, and a halt alerts of its own).
+    private mutating func alertIfStuck(_ proposed: [Decision], actionable: [PodVerdict], gate: SafetyGate) {
+        guard gate.halt == nil, !proposed.isEmpty, proposed.allSatisfy({ $0.disposition == .blocked && $0.blockedBy != .cooldown }),
+              let since = actionable.compactMap(\.since).min() else { return }
+        let due = since.addingTimeInterval(policy.stepTimeout.seconds)
+        guard now >= due else { return wake.at(due) }
+        let refusal = proposed[0]
+        let checks = Set(proposed.compactMap { $0.blockedBy?.rawValue }).sorted().joined(separator: ", ")
+        alert("\(key): \(actionable.count) pods unhealthy for \(Seconds(now.timeIntervalSince(since))) and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
     }
 
     private func loopBreaker() -> String? {
@@ -349,8 +372,10 @@ struct TargetPlanner {
             let record = history.actions[index]
             guard record.target == key, record.succeeded, record.settledAt == nil, record.action.isDisruption else { continue }
             if let uid = record.action.podUID {
-                if let pod = pod(uid) {
-                    if case .isolate = record.action, pod.metadata.deletionTimestamp == nil {
+                // A pod being deleted is as good as gone: a Ready replacement settles its disruption even while
+                // it stays Terminating (on a node that stopped answering, it may never go).
+                if let pod = pod(uid), pod.metadata.deletionTimestamp == nil {
+                    if case .isolate = record.action {
                         if pod.condition(Action.servingGate)?.status == "True", pod.isReady {
                             // Released: serving again.
                             history.actions[index].settledAt = now
@@ -359,18 +384,22 @@ struct TargetPlanner {
                         remediating.insert(uid)
                         if let release = release(pod) { releases.append(release) }
                     }
+                    // The disrupted pod itself still holds the place (its deletion not yet seen, or isolated).
+                    standIns.insert(uid)
                     inFlight += 1
                     continue
                 }
-                if let replacement = replacements().first(where: { pod in
-                    // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
-                    !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) >= record.time.wholeSeconds
-                }) {
+                // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
+                let after = { (pod: Pod) in !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) >= record.time.wholeSeconds }
+                if let replacement = replacements().first(where: after) {
                     claimed.insert(replacement.metadata.uid ?? "")
                     history.actions[index].settledAt = now
                     history.actions[index].settledBy = replacement.metadata.uid
                 } else {
                     inFlight += 1
+                    if let standIn = pods.first(where: { !$0.isReady && $0.metadata.deletionTimestamp == nil && !standIns.contains($0.metadata.uid ?? "") && after($0) }) {
+                        standIns.insert(standIn.metadata.uid ?? "")
+                    }
                 }
             } else if rollout.inProgress || (target.deployment.status?.observedGeneration ?? 0) < (target.deployment.metadata.generation ?? 0) {
                 inFlight += 1

@@ -19,11 +19,22 @@ public enum Threshold: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// How many of `total` pods this is; percentages round up, as a PDB's minAvailable does.
-    public func pods(of total: Int) -> Int {
+    /// The fewest of `total` pods this asks for, as a floor such as `minHealthy`: a percentage rounds up,
+    /// as a PodDisruptionBudget's minAvailable does, so the floor never asks for less than the share.
+    public func atLeast(of total: Int) -> Int {
         switch self {
         case .count(let count): return count
         case .percent(let percent): return (total * percent + 99) / 100
+        }
+    }
+
+    /// The most of `total` pods this allows, as a ceiling such as `maxUnhealthy`: a percentage rounds
+    /// down (as Cluster API's maxUnhealthy does), so more than the ceiling is exactly more than the
+    /// share: 3 of 4 pods (75%) exceed 60%.
+    public func atMost(of total: Int) -> Int {
+        switch self {
+        case .count(let count): return count
+        case .percent(let percent): return total * percent / 100
         }
     }
 

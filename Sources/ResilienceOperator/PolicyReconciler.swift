@@ -159,7 +159,7 @@ public final class PolicyReconciler: Sendable {
         // Compared as written: dates keep microseconds on the server.
         let encoder = KubernetesJSON.encoder()
         if try encoder.encode(status) != (try written.map { try encoder.encode($0) }) {
-            statusWriter.write(status, of: key)
+            statusWriter.write(status, of: key, uid: policy.metadata.uid)
         }
         guard let wakeAt else { return .awaitChange }
         let delay = wakeAt.timeIntervalSince(Date())

@@ -7,6 +7,11 @@ import Synchronization
 
 /// Writes policies' status after the fact and off the reconciler's path.
 ///
+/// A status is written whole (a JSON patch that replaces `status`), never merged into the one on the
+/// server: a merge patch cannot remove a map's key, so closed episodes and undone scale-ups would stay in
+/// `status.memory` for a restarted operator or a new leader to read back. The patch holds to the policy's
+/// UID, so a policy deleted and created again under the same name never gets its predecessor's memory.
+///
 /// ``write(_:of:)`` returns at once; the newest status of a policy replaces one not yet written, so a
 /// policy reconciled ten times during a slow write costs one more write, not ten. A write that fails is
 /// tried again a second later unless a newer status came meanwhile; a deleted policy is skipped. Its
@@ -15,7 +20,7 @@ import Synchronization
 public final class StatusWriter: Sendable {
     private let client: KubernetesClient
     private let logger: Logger
-    private let pending = Mutex<[ObjectKey: PolicyStatus]>([:])
+    private let pending = Mutex<[ObjectKey: Pending]>([:])
     private let wakeup = Wakeup()
     /// Writes in flight at once.
     private let concurrency = 4
@@ -25,16 +30,22 @@ public final class StatusWriter: Sendable {
         self.logger = logger
     }
 
-    /// Queues `status` as the one to write for `key`.
-    public func write(_ status: PolicyStatus, of key: ObjectKey) {
-        pending.withLock { $0[key] = status }
+    /// A status to write, and the UID of the policy it belongs to.
+    private struct Pending: Sendable {
+        var status: PolicyStatus
+        var uid: String?
+    }
+
+    /// Queues `status` as the one to write for `key`, whose UID is `uid`.
+    public func write(_ status: PolicyStatus, of key: ObjectKey, uid: String?) {
+        pending.withLock { $0[key] = Pending(status: status, uid: uid) }
         wakeup.signal()
     }
 
     /// Writes until the task is cancelled.
     public func run() async {
         while !Task.isCancelled {
-            let batch = pending.withLock { pending -> [(ObjectKey, PolicyStatus)] in
+            let batch = pending.withLock { pending -> [(ObjectKey, Pending)] in
                 defer { pending = [:] }
                 return pending.map { ($0.key, $0.value) }
             }
@@ -63,7 +74,7 @@ public final class StatusWriter: Sendable {
     /// leave its memory in the status for the next leader), for at most `limit`.
     public func drain(within limit: Duration) async {
         await Shielded.run(within: limit) {
-            let batch = self.pending.withLock { pending -> [(ObjectKey, PolicyStatus)] in
+            let batch = self.pending.withLock { pending -> [(ObjectKey, Pending)] in
                 defer { pending = [:] }
                 return pending.map { ($0.key, $0.value) }
             }
@@ -74,27 +85,46 @@ public final class StatusWriter: Sendable {
     }
 
     /// Writes one status, shielded from the caller's cancellation for ``BackgroundQueue/grace``.
-    private func finish(_ status: PolicyStatus, of key: ObjectKey) async -> Bool {
+    private func finish(_ status: Pending, of key: ObjectKey) async -> Bool {
         await Shielded.run(grace: BackgroundQueue.grace) { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
     }
 
     /// Writes one status; false when it must be tried again.
-    private func send(_ status: PolicyStatus, of key: ObjectKey) async -> Bool {
-        struct Body: Encodable { var status: PolicyStatus }
+    private func send(_ pending: Pending, of key: ObjectKey) async -> Bool {
         do {
-            let patch = try KubernetesJSON.encoder().encode(Body(status: status))
-            _ = try await client.patch(ResiliencePolicy.self, name: key.name, namespace: key.namespace, .merge(Array(patch)), subresource: "status")
+            _ = try await client.patch(ResiliencePolicy.self, name: key.name, namespace: key.namespace, try Self.patch(pending.status, uid: pending.uid), subresource: "status")
             return true
         } catch let error as KubernetesError where error.reason == .notFound {
+            return true
+        } catch let error as KubernetesError where error.reason == .invalid {
+            // Another policy has the name now (the patch's test of the UID failed), or the status itself is
+            // refused: sending it again would not help either way.
+            let current = try? await client.get(ResiliencePolicy.self, name: key.name, namespace: key.namespace).metadata.uid
+            if current != nil, current == pending.uid {
+                logger.error("the API server refuses a policy's status", metadata: ["policy": "\(key)", "error": "\(error)"])
+            }
             return true
         } catch where Task.isCancelled {
             return true
         } catch {
             logger.warning("cannot write a policy's status; retrying", metadata: ["policy": "\(key)", "error": "\(error)"])
-            pending.withLock { pending in
-                if pending[key] == nil { pending[key] = status }
+            self.pending.withLock { newer in
+                if newer[key] == nil { newer[key] = pending }
             }
             return false
         }
+    }
+
+    /// The JSON patch that replaces the status whole, if the policy still has `uid`.
+    static func patch(_ status: PolicyStatus, uid: String?) throws -> Patch {
+        let encoder = KubernetesJSON.encoder()
+        var operations: [UInt8] = Array("[".utf8)
+        if let uid {
+            operations += try encoder.encode(JSONPatchOperation(op: "test", path: "/metadata/uid", value: .string(uid)))
+            operations += Array(",".utf8)
+        }
+        // `add` replaces a member that exists and creates one that does not: the first status has none.
+        operations += Array(#"{"op":"add","path":"/status","value":"#.utf8) + Array(try encoder.encode(status)) + Array("}]".utf8)
+        return .json(encoded: operations)
     }
 }

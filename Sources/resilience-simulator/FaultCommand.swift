@@ -12,7 +12,7 @@ struct FaultCommand: AsyncParsableCommand {
         abstract: "Inject or clear simulated faults on pods, by name or label selector.",
         discussion: """
             Faults: crashLoop, oomKilled, notReady, imagePullError, slowStart=30s, hangOnTermination,
-            healthFail, healthHang, errorRatio=0.3, latency=500ms. Examples:
+            stuckTerminating, healthFail, healthHang, errorRatio=0.3, latency=500ms. Examples:
               resilience-simulator fault -n shop --pod web-7d9c-x2x1 --set crashLoop
               resilience-simulator fault -n shop --selector app=web --set errorRatio=0.4,latency=800ms
               resilience-simulator fault -n shop --selector app=web --clear

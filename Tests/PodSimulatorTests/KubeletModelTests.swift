@@ -100,6 +100,11 @@ import Testing
         let hang = try Faults(parsing: "hangOnTermination")
         #expect(!KubeletModel.react(pod: deleted, record: record, faults: hang, settings: KubeletSettings(), now: start.addingTimeInterval(29)).remove)
         #expect(KubeletModel.react(pod: deleted, record: record, faults: hang, settings: KubeletSettings(), now: grace).remove)
+        // A node that stopped answering never confirms the deletion: the pod stays Terminating.
+        let stuck = try Faults(parsing: "stuckTerminating")
+        let late = KubeletModel.react(pod: deleted, record: record, faults: stuck, settings: KubeletSettings(), now: grace.addingTimeInterval(3600))
+        #expect(!late.remove)
+        #expect(late.nextChange == nil || late.nextChange! > grace.addingTimeInterval(3600))
     }
 
     @Test(arguments: [
@@ -107,7 +112,7 @@ import Testing
         ("latency=500ms,healthHang", nil),
         ("slowStart=soon", "fault 'slowStart=soon' is not understood: expected a duration such as 30s"),
         ("errorRatio=2", "fault 'errorRatio=2' is not understood: expected a share from 0 to 1"),
-        ("explode", "fault 'explode' is not understood: expected one of crashLoop, oomKilled, notReady, imagePullError, hangOnTermination, healthFail, healthHang, slowStart=30s, errorRatio=0.3, latency=500ms"),
+        ("explode", "fault 'explode' is not understood: expected one of crashLoop, oomKilled, notReady, imagePullError, hangOnTermination, stuckTerminating, healthFail, healthHang, slowStart=30s, errorRatio=0.3, latency=500ms"),
     ] as [(String, String?)])
     func faultAnnotationsAreReadOrRefusedByName(text: String, expected: String?) throws {
         do {

@@ -94,9 +94,81 @@ import Testing
         let systemic = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"maxUnhealthy":0}}"#
         let decisions = try plan(systemic, target, at: now).decisions
         guard case .alert(let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
-        #expect(summary.contains("1 unhealthy and 0 in-flight of 3 pods exceed maxUnhealthy 0 pods"))
+        #expect(summary.contains("1 of 3 pods down (1 unhealthy, 0 disruptions not yet replaced) exceed maxUnhealthy 0 pods (at most 0 pods)"))
         #expect(decisions.dropFirst().allSatisfy { $0.blockedBy == .maxUnhealthy && !$0.executes })
         #expect(decisions.count == 2)
+    }
+
+    /// Three of four pods crashing is 75%, above a maxUnhealthy of 60%: the share is compared as a fraction
+    /// (60% of 4 rounds down to 2 pods), so the short-circuit trips and alerts.
+    @Test func theShortCircuitTripsWhenTheUnhealthyFractionExceedsTheShare() throws {
+        var target = try Scenario.stable()
+        let crashing = try #require(target.pod(Scenario.crashing))
+        for number in 1...2 {
+            var clone = crashing
+            clone.metadata.name = "web-crashing-\(number)"
+            clone.metadata.uid = "crashing-\(number)"
+            target.pods.append(clone)
+        }
+        target.deployment.spec?.replicas = 4
+        let now = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":0,"maxUnhealthy":"60%"}}"#
+        let decisions = try plan(spec, target, at: now).decisions
+        guard case .alert(let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
+        #expect(summary.contains("3 of 4 pods down (3 unhealthy, 0 disruptions not yet replaced) exceed maxUnhealthy 60% (at most 2 pods)"), "\(summary)")
+        #expect(decisions.dropFirst().allSatisfy { $0.blockedBy == .maxUnhealthy && !$0.executes })
+        // Two of four (50%) is not above 60%: the operator acts.
+        target.pods.removeLast()
+        #expect(try plan(spec, target, at: now).decisions.contains { $0.executes && $0.step == .restartPod })
+    }
+
+    /// A pod that a safety check keeps from every remedy is not left unhealthy in silence: after a
+    /// stepTimeout the plan alerts, naming the check.
+    @Test func podsThatEveryActionsRefusalKeepsUnhealthyAlertAfterAStepTimeout() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"stepTimeout":"1m"},"safety":{"minHealthy":"100%","maxUnhealthy":"100%"}}"#
+        let first = try plan(spec, target, at: start)
+        #expect(first.decisions.map(\.blockedBy) == [.minHealthy])
+        #expect(first.wakeAt == start.addingTimeInterval(60), "planned again when the refusal has lasted a stepTimeout")
+        let later = try plan(spec, target, history: first.history, at: start.addingTimeInterval(60))
+        let alert = try #require(later.executable.first { if case .alert = $0.action { true } else { false } })
+        #expect(alert.reason.contains("1 pods unhealthy for 1m and every action is refused by a safety check (minHealthy)"), "\(alert.reason)")
+        #expect(later.decisions.contains { $0.blockedBy == .minHealthy })
+        // A cooldown only delays: no alert for it.
+        let cooling = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"stepTimeout":"1m"},"safety":{"cooldown":"1h","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        var history = first.history
+        history.actions.append(.init(time: start, target: first.targets[0].target, step: nil, action: .scale(from: 3, to: 3), succeeded: true))
+        let cooled = try plan(cooling, target, history: history, at: start.addingTimeInterval(120))
+        #expect(cooled.decisions.map(\.blockedBy) == [.cooldown], "\(cooled.decisions)")
+    }
+
+    /// A pod evicted on a node that stopped answering stays Terminating; its Ready replacement settles the
+    /// disruption all the same, so the next sick pod of the Deployment is recovered.
+    @Test func aPodStuckTerminatingIsSettledByItsReadyReplacement() throws {
+        var target = try Scenario.stable()
+        let sick = try #require(target.pod(Scenario.crashing))
+        let start = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","maxInFlight":1,"minHealthy":0,"maxUnhealthy":"100%"}}"#
+        let first = try plan(spec, target, at: start)
+        #expect(first.executable.map(\.action?.podUID) == [sick.metadata.uid])
+        let history = executed(first, at: start)
+        // The evicted pod stays Terminating; a replacement is created and Ready, and another pod crash-loops.
+        target = target.changing(Scenario.crashing) { $0.metadata.deletionTimestamp = start.addingTimeInterval(5) }
+        var replacement = try #require(target.pod(Scenario.healthy))
+        replacement.metadata.name = "web-replacement"
+        replacement.metadata.uid = "replacement"
+        replacement.metadata.creationTimestamp = start.addingTimeInterval(2).wholeSecondsForTests
+        target.pods.append(replacement)
+        var next = sick
+        next.metadata.name = "web-next"
+        next.metadata.uid = "next"
+        target.pods.append(next)
+        let later = try plan(spec, target, history: history, at: start.addingTimeInterval(10))
+        #expect(later.targets[0].inFlight == 0, "\(later.decisions)")
+        #expect(later.history.actions.first?.settledBy == "replacement")
+        #expect(later.executable.map(\.action?.podUID) == ["next"], "\(later.decisions)")
+        #expect(later.targets[0].verdicts.first { $0.uid == sick.metadata.uid }?.health == .terminating)
     }
 
     @Test func aReplacementCreatedInTheSecondOfTheEvictionSettlesIt() throws {
@@ -339,4 +411,9 @@ import Testing
         #expect(plan.decisions.first?.reason == "skipped scaleUp: HPA shop manages the replicas and its maxReplicas 3 leaves no room above minReplicas 3")
         #expect(plan.executable.first.map { if case .alert = $0.action! { true } else { false } } == true, "the ladder is exhausted: alert")
     }
+}
+
+extension Date {
+    /// The date with its fraction of a second dropped, as the API server keeps `creationTimestamp`.
+    var wholeSecondsForTests: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded(.down)) }
 }

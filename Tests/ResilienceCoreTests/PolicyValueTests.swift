@@ -16,9 +16,14 @@ import Testing
     }
 
     @Test func thresholdsResolveAgainstTheTotal() throws {
-        #expect(Threshold(.string("50%"))?.pods(of: 5) == 3, "percentages round up, as minAvailable does")
-        #expect(Threshold(.string("0%"))?.pods(of: 5) == 0)
-        #expect(Threshold(.int(2))?.pods(of: 5) == 2)
+        // Each rounds toward safety: a floor (minHealthy) asks for more, a ceiling (maxUnhealthy) allows fewer.
+        #expect(Threshold(.string("50%"))?.atLeast(of: 5) == 3, "a floor rounds up, as minAvailable does")
+        #expect(Threshold(.string("60%"))?.atMost(of: 4) == 2, "a ceiling rounds down: 3 of 4 (75%) exceed 60%")
+        #expect(Threshold(.string("50%"))?.atMost(of: 4) == 2, "exactly the share is not above it")
+        #expect(Threshold(.string("0%"))?.atLeast(of: 5) == 0)
+        #expect(Threshold(.string("100%"))?.atMost(of: 5) == 5)
+        #expect(Threshold(.int(2))?.atLeast(of: 5) == 2)
+        #expect(Threshold(.int(2))?.atMost(of: 5) == 2)
         #expect(Threshold(.string("101%")) == nil)
         #expect(Threshold(.string("5")) == nil)
         #expect(Threshold(.int(-1)) == nil)

@@ -1,0 +1,65 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import Logging
+import OperatorRuntime
+import ResilienceCore
+@testable import ResilienceOperator
+import TestSupport
+import Testing
+
+/// The status as the API server keeps it: written whole, so what a restarted operator or a new leader
+/// reads back is exactly what the last writer meant, forgotten keys included.
+@Suite struct StatusWriterIntegrationTests {
+    @Test func aStatusWrittenWholeForgetsWhatTheLastOneNoLongerHolds() async throws {
+        _ = try await PolicyCRD.installed()
+        let plane = try await LocalControlPlane.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("status-whole", client: client) { ns in
+                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"}}"#
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                let uid = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).metadata.uid
+                let key = ObjectKey(namespace: ns, name: "web")
+                let writer = StatusWriter(client: client, logger: Logger(label: "status"))
+                let running = Task { await writer.run() }
+                defer { running.cancel() }
+
+                // An episode open and a scale-up to undo on two Deployments.
+                let time = Date(timeIntervalSince1970: 1_790_000_000.25)
+                var memory = RemediationHistory()
+                memory.episodes = ["\(ns)/web": .init(openedAt: time, step: 1, stepStartedAt: time, acted: ["uid-1/restartPod"]), "\(ns)/api": .init(openedAt: time, step: 0)]
+                memory.scaledFrom = ["\(ns)/web": .init(replicas: 3)]
+                memory.actions = [.init(time: time, target: "\(ns)/web", step: .restartPod, action: .restartPod(pod: "web-1", uid: "uid-1", evict: true), succeeded: true)]
+                var status = PolicyStatus()
+                status.phase = "Remediating"
+                status.memory = memory
+                writer.write(status, of: key, uid: uid)
+                try await eventually("the memory written") { () -> Bool? in
+                    try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.memory == memory ? true : nil
+                }
+
+                // One episode closed and the scale-up undone: the keys go from the server too.
+                memory.episodes["\(ns)/api"] = nil
+                memory.scaledFrom = [:]
+                status.phase = nil
+                status.memory = memory
+                writer.write(status, of: key, uid: uid)
+                let read = try await eventually("the memory forgetting the closed episode") { () -> PolicyStatus? in
+                    let read = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+                    return read?.memory?.scaledFrom.isEmpty == true ? read : nil
+                }
+                #expect(read == status, "what is read back is what was meant: \(String(describing: read))")
+
+                // The policy deleted and created again under its name: the old memory never reaches the new one.
+                try await client.delete(ResiliencePolicy.self, name: "web", namespace: ns)
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                let stale = try StatusWriter.patch(status, uid: uid)
+                let refused = try await #require(throws: KubernetesError.self) {
+                    try await client.patch(ResiliencePolicy.self, name: "web", namespace: ns, stale, subresource: "status")
+                }
+                #expect(refused.reason == .invalid, "\(refused.message)")
+                #expect(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.memory == nil)
+            }
+        }
+    }
+}
