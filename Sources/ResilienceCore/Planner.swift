@@ -85,17 +85,32 @@ public enum Planner {
         "\(target.deployment.metadata.namespace ?? "")/\(target.name)"
     }
 
-    /// Forgets what no limit looks at any more: settled actions older than every window (but not while
-    /// the replacement that settled one lives: it settles no other), and the episodes and scale memories
-    /// of Deployments that are no longer targets.
+    /// The most action records the history keeps (more when the budget allows more in its window):
+    /// `status.memory` stays far below etcd's request limit whatever happens.
+    public static let keptActions = 256
+
+    /// Forgets what no limit looks at any more: actions older than every window that are settled, failed
+    /// or of a Deployment that is no longer a target (but not a settled one while the replacement that
+    /// settled it lives: it settles no other), beyond ``keptActions`` the oldest settled or failed ones,
+    /// and the episodes and scale memories of Deployments that are no longer targets.
     private static func prune(_ history: inout RemediationHistory, policy: EffectivePolicy, targets: [TargetPlan], now: Date) {
         let horizon = max(policy.loopWindow, policy.budget?.window.seconds ?? 0, policy.cooldown.seconds, policy.stepTimeout.seconds)
-        let old = { (record: RemediationHistory.ActionRecord) in record.settledAt != nil && now.timeIntervalSince(record.time) > horizon }
+        let keys = Set(targets.map(\.target))
+        let done = { (record: RemediationHistory.ActionRecord) in record.settledAt != nil || !record.succeeded || !keys.contains(record.target) }
+        let old = { (record: RemediationHistory.ActionRecord) in now.timeIntervalSince(record.time) > horizon && done(record) }
         if history.actions.contains(where: old) {
             let live = Set(targets.lazy.flatMap { $0.verdicts.map(\.uid) })
             history.actions.removeAll { old($0) && !($0.settledBy.map(live.contains) ?? false) }
         }
-        let keys = Set(targets.map(\.target))
+        var excess = history.actions.count - max(keptActions, policy.budget?.count ?? 0)
+        if excess > 0 {
+            // Oldest first; disruptions still in flight stay (maxInFlight counts them).
+            history.actions.removeAll { record in
+                guard excess > 0, done(record) else { return false }
+                excess -= 1
+                return true
+            }
+        }
         history.episodes = history.episodes.filter { keys.contains($0.key) }
         history.scaledFrom = history.scaledFrom.filter { keys.contains($0.key) }
         history.episodeStarts = history.episodeStarts.filter { keys.contains($0.key) }

@@ -105,14 +105,20 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         }
     }
 
-    /// Adds an action the operator carried out (or tried to), and moves the episode on.
+    /// Adds an action the operator carried out (or tried to), and moves the episode on. A failed attempt
+    /// starts its step's outcome clock too: it is tried again after the cooldown, and once a stepTimeout
+    /// passed with pods still unhealthy the ladder moves on (and at its end alerts for a human), so a step
+    /// that cannot succeed is neither retried forever nor silent.
     public mutating func record(_ decision: Decision, at time: Date, succeeded: Bool) {
         guard let action = decision.action, decision.disposition == .execute else { return }
         if case .alert = action { return }
         actions.append(ActionRecord(time: time, target: decision.target, step: decision.step, action: action, succeeded: succeeded))
-        guard succeeded else { return }
         if decision.step != nil, var episode = episodes[decision.target] {
             if episode.stepStartedAt == nil { episode.stepStartedAt = time }
+            episodes[decision.target] = episode
+        }
+        guard succeeded else { return }
+        if decision.step != nil, var episode = episodes[decision.target] {
             if let step = decision.step {
                 // A pod gets each step once; a Deployment step (scaleUp, rollback, rolloutRestart) acts once an episode.
                 episode.acted.insert("\(action.podUID ?? "deployment")/\(step.rawValue)")

@@ -262,6 +262,58 @@ import Testing
         #expect(try plan(spec, opened, at: Scenario.after(5, target)).decisions.allSatisfy { if case .admit = $0.action { false } else { true } })
     }
 
+    /// An action that keeps failing (an isolation by readiness gate on pods without the gate) is tried
+    /// again after each cooldown, but only for a stepTimeout: then the ladder moves on, and at its end the
+    /// operator alerts for a human and stops.
+    @Test func failedStepsEscalateAndTheLadderEndsInAnAlert() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["isolate","restartPod"],"stepTimeout":"1m"},"safety":{"cooldown":"10s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        func failing(_ plan: Plan, at time: Date) -> RemediationHistory {
+            var history = plan.history
+            for decision in plan.executable { history.record(decision, at: time, succeeded: false) }
+            return history
+        }
+        let first = try plan(spec, target, at: start)
+        #expect(first.executable.map(\.step) == [.isolate])
+        var history = failing(first, at: start)
+        #expect(history.episodes.values.first?.stepStartedAt == start, "a failure starts the step's outcome clock")
+        let retry = try plan(spec, target, history: history, at: start.addingTimeInterval(11))
+        #expect(retry.executable.map(\.step) == [.isolate], "tried again after the cooldown")
+        history = failing(retry, at: start.addingTimeInterval(11))
+        let next = try plan(spec, target, history: history, at: start.addingTimeInterval(61))
+        #expect(next.decisions.first?.reason.contains("isolate did not help within stepTimeout 1m") == true, "\(next.decisions)")
+        #expect(next.executable.map(\.step) == [.restartPod])
+        history = failing(next, at: start.addingTimeInterval(61))
+        let end = try plan(spec, target, history: history, at: start.addingTimeInterval(122))
+        guard case .alert(let summary) = end.executable.first?.action else { Issue.record("\(end.decisions)"); return }
+        #expect(summary.contains("needs a human"), "\(summary)")
+        #expect(end.executable.count == 1, "nothing more is tried: \(end.decisions)")
+        #expect(end.history.actions.filter { !$0.succeeded }.count == 3)
+    }
+
+    /// The history forgets failed attempts and the actions of Deployments that are gone once no window
+    /// looks at them, and never keeps more than ``Planner/keptActions`` records.
+    @Test func theHistoryIsPrunedAndBounded() throws {
+        let target = try Scenario.stable()
+        let now = Scenario.after(5, target)
+        let key = "\(target.deployment.metadata.namespace!)/web"
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        var history = RemediationHistory()
+        for index in 0..<300 {
+            let time = now.addingTimeInterval(-7200 - Double(index))
+            history.actions.append(.init(time: time, target: key, step: .isolate, action: .isolate(pod: "p", uid: "u\(index)", mode: "readinessGate"), succeeded: false))
+            history.actions.append(.init(time: time, target: "elsewhere/gone", step: .restartPod, action: .restartPod(pod: "q", uid: "v\(index)", evict: true), succeeded: true))
+        }
+        #expect(try plan(spec, target, history: history, at: now).history.actions.isEmpty, "older than every window: forgotten")
+        history.actions = (0..<300).map { index in
+            .init(time: now.addingTimeInterval(-600 + Double(index)), target: key, step: .isolate, action: .isolate(pod: "p", uid: "u\(index)", mode: "readinessGate"), succeeded: false)
+        }
+        let bounded = try plan(spec, target, history: history, at: now).history.actions
+        #expect(bounded.count == Planner.keptActions)
+        #expect(bounded.first?.action.podUID == "u44", "the oldest go first")
+    }
+
     @Test func anExhaustedLadderAlertsAndStops() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)
