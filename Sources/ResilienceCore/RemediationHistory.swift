@@ -98,10 +98,13 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var replicas: Int
         /// The autoscaler whose minimum was raised, if any.
         public var autoscaler: String?
+        /// What the operator set: a different value later is someone else's, and is not undone.
+        public var set: Int?
 
-        public init(replicas: Int, autoscaler: String? = nil) {
+        public init(replicas: Int, autoscaler: String? = nil, set: Int? = nil) {
             self.replicas = replicas
             self.autoscaler = autoscaler
+            self.set = set
         }
     }
 
@@ -126,10 +129,10 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
             episodes[decision.target] = episode
         }
         switch action {
-        case .scale(let from, _) where decision.step == .scaleUp:
-            scaledFrom[decision.target] = ScaleMemory(replicas: from)
-        case .setAutoscalerMinimum(let name, let from, _) where decision.step == .scaleUp:
-            scaledFrom[decision.target] = ScaleMemory(replicas: from, autoscaler: name)
+        case .scale(let from, let to) where decision.step == .scaleUp:
+            scaledFrom[decision.target] = ScaleMemory(replicas: from, set: to)
+        case .setAutoscalerMinimum(let name, let from, let to) where decision.step == .scaleUp:
+            scaledFrom[decision.target] = ScaleMemory(replicas: from, autoscaler: name, set: to)
         case .scale, .setAutoscalerMinimum:
             scaledFrom[decision.target] = nil
         case .rollback(_, _, let from):

@@ -89,6 +89,7 @@ struct TargetPlanner {
     mutating func run(frozen: String?, budget: inout BudgetLedger, history shared: inout RemediationHistory) {
         swap(&history, &shared)
         defer { swap(&history, &shared) }
+        forgetScalingChangedByOthers()
         if let scaled = history.scaledFrom[key], scaled.autoscaler == nil {
             desired = scaled.replicas
         } else {
@@ -320,25 +321,49 @@ struct TargetPlanner {
         return .success(Candidate(action: .scale(from: replicas, to: replicas + surge), step: .scaleUp, pod: nil, reason: "\(why); adding \(surge) replicas (maxSurge \(maxSurge))"))
     }
 
+    /// Forgets a scale-up to undo when someone else changed the size since the operator set it (neither
+    /// what it set nor, not yet seen, what it scaled from): on-call's choice stands, and is not undone.
+    private mutating func forgetScalingChangedByOthers() {
+        guard let scaled = history.scaledFrom[key], let set = scaled.set else { return }
+        let what: String
+        let current: Int?
+        if let name = scaled.autoscaler {
+            what = "HPA \(name) minReplicas"
+            current = target.autoscaler.flatMap { $0.metadata.name == name ? $0.spec.minReplicas ?? 1 : nil }
+        } else {
+            what = "replicas"
+            current = target.deployment.spec?.replicas
+        }
+        guard let current, current != set, current != scaled.replicas else { return }
+        history.scaledFrom[key] = nil
+        note("\(what) changed to \(current) by someone else since the operator set \(set) (from \(scaled.replicas)): the operator leaves it and will not restore \(scaled.replicas)")
+    }
+
     /// Returns to the size from before scaleUp once no pod is unhealthy or isolated.
-    private func restoreScale(actionable: [PodVerdict]) -> Candidate? {
+    private mutating func restoreScale(actionable: [PodVerdict]) -> Candidate? {
         guard let scaled = history.scaledFrom[key], actionable.isEmpty, remediating.isEmpty else { return nil }
         let notHealthy = verdicts.filter { $0.health != .healthy }.count
         if let name = scaled.autoscaler {
             guard let autoscaler = target.autoscaler, autoscaler.metadata.name == name else { return nil }
             let current = autoscaler.spec.minReplicas ?? 1
-            guard current != scaled.replicas else { return nil }
+            guard current != scaled.replicas else { return forgetRestored() }
             let removed = max(0, (target.deployment.spec?.replicas ?? current) - max(scaled.replicas, autoscaler.status?.desiredReplicas ?? 0))
             return Candidate(
                 action: .setAutoscalerMinimum(autoscaler: name, from: current, to: scaled.replicas), step: nil, pod: nil,
                 reason: "no pod unhealthy or isolated: returning HPA \(name) minReplicas to \(scaled.replicas)", healthyRemoved: max(0, removed - notHealthy))
         }
         let replicas = target.deployment.spec?.replicas ?? 1
-        guard replicas > scaled.replicas else { return nil }
+        guard replicas > scaled.replicas else { return forgetRestored() }
         return Candidate(
             action: .scale(from: replicas, to: scaled.replicas), step: nil, pod: nil,
             reason: "no pod unhealthy or isolated: returning to the \(scaled.replicas) replicas from before scaleUp",
             healthyRemoved: max(0, replicas - scaled.replicas - notHealthy))
+    }
+
+    /// Nothing to restore (the size is back already): the memory goes.
+    private mutating func forgetRestored() -> Candidate? {
+        history.scaledFrom[key] = nil
+        return nil
     }
 
     private func quietReason() -> String {

@@ -43,8 +43,9 @@ public struct ActionExecutor: Sendable {
 
     /// Carries out `action` on the Deployment `deployment` in `namespace`, or on one of its pods.
     /// `serviceLabels`: the label keys the pod's Services select it by, which quarantine removes along
-    /// with its ReplicaSet's selector.
-    public func execute(_ action: Action, namespace: String, deployment: String, reason: String, serviceLabels: Set<String> = []) async -> Outcome {
+    /// with its ReplicaSet's selector. `judged`: for a rollback, the name of the ReplicaSet whose revision
+    /// was judged unhealthy; the Deployment is rolled back only while its template is still that one.
+    public func execute(_ action: Action, namespace: String, deployment: String, reason: String, serviceLabels: Set<String> = [], judged: String? = nil) async -> Outcome {
         do {
             switch action {
             case .restartPod(let pod, let uid, true): return try await evict(pod, uid: uid, namespace: namespace)
@@ -53,7 +54,7 @@ public struct ActionExecutor: Sendable {
             case .isolate(let pod, let uid, _): return try await closeGate(pod, uid: uid, namespace: namespace, reason: reason)
             case .scale(let from, let to): return try await scale(deployment, namespace: namespace, from: from, to: to)
             case .setAutoscalerMinimum(let name, let from, let to): return try await setMinimum(name, namespace: namespace, from: from, to: to)
-            case .rollback(let replicaSet, let revision, _): return try await rollback(deployment, to: replicaSet, revision: revision, namespace: namespace)
+            case .rollback(let replicaSet, let revision, _): return try await rollback(deployment, to: replicaSet, revision: revision, judged: judged, namespace: namespace)
             case .release(let pod, let uid), .admit(let pod, let uid): return try await openGate(pod, uid: uid, namespace: namespace)
             case .rolloutRestart: return try await restart(deployment, namespace: namespace)
             case .alert: return .done("an alert changes nothing in the cluster")
@@ -183,19 +184,54 @@ public struct ActionExecutor: Sendable {
         return .done("set minReplicas of HPA \(name) from \(from) to \(to)")
     }
 
-    /// Puts the earlier ReplicaSet's pod template back, as `kubectl rollout undo` does.
-    private func rollback(_ deployment: String, to replicaSet: String, revision: Int, namespace: String) async throws -> Outcome {
-        guard case .object(var template) = try await self.replicaSet(replicaSet, namespace: namespace).spec.template else {
+    /// Puts the earlier ReplicaSet's pod template back, as `kubectl rollout undo` does, but only while the
+    /// Deployment still has the template of `judged` (the revision judged unhealthy): a template someone
+    /// changed since is theirs to keep. The patch tests the resourceVersion the comparison was made on, so
+    /// nothing changes in between; a Deployment that keeps changing is read again, up to five times.
+    private func rollback(_ deployment: String, to replicaSet: String, revision: Int, judged: String?, namespace: String) async throws -> Outcome {
+        guard let template = try await self.replicaSet(replicaSet, namespace: namespace).spec.template.map(Self.withoutHash), case .object = template else {
             return .failed("ReplicaSet \(replicaSet) has no pod template")
         }
-        // The hash label is the ReplicaSet's own; the Deployment controller adds it to the new one.
+        var bad: JSONValue?
+        if let judged { bad = try await self.replicaSet(judged, namespace: namespace).spec.template.map(Self.withoutHash) }
+        for _ in 0..<5 {
+            let current = try KubernetesJSON.decoder().decode(DeploymentTemplate.self, from: Data(try await client.send(.GET, Deployment.path(namespace: namespace, name: deployment))))
+            if current.spec.template == template { return .done("\(deployment) already has the template of revision \(revision)") }
+            if let judged, current.spec.template != bad {
+                return .blocked("\(deployment)'s pod template is no longer that of \(judged), the revision judged unhealthy: someone changed it since, and the operator leaves it")
+            }
+            var operations = [JSONPatchOperation(op: "replace", path: "/spec/template", value: template)]
+            if let version = current.metadata.resourceVersion {
+                operations.insert(JSONPatchOperation(op: "test", path: "/metadata/resourceVersion", value: .string(version)), at: 0)
+            }
+            do {
+                _ = try await client.patch(Deployment.self, name: deployment, namespace: namespace, try .json(operations))
+                return .done("rolled \(deployment) back to revision \(revision) (the template of \(replicaSet))")
+            } catch let error as KubernetesError where error.reason == .invalid {
+                continue
+            }
+        }
+        return .blocked("\(deployment) kept changing while rolling back; planned again")
+    }
+
+    /// A pod template without the ReplicaSet's own hash label, which the Deployment's template lacks.
+    private static func withoutHash(_ template: JSONValue) -> JSONValue {
+        guard case .object(var template) = template else { return template }
         if case .object(var metadata) = template["metadata"], case .object(var labels) = metadata["labels"] {
             labels["pod-template-hash"] = nil
             metadata["labels"] = .object(labels)
             template["metadata"] = .object(metadata)
         }
-        _ = try await client.patch(Deployment.self, name: deployment, namespace: namespace, try .json([JSONPatchOperation(op: "replace", path: "/spec/template", value: .object(template))]))
-        return .done("rolled \(deployment) back to revision \(revision) (the template of \(replicaSet))")
+        return .object(template)
+    }
+
+    /// A Deployment's resourceVersion and whole pod template.
+    private struct DeploymentTemplate: Decodable {
+        var metadata: ObjectMeta
+        var spec: Spec
+        struct Spec: Decodable {
+            var template: JSONValue?
+        }
     }
 
     /// A ReplicaSet's selector and whole pod template (which the projection leaves out).

@@ -201,8 +201,17 @@ public final class PolicyReconciler: Sendable {
         let sent = ContinuousClock.now
         // Only a quarantine needs the labels the pod's Services select it by (a scan of the namespace's Services).
         let quarantines: Bool = if case .isolate(_, _, "quarantine") = action { true } else { false }
+        // A rollback holds to the template judged unhealthy: its ReplicaSet, by the UID the plan names.
+        var judged: String?
+        if case .rollback(_, _, let from) = action {
+            let owner = caches.deployments.store.get(ObjectKey(namespace: namespace, name: deployment))?.metadata.uid
+            judged = owner.flatMap { caches.replicaSets.store.owned(by: $0).first { $0.metadata.uid == from }?.metadata.name }
+            if judged == nil {
+                return .init(decision: decision, result: "blocked", evidence: "the ReplicaSet judged unhealthy is gone: the Deployment changed since it was judged")
+            }
+        }
         let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason,
-                                             serviceLabels: quarantines ? pod.map(caches.serviceLabels) ?? [] : [])
+                                             serviceLabels: quarantines ? pod.map(caches.serviceLabels) ?? [] : [], judged: judged)
         let answered = ContinuousClock.now
         let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: []) } : nil
         switch outcome {

@@ -245,6 +245,16 @@ import Testing
         scaled.deployment.spec?.replicas = replicas + 1
         let back = try plan(spec, scaled, history: history, at: start.addingTimeInterval(95))
         #expect(back.executable.map(\.action) == [.scale(from: replicas + 1, to: replicas)], "\(back.decisions)")
+        #expect(history.scaledFrom.values.first?.set == replicas + 1, "what the operator set is remembered")
+        // On-call scaled the Deployment meanwhile: their size stands, nothing is restored, and the memory goes.
+        var onCall = serving
+        onCall.deployment.spec?.replicas = replicas + 3
+        let left = try plan(spec, onCall, history: history, at: start.addingTimeInterval(95))
+        #expect(!left.executable.contains { if case .scale = $0.action { true } else { false } }, "\(left.decisions)")
+        #expect(left.decisions.contains { $0.reason.contains("replicas changed to \(replicas + 3) by someone else since the operator set \(replicas + 1)") }, "\(left.decisions)")
+        #expect(left.history.scaledFrom.isEmpty)
+        // Back at the size from before: nothing to restore, and nothing left to remember.
+        #expect(try plan(spec, serving, history: history, at: start.addingTimeInterval(95)).history.scaledFrom.isEmpty)
     }
 
     @Test func aNewPodsServingGateIsOpenedEvenInDryRun() throws {
@@ -398,7 +408,7 @@ import Testing
         #expect(decision.reason.contains("HPA shop manages the replicas, so its minReplicas is raised 3→4 for the duration instead of writing replicas behind its back"), "\(decision.reason)")
         var history = plan.history
         history.record(decision, at: now, succeeded: true)
-        #expect(history.scaledFrom.values.first == .init(replicas: 3, autoscaler: "shop"))
+        #expect(history.scaledFrom.values.first == .init(replicas: 3, autoscaler: "shop", set: 4))
 
         // Without an autoscaler, the replicas are written; once healthy, they go back.
         var plain = try Scenario.stable()

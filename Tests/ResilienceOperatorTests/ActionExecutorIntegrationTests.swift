@@ -168,11 +168,20 @@ import Testing
                 let sets = try await client.list(ReplicaSet.self, namespace: ns).items
                 return sets.contains(where: { $0.revision == 3 }) ? sets.first { $0.revision == 1 } : nil
             }
-            #expect(await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: ""), namespace: ns, deployment: "web", reason: "test")
+            let judged = try #require(try await client.list(ReplicaSet.self, namespace: ns).items.first { $0.revision == 3 })
+            // On-call rolls forward after revision 3 was judged unhealthy: the rollback would undo them.
+            try await plane(client).kubectl(["-n", ns, "set", "image", "deployment/web", "app=registry.example/web:4"])
+            let refused = await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: judged.metadata.uid!), namespace: ns, deployment: "web", reason: "test", judged: judged.metadata.name)
+            guard case .blocked(let why) = refused else { Issue.record("\(refused)"); return }
+            #expect(why.contains("no longer that of \(judged.metadata.name!)"), "\(why)")
+            #expect(String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self).contains("registry.example/web:4"))
+            // Judged on what it is now, the rollback goes through.
+            let fourth = try await eventually("revision 4") { try await client.list(ReplicaSet.self, namespace: ns).items.first { $0.revision == 4 } }
+            #expect(await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: fourth.metadata.uid!), namespace: ns, deployment: "web", reason: "test", judged: fourth.metadata.name)
                     == .done("rolled web back to revision 1 (the template of \(first.metadata.name!))"))
             let template = String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self)
             #expect(template.contains("registry.example/web:1"))
-            #expect(!template.contains("registry.example/web:2"))
+            #expect(!template.contains("registry.example/web:2") && !template.contains("registry.example/web:4"))
             #expect(!template.contains("restartedAt"), "revision 1's template had no restart annotation")
         }
     }
