@@ -28,6 +28,13 @@ public struct PodVerdict: Sendable, Equatable, Codable {
         self.freeze = freeze
     }
 
+    /// Healthy with every sample known: what minHealthy counts. A Ready pod whose metric or probe sample
+    /// is missing (`onMissing: ignore`) is healthy as far as is known, which is not enough to disrupt
+    /// another pod on its strength.
+    public var isKnownHealthy: Bool {
+        health == .healthy && !findings.contains { $0.state == .unknown }
+    }
+
     /// The findings in one line, for status and Events.
     public var summary: String {
         findings.isEmpty ? health.rawValue : findings.map(\.message).joined(separator: "; ")

@@ -16,7 +16,10 @@ struct SafetyGate {
     var rolloutOnly: String?
     var lastActionAt: Date?
     var inFlight: Int
+    /// Healthy pods whose every sample is known: a pod nothing is known of is not counted healthy.
     var healthy: Int
+    /// Healthy pods with a sample unknown (`onMissing: ignore`), left out of ``healthy``.
+    let unknown: Int
     let minHealthyPods: Int
     /// Healthy pods a rollout (rollback, rolloutRestart) takes down at once.
     let rolloutDisruption: Int
@@ -50,7 +53,8 @@ struct SafetyGate {
         }
         let removed = removedHealthy(action, healthyRemoved: healthyRemoved)
         if action.isDisruption || removed > 0, healthy - removed < minHealthyPods {
-            return (.blocked, .minHealthy, "would leave \(healthy - removed) healthy pods, fewer than minHealthy \(policy.minHealthy) (\(minHealthyPods) pods); \(healthy) healthy now")
+            let uncounted = unknown > 0 ? " (\(unknown) more Ready pods with unknown samples are not counted)" : ""
+            return (.blocked, .minHealthy, "would leave \(healthy - removed) healthy pods, fewer than minHealthy \(policy.minHealthy) (\(minHealthyPods) pods); \(healthy) healthy now\(uncounted)")
         }
         if case .restartPod(_, _, true) = action, let pod, let refusal = disruptionBudgetRefusal(pod) {
             return (.blocked, .disruptionBudget, refusal)

@@ -52,6 +52,7 @@ struct TargetPlanner {
         verdicts = judged.verdicts
         unhealthy = verdicts.filter { $0.health == .unhealthy }.sorted { ($0.since ?? now, $0.pod) < ($1.since ?? now, $1.pod) }
         healthyCount = verdicts.reduce(0) { $0 + ($1.health == .healthy ? 1 : 0) }
+        knownHealthyCount = verdicts.reduce(0) { $0 + ($1.isKnownHealthy ? 1 : 0) }
         memory = judged.memory
         wake.merge(judged.wake)
     }
@@ -67,6 +68,9 @@ struct TargetPlanner {
 
     /// How many pods are healthy; set with the verdicts.
     private var healthyCount = 0
+
+    /// How many pods are healthy with every sample known: only these count toward minHealthy.
+    private var knownHealthyCount = 0
 
     /// Pods unhealthy or disrupted and not yet replaced, each counted once.
     private var down: Int {
@@ -143,7 +147,7 @@ struct TargetPlanner {
         wake.at(lastAction?.addingTimeInterval(policy.cooldown.seconds))
         return SafetyGate(
             policy: policy, now: now, halt: nil, rolloutOnly: nil, lastActionAt: lastAction, inFlight: inFlight,
-            healthy: healthyCount, minHealthyPods: policy.minHealthy.atLeast(of: desired),
+            healthy: knownHealthyCount, unknown: healthyCount - knownHealthyCount, minHealthyPods: policy.minHealthy.atLeast(of: desired),
             rolloutDisruption: rolloutDisruption(), disruptionsLeft: [:], budgets: target.disruptionBudgets)
     }
 

@@ -63,6 +63,8 @@ import Testing
                 if mine.contains(where: { $0.action?.isDisruption == true }) {
                     #expect(healthy >= policy.minHealthy.atLeast(of: target.desired), "\(target)")
                     if case .percent(let share) = policy.minHealthy { #expect(healthy * 100 >= share * target.desired, "\(target)") }
+                    // Only pods known healthy count: none with an unknown sample.
+                    #expect(target.verdicts.filter(\.isKnownHealthy).count >= policy.minHealthy.atLeast(of: target.desired), "\(target)")
                 }
             }
         }

@@ -422,6 +422,25 @@ import Testing
         #expect(restore.executable.map(\.action) == [.scale(from: 4, to: 3)], "\(restore.decisions) \(after)")
     }
 
+    /// A Ready pod whose metric sample is missing (`onMissing: ignore`) is healthy only as far as is known:
+    /// it does not count toward minHealthy, and the refusal says so.
+    @Test func readyPodsWithUnknownSamplesDoNotCountTowardMinHealthy() throws {
+        var target = try Scenario.stable()
+        let now = Scenario.after(5, target)
+        let ready = target.pods.filter(\.isReady).compactMap(\.metadata.name).sorted()
+        try #require(ready.count == 2)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"],"metrics":[{"name":"errors","query":"q","above":1,"onMissing":"ignore"}]},"safety":{"minHealthy":2,"maxUnhealthy":"100%"}}"#
+        target.metrics = ["errors": [ready[0]: MetricSample(value: 0, time: now)]]
+        let plan = try plan(spec, target, at: now)
+        #expect(plan.targets[0].healthy == 2, "shown as healthy")
+        let refused = try #require(plan.decisions.first { $0.step == .restartPod })
+        #expect(refused.blockedBy == .minHealthy)
+        #expect(refused.reason.contains("1 healthy now (1 more Ready pods with unknown samples are not counted)"), "\(refused.reason)")
+        // Both samples known: the restart goes ahead.
+        target.metrics = ["errors": [ready[0]: MetricSample(value: 0, time: now), ready[1]: MetricSample(value: 0, time: now)]]
+        #expect(try self.plan(spec, target, at: now).executable.map(\.step) == [.restartPod])
+    }
+
     @Test func aMissingSampleThatFreezesStopsEveryTargetOfThePolicy() throws {
         let stable = try Scenario.stable()
         var other = try Scenario.rollout()
