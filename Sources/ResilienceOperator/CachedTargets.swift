@@ -37,4 +37,9 @@ public struct CachedTargets: TargetSource {
     public func probe(of pod: Pod) -> ProbeSample? {
         prober?.sample(of: pod)
     }
+
+    public func policies(protecting deployment: Deployment) -> [ResiliencePolicy] {
+        guard let key = ObjectKey(deployment.metadata) else { return [] }
+        return caches.policies(protecting: key).compactMap(caches.policies.store.get)
+    }
 }

@@ -14,16 +14,19 @@ public struct NamespaceObjects: TargetSource {
     public var pods: [Pod]
     public var disruptionBudgets: [PodDisruptionBudget]
     public var autoscalers: [HorizontalPodAutoscaler]
+    /// The namespace's policies, for finding overlaps.
+    public var policies: [ResiliencePolicy]
 
     public init(
         deployments: [Deployment], replicaSets: [ReplicaSet], pods: [Pod],
-        disruptionBudgets: [PodDisruptionBudget], autoscalers: [HorizontalPodAutoscaler]
+        disruptionBudgets: [PodDisruptionBudget], autoscalers: [HorizontalPodAutoscaler], policies: [ResiliencePolicy] = []
     ) {
         self.deployments = deployments
         self.replicaSets = replicaSets
         self.pods = pods
         self.disruptionBudgets = disruptionBudgets
         self.autoscalers = autoscalers
+        self.policies = policies
     }
 
     /// Reads them once from the API (for `plan`; the running operator reads its watch caches instead).
@@ -34,11 +37,13 @@ public struct NamespaceObjects: TargetSource {
         async let replicaSets = client.list(ReplicaSet.self, namespace: namespace).items
         async let pods = client.list(Pod.self, namespace: namespace).items
         async let autoscalers = client.list(HorizontalPodAutoscaler.self, namespace: namespace).items
+        async let policies = client.list(ResiliencePolicy.self, namespace: namespace).items
         let budgets = try KubernetesJSON.decoder().decode(
             ResourceList<PodDisruptionBudget>.self,
             from: Data(try await client.send(.GET, "/apis/\(policyVersion)/namespaces/\(namespace)/poddisruptionbudgets"))).items
         return try await NamespaceObjects(
-            deployments: deployments, replicaSets: replicaSets, pods: pods, disruptionBudgets: budgets, autoscalers: autoscalers)
+            deployments: deployments, replicaSets: replicaSets, pods: pods, disruptionBudgets: budgets, autoscalers: autoscalers,
+            policies: policies)
     }
 
     public func deployment(_ key: ObjectKey) -> Deployment? {
@@ -67,4 +72,12 @@ public struct NamespaceObjects: TargetSource {
 
     /// `plan` runs no probes: every probe result is unknown.
     public func probe(of pod: Pod) -> ProbeSample? { nil }
+
+    public func policies(protecting deployment: Deployment) -> [ResiliencePolicy] {
+        policies.filter { policy in
+            guard policy.metadata.namespace == deployment.metadata.namespace else { return false }
+            if let reference = policy.spec.targetRef { return reference.name == deployment.metadata.name }
+            return policy.spec.selector?.matches(deployment.metadata.labels) ?? false
+        }
+    }
 }

@@ -119,6 +119,20 @@ public struct OperatorCaches: Sendable {
         return (named + selecting).compactMap { ObjectKey($0.metadata) }
     }
 
+    /// The Deployments that `policies` name or select, as the cache holds them.
+    public func deployments(protectedBy policies: [ResiliencePolicy]) -> Set<ObjectKey> {
+        var keys: Set<ObjectKey> = []
+        for policy in policies {
+            let namespace = policy.metadata.namespace ?? ""
+            if let reference = policy.spec.targetRef {
+                keys.insert(ObjectKey(namespace: namespace, name: reference.name))
+            } else if let selector = policy.spec.selector {
+                keys.formUnion(deployments.store.list(namespace: namespace, selector: selector).compactMap { ObjectKey($0.metadata) })
+            }
+        }
+        return keys
+    }
+
     /// What a policy is found by: `namespace/name` of the Deployment its targetRef names, or, for a
     /// selector, its namespace's selector entry.
     @Sendable private static func protected(_ policy: ResiliencePolicy) -> [String] {

@@ -11,10 +11,13 @@ public struct PolicyPlan: Sendable {
     /// `namespace/name`.
     public var policy: String
     public var outcome: Outcome
+    /// The Deployments the policy names or selects but leaves to an older policy, and why.
+    public var overlaps: [String]
 
-    public init(policy: String, outcome: Outcome) {
+    public init(policy: String, outcome: Outcome, overlaps: [String] = []) {
         self.policy = policy
         self.outcome = outcome
+        self.overlaps = overlaps
     }
 
     /// What planning the policy gave.
@@ -47,17 +50,21 @@ public struct PolicyPlan: Sendable {
         switch TargetResolver.targets(of: policy, in: source, metrics: metrics, metricErrors: metricErrors, observing: replanning) {
         case .failure(let missing):
             return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
-        case .success(let targets):
-            let unchanged = replanning.map { names in last.filter { !names.contains($0.target) } } ?? []
-            let replaced = replanning.map { names in last.filter { names.contains($0.target) } } ?? []
+        case .success(let resolved) where resolved.owned.isEmpty:
+            return PolicyPlan(policy: name, outcome: .targetMissing("every Deployment it protects is protected by an older policy"), overlaps: resolved.overlaps)
+        case .success(let resolved):
+            let targets = resolved.targets
+            let owned = resolved.owned
+            let unchanged = replanning.map { names in last.filter { !names.contains($0.target) && owned.contains($0.target) } } ?? []
+            let replaced = replanning.map { names in last.filter { names.contains($0.target) || !owned.contains($0.target) } } ?? []
             let plan = Planner.plan(policy: effective, targets: targets, unchanged: unchanged, replaced: replaced, history: history, now: now)
-            return PolicyPlan(policy: name, outcome: .planned(plan))
+            return PolicyPlan(policy: name, outcome: .planned(plan), overlaps: resolved.overlaps)
         }
     }
 
     /// The plan in words: each pod's verdict, then each decision with its reason.
     public var text: String {
-        var lines = ["policy \(policy)"]
+        var lines = ["policy \(policy)"] + overlaps.map { "  overlap: \($0)" }
         switch outcome {
         case .invalid(let problems):
             lines.append("  invalid: nothing is judged or done until these are fixed")

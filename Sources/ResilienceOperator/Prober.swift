@@ -61,7 +61,7 @@ public final class Prober: Sendable {
                 let period = Duration.milliseconds(Int64(probe.period.seconds * 1000))
                 let pods: [Pod]
                 switch TargetResolver.targets(of: policy, in: caches.targets(probes: nil)) {
-                case .success(let targets): pods = targets.flatMap(\.pods)
+                case .success(let resolved): pods = resolved.targets.flatMap(\.pods)
                 case .failure: continue
                 }
                 probed.formUnion(pods.map { "\(key.namespace)/\($0.metadata.name ?? "")" })

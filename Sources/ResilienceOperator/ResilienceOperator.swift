@@ -121,7 +121,14 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                     var policies = event.objects
                     if case .apply(let policy) = event, !ChangePredicates.matters(policy, previous: previous) { policies = [] }
                     for policy in policies {
-                        if let key = ObjectKey(policy.metadata) { await slot.add(key, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)")) }
+                        guard let key = ObjectKey(policy.metadata) else { continue }
+                        await slot.add(key, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)"))
+                        // Another policy on the same Deployments may own them now, or no longer (PolicyOverlap).
+                        for deployment in caches.deployments(protectedBy: [policy] + (previous.map { [$0] } ?? [])) {
+                            for other in caches.policies(protecting: deployment) where other != key {
+                                await slot.add(other, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)"), target: "\(deployment)")
+                            }
+                        }
                     }
                     if !policies.isEmpty || event.isRelist { slot.policiesChanged() }
                 }

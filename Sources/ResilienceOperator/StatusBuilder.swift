@@ -36,6 +36,9 @@ enum StatusBuilder {
         case .invalid(let problems):
             status.phase = "Invalid"
             status.conditions = [condition("Ready", false, "InvalidSpec", problems.map(\.description).joined(separator: "; "))]
+        case .targetMissing where !report.overlaps.isEmpty:
+            status.phase = "Overlap"
+            status.conditions = [condition("Ready", false, "Overlap", report.overlaps.joined(separator: "; "))]
         case .targetMissing(let reason):
             status.phase = "TargetMissing"
             status.conditions = [condition("Ready", false, "TargetMissing", reason)]
@@ -54,7 +57,9 @@ enum StatusBuilder {
             let first = unhealthy.first.map { "\($0.pod): \($0.summary)" }
             let halted = plan.targets.lazy.flatMap(\.decisions).first { $0.blockedBy == .maxUnhealthy || $0.blockedBy == .frozen || $0.blockedBy == .loopBreaker }
             status.conditions = [
-                condition("Ready", true, "Planned", policy?.dryRun == true ? "dry run: decisions are shown, not carried out" : "judging \(total) pods"),
+                report.overlaps.isEmpty
+                    ? condition("Ready", true, "Planned", policy?.dryRun == true ? "dry run: decisions are shown, not carried out" : "judging \(total) pods")
+                    : condition("Ready", false, "Overlap", "\(report.overlaps.joined(separator: "; ")); judging the \(total) pods of its other Deployments"),
                 condition("Healthy", unhealthy.isEmpty, unhealthy.isEmpty ? "AllHealthy" : "PodsUnhealthy",
                           unhealthy.isEmpty ? "\(healthy) of \(total) pods healthy" : "\(unhealthy.count) unhealthy; \(first ?? "")"),
                 condition("Remediating", remediating, halted.map { "Halted\($0.blockedBy!.rawValue.prefix(1).uppercased())\($0.blockedBy!.rawValue.dropFirst())" } ?? (remediating ? "InProgress" : "Idle"),

@@ -17,4 +17,6 @@ public protocol TargetSource: Sendable {
     func autoscalers(in namespace: String) -> [HorizontalPodAutoscaler]
     /// The operator's latest probe of `pod`.
     func probe(of pod: Pod) -> ProbeSample?
+    /// Every policy that names or selects `deployment`, for finding overlaps (``PolicyOverlap``).
+    func policies(protecting deployment: Deployment) -> [ResiliencePolicy]
 }

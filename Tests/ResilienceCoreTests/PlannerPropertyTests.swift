@@ -162,6 +162,38 @@ import Testing
         }
     }
 
+    /// Several policies on the same Deployments, some invalid or being deleted, each asking in its own order
+    /// whether it owns them: exactly one that can act does, so the disruptions in flight on a Deployment
+    /// never exceed the owner's maxInFlight, however many policies protect it.
+    @Test func neverMoreDisruptionsInFlightPerDeploymentThanMaxInFlightAcrossPolicies() async throws {
+        await propertyCheck(count: 200, input: Self.knobs) { knobs in
+            let clusters = try (0..<3).map { shift in try RandomCluster(Array(knobs.dropFirst(shift * 5)) + knobs.prefix(shift * 5)) }
+            let created = Date(timeIntervalSince1970: 1_700_000_000)
+            let policies = try clusters.indices.map { index in
+                let spec = knobs[100 + index] % 5 == 0 ? #"{"safety":{"maxInFlight":0}}"# : clusters[index].spec
+                let deleting = knobs[103 + index] % 7 == 0 ? #","deletionTimestamp":"2026-01-01T00:00:00Z""# : ""
+                let json = #"{"metadata":{"name":"p\#(index)","namespace":"ns","uid":"uid-\#(index)","creationTimestamp":"\#(KubernetesJSON.formatTimestamp(created.addingTimeInterval(Double(knobs[106 + index] % 3))))"\#(deleting)},"spec":{"targetRef":{"kind":"Deployment","name":"web"},"# + spec.dropFirst() + "}"
+                return try KubernetesJSON.decoder().decode(ResiliencePolicy.self, from: Data(json.utf8))
+            }
+            let owners = policies.indices.filter { index in
+                var view = policies
+                view.swapAt(0, index)
+                if knobs[109 + index] % 2 == 0 { view.reverse() }
+                return PolicyOverlap.owner(among: view)?.metadata.uid == policies[index].metadata.uid
+            }
+            let able = policies.indices.filter { PolicyOverlap.canOwn(policies[$0]) }
+            #expect(owners.count == min(1, able.count), "owners \(owners) of \(able)")
+            guard let owner = owners.first else { return }
+            let cluster = clusters[0]
+            let effective = try Scenario.policy(clusters[owner].spec)
+            let plan = Planner.plan(policy: effective, targets: cluster.targets, history: cluster.history, now: cluster.now)
+            for target in plan.targets {
+                let disruptions = plan.executable.filter { $0.target == target.target && $0.action?.isDisruption == true }.count
+                if disruptions > 0 { #expect(target.inFlight + disruptions <= effective.maxInFlight, "\(target)") }
+            }
+        }
+    }
+
     /// What a plan decides, without the words (which quote elapsed times).
     private struct Shape: Equatable {
         var verdicts: [String]

@@ -7,6 +7,8 @@ import ResilienceCore
 /// server returned.
 struct RandomCluster: CustomStringConvertible {
     var policy: EffectivePolicy
+    /// The policy's spec as JSON, without its target.
+    var spec: String
     var targets: [TargetObservation]
     var history: RemediationHistory
     var now: Date
@@ -28,6 +30,7 @@ struct RandomCluster: CustomStringConvertible {
                        \(next.pick(0...3) == 0 ? "" : #""maxActions":{"count":\#(next.pick(1...5)),"window":"\#(["10m", "1h"][next.pick(0...1)])"},"#)
                        "minHealthy":"\(next.pick(0...10) * 10)%","maxUnhealthy":"\(next.pick(0...10) * 10)%"}}
             """
+        self.spec = spec
         policy = try Scenario.policy(spec)
         history = RemediationHistory()
         targets = []
