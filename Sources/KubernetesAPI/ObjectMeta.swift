@@ -17,6 +17,8 @@ public struct ObjectMeta: Codable, Sendable, Equatable {
     public var labels: [String: String]?
     public var annotations: [String: String]?
     public var ownerReferences: [OwnerReference]?
+    /// What must happen before the object goes, each named by whoever does it.
+    public var finalizers: [String]?
 
     public init(
         name: String? = nil,

@@ -29,8 +29,6 @@ public struct Decision: Sendable, Equatable, Codable {
         case blocked
         /// Allowed, but the policy is in dry-run mode.
         case dryRun
-        /// Allowed, but the policy is suspended.
-        case suspended
         /// Nothing to carry out: the reason says why.
         case noAction
     }

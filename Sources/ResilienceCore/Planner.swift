@@ -72,12 +72,20 @@ public enum Planner {
         return Plan(targets: plans, decisions: decisions, history: history, wakeAt: wake.earliest)
     }
 
-    /// Whether the policy's targets may be planned in part (see ``plan(policy:targets:unchanged:history:now:)``).
-    /// Not in dry run or suspended: what such a plan admits is never carried out nor remembered, so every
-    /// plan counts it against the budget anew, in target order, and only a plan of every target counts
-    /// the same.
+    /// Whether the policy's targets may be planned in part (see ``plan(policy:targets:unchanged:history:now:)``):
+    /// always, since what a dry run admits is remembered as if carried out
+    /// (``RemediationHistory/rehearse(_:at:)``), as what is carried out is.
     public static func plansInPart(_ policy: EffectivePolicy) -> Bool {
-        !policy.dryRun && !policy.suspend
+        true
+    }
+
+    /// The new pods' serving gates to open while a policy is suspended: it judges nothing and acts on
+    /// nothing else, but a pod that declares the gate waits for the operator, and a closed gate would
+    /// stall every rollout.
+    public static func admissions(_ targets: [TargetObservation]) -> [Decision] {
+        targets.flatMap { target in
+            TargetPlanner.newlyGated(target).map { Decision(target: key(target), action: $0.action, disposition: .execute, reason: $0.reason) }
+        }
     }
 
     /// The key a target is planned, remembered and told by: `namespace/name` of its Deployment.

@@ -7,7 +7,7 @@ import Foundation
 /// What the operator reports on a policy.
 public struct PolicyStatus: Codable, Sendable, Equatable {
     public var observedGeneration: Int64?
-    /// One word for `kubectl get`: `Ready`, `Degraded`, `Remediating`, `Suspended`, `Invalid`, `TargetMissing`.
+    /// One word for `kubectl get`: `Ready`, `Degraded`, `Remediating`, `Suspended`, `Invalid`, `TargetMissing`, `Overlap`.
     public var phase: String?
     /// Healthy pods over all pods, as `2/3`, for `kubectl get`.
     public var healthy: String?
@@ -23,6 +23,10 @@ public struct PolicyStatus: Codable, Sendable, Equatable {
     /// open episodes, the loop breaker's count, scale-ups to undo and revision verdicts (restart samples
     /// and `for` timers are left out: they are re-observed, and forgetting them only delays an action).
     public var memory: RemediationHistory?
+    /// In dry run: what the operator would remember had it acted (its actions as if carried out and their
+    /// disruptions replaced at once), so that the dry run follows the ladder, cooldown and budget as the
+    /// real run would. Dropped when the dry run ends: the real run starts from ``memory``.
+    public var rehearsal: RemediationHistory?
 
     public init() {}
 

@@ -108,6 +108,24 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         }
     }
 
+    /// Adds what a dry run would have carried out, as if it had and its disruption were replaced at once:
+    /// the ladder, cooldown and budget then go on as the real run would, so an SRE sees the whole course
+    /// before enabling the policy. Scale-ups and rollbacks leave no memory to undo (nothing was changed).
+    public mutating func rehearse(_ decision: Decision, at time: Date) {
+        guard decision.disposition == .dryRun, let action = decision.action else { return }
+        switch action {
+        case .alert, .release, .admit: return
+        default: break
+        }
+        var executed = decision
+        executed.disposition = .execute
+        let scaled = scaledFrom[decision.target], revisions = self.revisions
+        record(executed, at: time, succeeded: true)
+        scaledFrom[decision.target] = scaled
+        self.revisions = revisions
+        actions[actions.count - 1].settledAt = time
+    }
+
     /// Adds an action the operator carried out (or tried to), and moves the episode on. A failed attempt
     /// starts its step's outcome clock too: it is tried again after the cooldown, and once a stepTimeout
     /// passed with pods still unhealthy the ladder moves on (and at its end alerts for a human), so a step

@@ -30,13 +30,12 @@ struct SafetyGate {
     mutating func admit(_ action: Action, step: RecoveryStep?, pod: Pod?, healthyRemoved: Int = 0, budget: inout BudgetLedger) -> (Decision.Disposition, Decision.SafetyCheck?, String?) {
         if case .admit = action {
             // A new pod's gate: the pod declared that it waits for the operator, so it is opened whatever
-            // else is going on, in dry run and suspended too; a closed gate would stall every rollout.
+            // else is going on, in dry run too; a closed gate would stall every rollout.
             return (.execute, nil, nil)
         }
         if let halt { return (.blocked, halt.check, halt.reason) }
         if case .release = action {
             // Gives serving capacity back: no cooldown, budget or disruption limit applies.
-            if policy.suspend { return (.suspended, nil, "the policy is suspended (spec.suspend): not executed") }
             if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
             return (.execute, nil, nil)
         }
@@ -65,7 +64,6 @@ struct SafetyGate {
         if action.isDisruption { inFlight += 1 }
         healthy -= removed
         if case .restartPod(_, _, true) = action, let pod { consumeDisruption(pod) }
-        if policy.suspend { return (.suspended, nil, "the policy is suspended (spec.suspend): not executed") }
         if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
         return (.execute, nil, nil)
     }

@@ -158,7 +158,7 @@ struct TargetPlanner {
     }
 
     private mutating func alert(_ summary: String, gate: SafetyGate) {
-        let disposition: Decision.Disposition = policy.suspend ? .suspended : policy.dryRun ? .dryRun : .execute
+        let disposition: Decision.Disposition = policy.dryRun ? .dryRun : .execute
         decisions.append(Decision(target: key, action: .alert(summary: summary), disposition: disposition, reason: summary))
     }
 
@@ -441,6 +441,11 @@ struct TargetPlanner {
     /// New pods that declare the serving gate and have no condition for it yet: the gate starts closed,
     /// and the operator that owns it opens it.
     private func newlyGated() -> [Candidate] {
+        Self.newlyGated(target)
+    }
+
+    /// The new pods of `target` whose serving gate is to be opened (see ``newlyGated()``).
+    static func newlyGated(_ target: TargetObservation) -> [Candidate] {
         target.pods.compactMap { pod in
             guard pod.spec?.readinessGates?.contains(where: { $0.conditionType == Action.servingGate }) == true,
                   pod.condition(Action.servingGate) == nil, pod.metadata.deletionTimestamp == nil,

@@ -58,7 +58,8 @@ public final class MetricQuerier: Sendable {
             results.withLock { $0 = $0.filter { current.contains($0.key) } }
             var live: Set<String> = []
             for policy in policies {
-                guard let key = ObjectKey(policy.metadata), let rules = policy.spec.health?.metrics, !rules.isEmpty else { continue }
+                // A suspended policy is not judged: its metrics are not queried.
+                guard let key = ObjectKey(policy.metadata), policy.spec.suspend != true, let rules = policy.spec.health?.metrics, !rules.isEmpty else { continue }
                 var refreshed = false
                 for rule in rules {
                     let id = "\(key)/\(rule.name)"

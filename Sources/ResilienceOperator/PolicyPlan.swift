@@ -27,6 +27,9 @@ public struct PolicyPlan: Sendable {
         case invalid([ValidationProblem])
         /// The target does not exist.
         case targetMissing(String)
+        /// `spec.suspend`: nothing is judged, probed, queried or done, but the serving gates of new pods
+        /// that declare it are opened (these decisions), or they would stall every rollout.
+        case suspended([Decision])
     }
 
     /// Plans `policy` against what `source` holds of its targets, with the policy's metric results, as the
@@ -47,6 +50,10 @@ public struct PolicyPlan: Sendable {
             return PolicyPlan(policy: name, outcome: .invalid(error.problems))
         }
         let replanning = Planner.plansInPart(effective) ? replanning : nil
+        if effective.suspend {
+            let targets = (try? TargetResolver.targets(of: policy, in: source).get())?.targets ?? []
+            return PolicyPlan(policy: name, outcome: .suspended(Planner.admissions(targets)))
+        }
         switch TargetResolver.targets(of: policy, in: source, metrics: metrics, metricErrors: metricErrors, observing: replanning) {
         case .failure(let missing):
             return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
@@ -71,6 +78,8 @@ public struct PolicyPlan: Sendable {
             lines += problems.map { "    \($0)" }
         case .targetMissing(let reason):
             lines.append("  target missing: \(reason); nothing to do until it appears")
+        case .suspended:
+            lines.append("  suspended (spec.suspend): nothing is judged or done until it is false again")
         case .planned(let plan):
             for target in plan.targets {
                 lines.append("  deployment \(target.target): \(target.healthy) of \(target.desired) healthy, \(target.unhealthy) unhealthy, \(target.inFlight) in flight")
@@ -93,6 +102,7 @@ public struct PolicyPlan: Sendable {
             var policy: String
             var invalid: [String]?
             var targetMissing: String?
+            var suspended: Bool?
             var targets: [Target]?
             var decisions: [Decision]?
         }
@@ -108,6 +118,7 @@ public struct PolicyPlan: Sendable {
         switch outcome {
         case .invalid(let problems): report.invalid = problems.map(\.description)
         case .targetMissing(let reason): report.targetMissing = reason
+        case .suspended: report.suspended = true
         case .planned(let plan):
             report.targets = plan.targets.map {
                 Target(target: $0.target, desired: $0.desired, healthy: $0.healthy, unhealthy: $0.unhealthy, inFlight: $0.inFlight, verdicts: $0.verdicts)

@@ -28,6 +28,7 @@ public final class PolicyReconciler: Sendable {
     private let statusWriter: StatusWriter
     private let budget: ClusterBudget?
     private let metrics: OperatorMetrics
+    private let finalizer: PolicyFinalizer
     /// By policy: the history and status of the last reconcile. While this replica leads they are newer
     /// than the cache, which may not have seen the last status write yet; a new leader starts from the
     /// memory the status carries.
@@ -51,6 +52,8 @@ public final class PolicyReconciler: Sendable {
     private struct Remembered {
         var uid: String?
         var history: RemediationHistory
+        /// In dry run: what it would remember had it acted.
+        var rehearsal: RemediationHistory?
         var status: PolicyStatus
         /// Every target's last plan; nil when the policy was not planned (invalid, or no target).
         var targets: [TargetPlan]?
@@ -58,8 +61,9 @@ public final class PolicyReconciler: Sendable {
 
     init(
         caches: OperatorCaches, planning: PolicyPlanning, executor: ActionExecutor, notifier: Notifier, statusWriter: StatusWriter,
-        budget: ClusterBudget?, metrics: OperatorMetrics
+        budget: ClusterBudget?, metrics: OperatorMetrics, finalizer: PolicyFinalizer
     ) {
+        self.finalizer = finalizer
         self.caches = caches
         self.planning = planning
         self.executor = executor
@@ -105,14 +109,28 @@ public final class PolicyReconciler: Sendable {
         let started = ContinuousClock.now
         let now = Date()
         let last = remembered.withLock { $0[key] }.flatMap { $0.uid == policy.metadata.uid ? $0 : nil }
-        var history = last?.history ?? policy.status?.memory ?? RemediationHistory()
+        let real = last?.history ?? policy.status?.memory ?? RemediationHistory()
+        if policy.metadata.deletionTimestamp != nil {
+            // Deleted: undo what it holds, then let it go (PolicyFinalizer).
+            for undone in try await finalizer.release(policy, history: real) {
+                logger.info("undone", metadata: ["policy": "\(key)", "action": "\(undone.what)"])
+                notifier.record(deploymentReference(namespace: key.namespace, name: undone.deployment), type: .normal, reason: "ResilienceUndone",
+                                action: "Finalize", message: "\(undone.what): policy \(key.name) is deleted")
+            }
+            return .awaitChange
+        }
+        try await finalizer.hold(policy)
+        let effective = try? EffectivePolicy(policy.spec)
+        // A dry run plans from its rehearsal: what it would remember had it acted, starting from what the
+        // operator remembers of its real actions.
+        let rehearsing = effective?.dryRun == true
+        var history = rehearsing ? last?.rehearsal ?? policy.status?.rehearsal ?? real : real
         let previous = last?.status ?? policy.status
         var replanning: Set<String>?
         if let changed, let targets = last?.targets {
             replanning = changed.union(targets.lazy.filter { $0.isDue(at: now) }.map(\.target))
         }
         let report = planning.plan(policy, key: key, history: history, now: now, last: last?.targets ?? [], replanning: replanning)
-        let effective = try? EffectivePolicy(policy.spec)
         var planned: Set<String> = []
         var entries: [StatusBuilder.Entry] = []
         var wakeAt: Date?
@@ -123,39 +141,50 @@ public final class PolicyReconciler: Sendable {
             targets = plan.targets
             planned = Set(plan.decisions.map(\.target))
             metrics.unhealthy(policy: key, pods: plan.targets.reduce(0) { $0 + $1.unhealthy })
+            // The target is planned again once the cooldown allows its next action (a failed or refused action
+            // may change no object that would plan it), and an alert is sent again while it holds.
+            func wake(_ decision: Decision, in seconds: TimeInterval) {
+                let moment = now.addingTimeInterval(seconds)
+                wakeAt = min(wakeAt ?? moment, moment)
+                guard let index = targets?.firstIndex(where: { $0.target == decision.target }) else { return }
+                let due = targets?[index].wakeAt ?? moment
+                targets?[index].wakeAt = min(due, moment)
+            }
+            let cooldown = max(1, effective?.cooldown.seconds ?? 1)
             for decision in plan.decisions {
                 switch decision.disposition {
                 case .execute:
                     let entry = await carryOut(decision, plan: plan, policy: policy, history: &history, since: started, context: context)
                     if let entry { entries.append(entry) }
-                    // The target is planned again once the cooldown allows its next action (a failed or refused
-                    // action may change no object that would plan it), and an alert is sent again while it holds.
-                    let again: TimeInterval = if case .alert = decision.action { Self.alertResend } else { max(1, effective?.cooldown.seconds ?? 1) }
-                    let moment = now.addingTimeInterval(again)
-                    wakeAt = min(wakeAt ?? moment, moment)
-                    if let index = targets?.firstIndex(where: { $0.target == decision.target }) {
-                        let due = targets?[index].wakeAt ?? moment
-                        targets?[index].wakeAt = min(due, moment)
-                    }
+                    if case .alert = decision.action { wake(decision, in: Self.alertResend) } else { wake(decision, in: cooldown) }
                 case .blocked:
                     entries.append(.init(decision: decision, result: "blocked"))
                     event(policy, type: .warning, reason: "ActionBlocked", action: decision.step?.rawValue ?? "none", message: decision.reason)
-                case .dryRun, .suspended:
+                case .dryRun:
                     entries.append(.init(decision: decision, result: decision.disposition.rawValue))
+                    // Remembered as if carried out, so that the rehearsal climbs the ladder as the real run would.
+                    history.rehearse(decision, at: now)
+                    if case .alert = decision.action {} else { wake(decision, in: cooldown) }
                 case .noAction:
                     break
                 }
             }
+        } else if case .suspended(let admissions) = report.outcome {
+            for decision in admissions { _ = await carryOut(decision, plan: nil, policy: policy, history: &history, since: started, context: context) }
         } else {
             event(policy, type: .warning, reason: "PolicyNotReady", action: "Plan", message: report.text)
         }
         announceRefusals(entries, policy: key, planned: planned)
-        let status = StatusBuilder.status(report, entries: entries, previous: previous, generation: policy.metadata.generation, history: history, policy: effective, now: now)
+        let status = StatusBuilder.status(
+            report, entries: entries, previous: previous, generation: policy.metadata.generation, memory: rehearsing ? real : history,
+            rehearsal: rehearsing ? history : nil, policy: effective, now: now)
         for record in status.lastActions?.prefix(while: { $0.time == now }) ?? [] {
             metrics.action(policy: key, step: record.step, result: record.result)
         }
         let written = last?.status ?? policy.status
-        remembered.withLock { $0[key] = Remembered(uid: policy.metadata.uid, history: history, status: status, targets: targets) }
+        remembered.withLock {
+            $0[key] = Remembered(uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status, targets: targets)
+        }
         // Compared as written: dates keep microseconds on the server.
         let encoder = KubernetesJSON.encoder()
         if try encoder.encode(status) != (try written.map { try encoder.encode($0) }) {
@@ -169,7 +198,7 @@ public final class PolicyReconciler: Sendable {
 
     /// Carries out one decision and records it; the status entry, or nil for an alert.
     private func carryOut(
-        _ decision: Decision, plan: Plan, policy: ResiliencePolicy, history: inout RemediationHistory, since started: ContinuousClock.Instant,
+        _ decision: Decision, plan: Plan?, policy: ResiliencePolicy, history: inout RemediationHistory, since started: ContinuousClock.Instant,
         context: ReconcileContext
     ) async -> StatusBuilder.Entry? {
         let logger = context.logger
@@ -219,7 +248,7 @@ public final class PolicyReconciler: Sendable {
             // A release is seen in the pod itself (its gate is True again); it is no action to budget.
             if !releases { history.record(decision, at: Date(), succeeded: true) }
             if releases, let uid = action.podUID { releasing.withLock { $0[uid] = Date() } }
-            if let since = detected(decision, in: plan) {
+            if let plan, let since = detected(decision, in: plan) {
                 metrics.detectionToAction(step: step, seconds: Date().timeIntervalSince(since))
             }
             logger.info("acted", metadata: [

@@ -56,7 +56,7 @@ public final class Prober: Sendable {
             var nextDue: ContinuousClock.Instant?
             var probed: Set<String> = []
             for policy in caches.policies.store.list() {
-                guard let key = ObjectKey(policy.metadata), let effective = try? EffectivePolicy(policy.spec),
+                guard let key = ObjectKey(policy.metadata), let effective = try? EffectivePolicy(policy.spec), !effective.suspend,
                       let probe = effective.health.probe, let rule = policy.spec.health?.probe else { continue }
                 let period = Duration.milliseconds(Int64(probe.period.seconds * 1000))
                 let pods: [Pod]

@@ -190,10 +190,11 @@ private struct Term: Sendable {
             client: client, events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
             logger: logger, metrics: metrics)
         let statusWriter = StatusWriter(client: client, logger: logger)
+        let executor = ActionExecutor(client: client, policyVersion: policyVersion)
         let reconciler = PolicyReconciler(
             caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier),
-            executor: ActionExecutor(client: client, policyVersion: policyVersion), notifier: notifier, statusWriter: statusWriter,
-            budget: budget, metrics: OperatorMetrics(factory: metrics))
+            executor: executor, notifier: notifier, statusWriter: statusWriter,
+            budget: budget, metrics: OperatorMetrics(factory: metrics), finalizer: PolicyFinalizer(client: client, caches: caches, executor: executor))
         let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock(), metrics: metrics)
         let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key, context in
             try await reconciler.reconcile(key, context: context)

@@ -20,10 +20,13 @@ enum StatusBuilder {
         var evidence: String?
     }
 
+    /// `memory` is what the operator remembers of what it did; `rehearsal`, in dry run, what it would
+    /// remember had it acted (the budget and phase then follow the rehearsal).
     static func status(
         _ report: PolicyPlan, entries: [Entry], previous: PolicyStatus?, generation: Int64?,
-        history: RemediationHistory, policy: EffectivePolicy?, now: Date
+        memory: RemediationHistory, rehearsal: RemediationHistory?, policy: EffectivePolicy?, now: Date
     ) -> PolicyStatus {
+        let history = rehearsal ?? memory
         var status = PolicyStatus()
         status.observedGeneration = generation
         let old = previous?.conditions ?? []
@@ -36,6 +39,12 @@ enum StatusBuilder {
         case .invalid(let problems):
             status.phase = "Invalid"
             status.conditions = [condition("Ready", false, "InvalidSpec", problems.map(\.description).joined(separator: "; "))]
+        case .suspended:
+            status.phase = "Suspended"
+            status.conditions = [
+                condition("Ready", true, "Suspended", "spec.suspend is true: nothing is judged, probed, queried or done; new pods' serving gates are still opened"),
+                condition("Suspended", true, "Suspended", "spec.suspend is true"),
+            ]
         case .targetMissing where !report.overlaps.isEmpty:
             status.phase = "Overlap"
             status.conditions = [condition("Ready", false, "Overlap", report.overlaps.joined(separator: "; "))]
@@ -51,9 +60,8 @@ enum StatusBuilder {
             status.pods = PolicyStatus.PodSummary(
                 total: total, healthy: healthy,
                 unhealthy: unhealthy.isEmpty ? nil : unhealthy.map { .init(name: $0.pod, reasons: $0.findings.filter { $0.state == .holds }.map(\.message), since: $0.since) })
-            let suspended = policy?.suspend == true
             let remediating = inFlight > 0 || entries.contains { $0.result == "succeeded" } || !history.episodes.isEmpty
-            status.phase = suspended ? "Suspended" : remediating ? "Remediating" : unhealthy.isEmpty ? "Ready" : "Degraded"
+            status.phase = remediating ? "Remediating" : unhealthy.isEmpty ? "Ready" : "Degraded"
             let first = unhealthy.first.map { "\($0.pod): \($0.summary)" }
             let halted = plan.targets.lazy.flatMap(\.decisions).first { $0.blockedBy == .maxUnhealthy || $0.blockedBy == .frozen || $0.blockedBy == .loopBreaker }
             status.conditions = [
@@ -64,7 +72,7 @@ enum StatusBuilder {
                           unhealthy.isEmpty ? "\(healthy) of \(total) pods healthy" : "\(unhealthy.count) unhealthy; \(first ?? "")"),
                 condition("Remediating", remediating, halted.map { "Halted\($0.blockedBy!.rawValue.prefix(1).uppercased())\($0.blockedBy!.rawValue.dropFirst())" } ?? (remediating ? "InProgress" : "Idle"),
                           halted?.reason ?? (inFlight > 0 ? "\(inFlight) disruptions not yet replaced" : remediating ? "recovering" : "nothing to do")),
-                condition("Suspended", suspended, suspended ? "Suspended" : "Active", suspended ? "spec.suspend is true: nothing is carried out" : "acting"),
+                condition("Suspended", false, "Active", policy?.dryRun == true ? "judging; dry run" : "judging and acting"),
             ]
             if let budget = policy?.budget {
                 let start = now.addingTimeInterval(-budget.window.seconds)
@@ -85,10 +93,17 @@ enum StatusBuilder {
         }
         status.lastActions = actions.isEmpty ? nil : Array(actions.prefix(keptActions))
         status.lastAction = status.lastActions?.first.map { "\($0.step)\($0.pod.map { " \($0)" } ?? ""): \($0.result)" }
-        var memory = history
-        memory.pods = [:]
-        status.memory = memory == RemediationHistory() ? nil : memory
+        status.memory = written(memory)
+        status.rehearsal = rehearsal.flatMap(written)
         return status
+    }
+
+    /// A history as the status keeps it: without restart samples and `for` timers (observed again after a
+    /// restart), and nothing when there is nothing to remember.
+    private static func written(_ history: RemediationHistory) -> RemediationHistory? {
+        var kept = history
+        kept.pods = [:]
+        return kept == RemediationHistory() ? nil : kept
     }
 
     /// The decision's step, or for an action that is no ladder step what it does.

@@ -86,6 +86,7 @@ import Yams
         Access(verb: "list", resource: "events", allowed: true),
         Access(verb: "watch", group: "resilience.dev", resource: "resiliencepolicies", allowed: true),
         Access(verb: "update", group: "resilience.dev", resource: "resiliencepolicies", subresource: "status", allowed: true),
+        Access(verb: "patch", group: "resilience.dev", resource: "resiliencepolicies", allowed: true),
         Access(verb: "get", resource: "secrets", allowed: true),
         Access(verb: "get", group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: true),
         Access(verb: "create", group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: true),

@@ -117,12 +117,13 @@ import Testing
             let first = Planner.plan(policy: cluster.policy, targets: cluster.targets, history: cluster.history, now: cluster.now)
             var history = first.history
             for decision in first.executable { history.record(decision, at: cluster.now, succeeded: true) }
+            for decision in first.decisions { history.rehearse(decision, at: cluster.now) }
             // One target changes: its newest pod goes away.
             var targets = cluster.targets
             let changed = knobs[0] % targets.count
             targets[changed].pods.removeLast()
             let later = cluster.now.addingTimeInterval(0.5)
-            let acted = first.executable.map(\.target)
+            let acted = first.decisions.filter { $0.executes || $0.disposition == .dryRun }.map(\.target)
             let replanning = Planner.plansInPart(cluster.policy)
                 ? Set([Planner.key(targets[changed])] + acted + first.targets.filter { $0.isDue(at: later) }.map(\.target))
                 : Set(targets.map(Planner.key))

@@ -34,15 +34,54 @@ import Testing
         #expect(plan.targets.first?.unhealthy == 1)
     }
 
-    @Test(arguments: [("dryRun", Decision.Disposition.dryRun, "spec.dryRun"), ("suspend", .suspended, "spec.suspend")])
-    func dryRunAndSuspendPlanEverythingButExecuteNothing(field: String, disposition: Decision.Disposition, named: String) throws {
+    @Test func dryRunPlansEverythingButExecutesNothing() throws {
         let target = try Scenario.stable()
-        let spec = #"{"\#(field)":true,"# + restartOnCrashLoop.dropFirst()
+        let spec = #"{"dryRun":true,"# + restartOnCrashLoop.dropFirst()
         let plan = try plan(spec, target, at: Scenario.after(5, target))
-        #expect(plan.decisions.map(\.disposition) == [disposition])
+        #expect(plan.decisions.map(\.disposition) == [.dryRun])
         #expect(plan.executable.isEmpty)
-        #expect(plan.decisions[0].reason.contains(named))
+        #expect(plan.decisions[0].reason.contains("spec.dryRun"))
         #expect(plan.decisions[0].action != nil, "the action is still planned and shown")
+    }
+
+    /// A dry run remembers what it would have done (``RemediationHistory/rehearse(_:at:)``), so it follows
+    /// the ladder as the real run would: the next step after a stepTimeout, then the alert at its end.
+    @Test func aDryRunFollowsTheWholeLadder() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let spec = #"{"dryRun":true,"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","rolloutRestart"],"stepTimeout":"1m"},"safety":{"cooldown":"10s","minHealthy":0,"maxUnhealthy":"100%","maxActions":{"count":5,"window":"1h"}}}"#
+        func rehearsed(_ plan: Plan, at time: Date) -> RemediationHistory {
+            var history = plan.history
+            for decision in plan.decisions { history.rehearse(decision, at: time) }
+            return history
+        }
+        let first = try plan(spec, target, at: start)
+        #expect(first.decisions.map(\.step) == [.restartPod] && first.decisions[0].disposition == .dryRun)
+        var history = rehearsed(first, at: start)
+        #expect(history.actions.count == 1 && history.actions[0].settledAt == start, "as if done and replaced at once")
+        let cooling = try plan(spec, target, history: history, at: start.addingTimeInterval(5))
+        #expect(cooling.decisions.allSatisfy { $0.action == nil }, "the pod had its step: waiting for its outcome, \(cooling.decisions)")
+        let next = try plan(spec, target, history: history, at: start.addingTimeInterval(61))
+        #expect(next.decisions.contains { $0.reason.contains("restartPod did not help within stepTimeout 1m") }, "\(next.decisions)")
+        let restart = try #require(next.decisions.first { $0.action == .rolloutRestart })
+        #expect(restart.disposition == .dryRun)
+        history = rehearsed(next, at: start.addingTimeInterval(61))
+        let end = try plan(spec, target, history: history, at: start.addingTimeInterval(122))
+        let alert = try #require(end.decisions.first { if case .alert = $0.action { true } else { false } })
+        #expect(alert.reason.contains("needs a human") && alert.disposition == .dryRun, "\(alert)")
+        #expect(history.actions.map(\.action) == [.restartPod(pod: Scenario.crashing, uid: target.pod(Scenario.crashing)!.metadata.uid!, evict: true), .rolloutRestart],
+                "the budget counts what it would have done")
+    }
+
+    /// A suspended policy judges nothing; only new pods' serving gates are opened.
+    @Test func aSuspendedPolicyOnlyOpensNewPodsGates() throws {
+        let target = try Scenario.stable()
+        let healthy = try #require(target.pods.first { $0.isReady })
+        let gated = target.changing(healthy.metadata.name!) { $0.spec?.readinessGates = [.init(conditionType: Action.servingGate)] }
+        let admissions = Planner.admissions([gated])
+        #expect(admissions.map(\.action) == [.admit(pod: healthy.metadata.name!, uid: healthy.metadata.uid!)])
+        #expect(admissions.allSatisfy(\.executes))
+        #expect(Planner.admissions([target]).isEmpty)
     }
 
     @Test func cooldownBudgetAndInFlightEachBlockWithTheirReason() throws {

@@ -36,7 +36,7 @@ import Testing
         history.pods["uid"] = .init()
         history.revisions["rs"] = .healthy
         let status = StatusBuilder.status(PolicyPlan(policy: "ns/web", outcome: .targetMissing("gone")), entries: [], previous: nil, generation: 1,
-                                          history: history, policy: nil, now: Date(timeIntervalSince1970: 1_800_000_000))
+                                          memory: history, rehearsal: nil, policy: nil, now: Date(timeIntervalSince1970: 1_800_000_000))
         #expect(status.memory?.revisions == ["rs": .healthy])
         #expect(status.memory?.pods.isEmpty == true)
         let decoded = try KubernetesJSON.decoder().decode(PolicyStatus.self, from: KubernetesJSON.encoder().encode(status))

@@ -38,6 +38,14 @@ public func withNamespace<T: Sendable>(
 /// namespace go.
 public func removeNamespace(_ name: String, client: KubernetesClient) async throws {
     try await client.delete(Namespace.self, name: name)
+    // Policies hold the operator's finalizer; with the test's operator stopped, nothing else removes it.
+    if let bytes = try? await client.send(.GET, "/apis/resilience.dev/v1alpha1/namespaces/\(name)/resiliencepolicies"),
+       let policies = try? JSONDecoder().decode(Names.self, from: Data(bytes)) {
+        for policy in policies.items {
+            _ = try? await client.send(.PATCH, "/apis/resilience.dev/v1alpha1/namespaces/\(name)/resiliencepolicies/\(policy.metadata.name)",
+                                       body: Array(#"{"metadata":{"finalizers":null}}"#.utf8), contentType: "application/merge-patch+json")
+        }
+    }
     for pod in try await client.list(Pod.self, namespace: name).items {
         guard let podName = pod.metadata.name else { continue }
         do {
@@ -46,6 +54,14 @@ public func removeNamespace(_ name: String, client: KubernetesClient) async thro
             continue
         }
     }
+}
+
+private struct Names: Decodable {
+    struct Item: Decodable {
+        struct Metadata: Decodable { var name: String }
+        var metadata: Metadata
+    }
+    var items: [Item]
 }
 
 private struct ServiceAccountSecrets: Decodable {

@@ -1,0 +1,101 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import KubernetesAPI
+import KubernetesClient
+import OperatorRuntime
+import ResilienceCore
+
+/// Undoes what a policy holds before it goes, through the finalizer ``name``: a policy deleted while a
+/// pod is isolated or its Deployment scaled up would otherwise leave the gate closed and the replicas
+/// (or an HPA's minReplicas) raised for good.
+///
+/// Before the policy goes, the operator reopens the serving gates it closed, and returns replicas and
+/// HPA minimums it raised to what they were, unless someone else changed them since (their value
+/// stands). Quarantined pods stay as they are: they are out of their ReplicaSet already, kept for
+/// debugging. Then it removes the finalizer. If the operator is uninstalled first, remove the finalizer
+/// by hand (`kubectl patch rp NAME --type=merge -p '{"metadata":{"finalizers":null}}'`).
+struct PolicyFinalizer: Sendable {
+    /// The finalizer the operator holds on every policy.
+    static let name = "resilience.dev/undo"
+
+    let client: KubernetesClient
+    let caches: OperatorCaches
+    let executor: ActionExecutor
+
+    /// Adds the finalizer to a policy that lacks it, holding to the resourceVersion it was read at (a
+    /// conflict is retried by the reconcile that the newer version triggers).
+    func hold(_ policy: ResiliencePolicy) async throws {
+        guard policy.metadata.deletionTimestamp == nil, !(policy.metadata.finalizers ?? []).contains(Self.name),
+              let name = policy.metadata.name, let namespace = policy.metadata.namespace else { return }
+        struct Body: Encodable {
+            struct Metadata: Encodable {
+                var resourceVersion: String?
+                var finalizers: [String]
+            }
+            var metadata: Metadata
+        }
+        let body = Body(metadata: .init(resourceVersion: policy.metadata.resourceVersion, finalizers: (policy.metadata.finalizers ?? []) + [Self.name]))
+        _ = try await client.patch(ResiliencePolicy.self, name: name, namespace: namespace, try .merge(encoding: body))
+    }
+
+    /// What was undone, in words, with the Deployment each concerned; throws when something could not be
+    /// (the finalizer stays, and the reconcile is tried again).
+    func release(_ policy: ResiliencePolicy, history: RemediationHistory) async throws -> [(what: String, deployment: String)] {
+        guard let name = policy.metadata.name, let namespace = policy.metadata.namespace,
+              let index = policy.metadata.finalizers?.firstIndex(of: Self.name) else { return [] }
+        var undone: [(what: String, deployment: String)] = []
+        var failures: [String] = []
+        for (action, deployment) in Self.undoing(history, namespace: namespace, caches: caches) {
+            switch await executor.execute(action, namespace: namespace, deployment: deployment, reason: "policy \(name) is deleted") {
+            case .done(let what): undone.append((what, deployment))
+            case .unchanged, .blocked: break
+            case .failed(let why): failures.append("\(action.summary): \(why)")
+            }
+        }
+        guard failures.isEmpty else { throw Unfinished(failures: failures) }
+        let operations = [
+            JSONPatchOperation(op: "test", path: "/metadata/finalizers/\(index)", value: .string(Self.name)),
+            JSONPatchOperation(op: "remove", path: "/metadata/finalizers/\(index)"),
+        ]
+        _ = try await client.patch(ResiliencePolicy.self, name: name, namespace: namespace, try .json(operations))
+        return undone
+    }
+
+    /// The actions that undo what `history` says the policy holds, as the caches show the cluster now:
+    /// each with the Deployment it concerns.
+    static func undoing(_ history: RemediationHistory, namespace: String, caches: OperatorCaches) -> [(Action, String)] {
+        var actions: [(Action, String)] = []
+        for record in history.actions where record.succeeded && record.settledAt == nil {
+            guard case .isolate(let pod, let uid, "readinessGate") = record.action,
+                  let current = caches.pods.store.get(ObjectKey(namespace: namespace, name: pod)), current.metadata.uid == uid,
+                  current.condition(Action.servingGate)?.status == "False" else { continue }
+            actions.append((.release(pod: pod, uid: uid), deploymentName(record.target)))
+        }
+        for (target, scaled) in history.scaledFrom.sorted(by: { $0.key < $1.key }) {
+            let deployment = deploymentName(target)
+            if let autoscaler = scaled.autoscaler {
+                guard let current = caches.autoscalers.store.get(ObjectKey(namespace: namespace, name: autoscaler))?.spec.minReplicas,
+                      current != scaled.replicas, scaled.set.map({ $0 == current }) ?? true else { continue }
+                actions.append((.setAutoscalerMinimum(autoscaler: autoscaler, from: current, to: scaled.replicas), deployment))
+            } else {
+                guard let current = caches.deployments.store.get(ObjectKey(namespace: namespace, name: deployment))?.spec?.replicas,
+                      current > scaled.replicas, scaled.set.map({ $0 == current }) ?? true else { continue }
+                actions.append((.scale(from: current, to: scaled.replicas), deployment))
+            }
+        }
+        return actions
+    }
+
+    private static func deploymentName(_ target: String) -> String {
+        String(target.split(separator: "/").last ?? "")
+    }
+
+    /// Some of what the policy holds could not be undone yet.
+    struct Unfinished: Error, CustomStringConvertible {
+        var failures: [String]
+        var description: String { "cannot undo what the deleted policy holds: \(failures.joined(separator: "; "))" }
+    }
+}
