@@ -80,7 +80,7 @@ import Testing
         let gated = target.changing(healthy.metadata.name!) { $0.spec?.readinessGates = [.init(conditionType: Action.servingGate)] }
         let admissions = Planner.admissions([gated])
         #expect(admissions.map(\.action) == [.admit(pod: healthy.metadata.name!, uid: healthy.metadata.uid!)])
-        #expect(admissions.allSatisfy(\.executes))
+        #expect(admissions.allSatisfy { $0.executes })
         #expect(Planner.admissions([target]).isEmpty)
     }
 
