@@ -16,7 +16,7 @@ import Testing
         #expect(deviation.contains("median of"))
         // Whole descriptions, commas and all (a flow-style value once ended at its first comma).
         let phase = try await plane.kubectl(["explain", "rp.status.phase"])
-        #expect(phase.contains("Ready, Degraded, Remediating, Suspended, Invalid or TargetMissing."), "\(phase)")
+        #expect(phase.contains("Ready, Degraded, Remediating, Suspended, Invalid, TargetMissing or Overlap."), "\(phase)")
         let window = try await plane.kubectl(["explain", "rp.spec.health.restarts.window"])
         #expect(window.contains("The sliding window, such as 10m."), "\(window)")
     }

@@ -63,6 +63,11 @@ import Testing
                     #expect(actions.reversed().map(\.step) == ["isolate", "scaleUp", "release", "scaleDown"], "\(actions.map { "\($0.step): \($0.reason)" })")
                     #expect(actions.first { $0.step == "release" }?.pod == sick.metadata.name)
                     #expect(try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 3)
+                    // The status on the server forgets the scale-up once it is undone (it is written whole, not
+                    // merged): a restarted operator or a new leader reads no old replica count to restore.
+                    try await eventually("the scale-up gone from the memory on the server", diagnose: { await status(ns, client: client) }) { () -> Bool? in
+                        try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.memory?.scaledFrom.isEmpty != false ? true : nil
+                    }
                     try await eventually("3 Ready pods, all ready endpoints") { () -> Bool? in
                         let pods = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }
                         let endpoints = try await TestSimulation.endpoints("web", namespace: ns, client: client)

@@ -1,0 +1,200 @@
+import Foundation
+import KubernetesAPI
+import KubernetesClient
+import PodSimulator
+import ResilienceCore
+import ResilienceOperator
+import TestSupport
+import Testing
+
+/// The scenarios that found the safety defects, each against the real plane with simulated pods and the
+/// operator running: it never makes things worse, never gets stuck, and never undoes people.
+@Suite struct SafetyScenarioTests {
+    /// Restarts on two restarts in ten minutes, one disruption at a time, no share limits.
+    private static let restarts = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","maxInFlight":1,"minHealthy":0,"maxUnhealthy":"100%"}}"#
+    /// Isolates a pod not Ready for a second, then adds a replica for it.
+    private static let isolateThenScale = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"notReadyFor":"1s","for":"2s"},"recovery":{"steps":["isolate","scaleUp"],"stepTimeout":"3s","isolation":"readinessGate","scaleUp":{"maxSurge":1}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"50%"}}"#
+
+    /// A Deployment `web` of `replicas` Ready pods (declaring the serving gate when `gated`) and the
+    /// policies `policies` (name, spec: created in this order) in a fresh namespace, with the operator
+    /// running on it around `body`.
+    private func scenario(
+        _ prefix: String, replicas: Int = 3, gated: Bool = false, policies: [(String, String)],
+        _ body: (KubernetesClient, String, [Pod]) async throws -> Void
+    ) async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace(prefix, client: client) { ns in
+                let web = TestSimulation.deployment("web", replicas: replicas, gates: gated ? [Action.servingGate] : [])
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: web.deployment)
+                try await client.send(.POST, "/api/v1/namespaces/\(ns)/services", body: web.service)
+                for (name, spec) in policies {
+                    try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: name, spec: spec))
+                }
+                try await OperatorHarness.with(ns, client: client) { _ in
+                    try await body(client, ns, try await TestSimulation.readyPods(replicas, in: ns, client: client))
+                }
+            }
+        }
+    }
+
+    private func status(of name: String = "web", in ns: String, client: KubernetesClient) async throws -> PolicyStatus? {
+        try await client.get(ResiliencePolicy.self, name: name, namespace: ns).status
+    }
+
+    private func described(_ ns: String, client: KubernetesClient, policy: String = "web") async -> String {
+        let status = try? await status(of: policy, in: ns, client: client)
+        return "\(status?.phase ?? "-") \(status?.conditions?.map { "\($0.type)=\($0.status) \($0.reason): \($0.message)" } ?? []); "
+            + "actions: \(status?.lastActions?.map { "\($0.step) \($0.pod ?? "") \($0.result): \($0.reason)" } ?? [])"
+    }
+
+    /// A pod evicted on a node that stopped answering stays Terminating; its Ready replacement settles the
+    /// disruption, so the next crash-looping pod of the Deployment is recovered all the same.
+    @Test func aPodStuckTerminatingDoesNotHoldItsDeployment() async throws {
+        try await scenario("safe-stuck", policies: [("web", Self.restarts)]) { client, ns, pods in
+            let (first, second) = (pods[0], pods[1])
+            try await TestSimulation.setFaults("crashLoop,stuckTerminating", on: first.metadata.name!, in: ns, client: client)
+            try await eventually("the first pod evicted, Terminating, and replaced by a Ready pod", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                let now = try await client.list(Pod.self, namespace: ns).items
+                let stuck = now.first { $0.metadata.uid == first.metadata.uid }?.metadata.deletionTimestamp != nil
+                let serving = now.filter { $0.metadata.deletionTimestamp == nil }
+                return stuck && serving.count == 3 && serving.allSatisfy(\.isReady) ? true : nil
+            }
+            try await TestSimulation.setFaults("crashLoop", on: second.metadata.name!, in: ns, client: client)
+            try await eventually("the second pod evicted while the first is still Terminating", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                try await client.get(Pod.self, name: second.metadata.name!, namespace: ns).metadata.deletionTimestamp != nil ? true : nil
+            }
+            #expect(try await client.get(Pod.self, name: first.metadata.name!, namespace: ns).metadata.deletionTimestamp != nil, "still Terminating")
+        }
+    }
+
+    /// An isolation by readiness gate on pods without the gate fails every time: it is tried again for a
+    /// stepTimeout, then the ladder ends in an alert for a human, and the attempts stop.
+    @Test func aStepThatKeepsFailingEndsInAnAlertAndStops() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["isolate"],"stepTimeout":"3s"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        try await scenario("safe-failing", policies: [("web", spec)]) { client, ns, pods in
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let events = try await ToldEvents.waitFor("the ladder's alert", in: ns, client: client, timeout: .seconds(60)) { events in
+                events.contains { $0.reason == "Alert" && $0.message?.contains("needs a human") == true }
+            }
+            #expect(events.contains { $0.reason == "ActionFailed" && $0.message?.contains("has no readiness gate") == true })
+            let attempts = try await eventually("the failed attempts in the memory") { try await status(in: ns, client: client)?.memory?.actions.filter { !$0.succeeded } }
+            #expect(!attempts.isEmpty && attempts.count <= 5, "tried again for a stepTimeout only: \(attempts.count)")
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await status(in: ns, client: client)?.memory?.actions.count == attempts.count, "no attempt after the alert")
+        }
+    }
+
+    /// Two policies on one Deployment: the later one leaves it to the older (Ready=False, Overlap, naming
+    /// it), so only one acts; once the older goes, the later takes over.
+    @Test func aSecondPolicyOnADeploymentIsRefusedAndTakesOverWhenTheFirstGoes() async throws {
+        try await scenario("safe-overlap", policies: [("web-a", Self.restarts), ("web-b", Self.restarts)]) { client, ns, pods in
+            let refused = try await eventually("the later policy refused", diagnose: { await described(ns, client: client, policy: "web-b") }) { () -> PolicyCondition? in
+                try await status(of: "web-b", in: ns, client: client)?.conditions?.first { $0.type == "Ready" && $0.reason == "Overlap" }
+            }
+            #expect(refused.status == "False")
+            #expect(refused.message.contains("protected by the older policy web-a"), "\(refused.message)")
+            #expect(try await status(of: "web-b", in: ns, client: client)?.phase == "Overlap")
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            try await eventually("the pod evicted by the older policy", timeout: .seconds(60), diagnose: { await described(ns, client: client, policy: "web-a") }) { () -> Bool? in
+                try await status(of: "web-a", in: ns, client: client)?.lastActions?.contains { $0.pod == pods[0].metadata.name && $0.result == "succeeded" } == true ? true : nil
+            }
+            #expect(try await status(of: "web-b", in: ns, client: client)?.memory == nil, "the later policy did nothing")
+            try await client.delete(ResiliencePolicy.self, name: "web-a", namespace: ns)
+            try await eventually("the later policy taking over", diagnose: { await described(ns, client: client, policy: "web-b") }) { () -> Bool? in
+                try await status(of: "web-b", in: ns, client: client)?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true ? true : nil
+            }
+        }
+    }
+
+    /// Deleting a policy while a pod is isolated and the Deployment scaled up for it: the operator reopens
+    /// the gate and returns to the replicas from before, then lets the policy go.
+    @Test func deletingAPolicyUndoesWhatItHolds() async throws {
+        try await scenario("safe-delete", gated: true, policies: [("web", Self.isolateThenScale)]) { client, ns, pods in
+            let sick = pods[0]
+            #expect(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).metadata.finalizers == ["resilience.dev/undo"])
+            try await TestSimulation.setFaults("notReady", on: sick.metadata.name!, in: ns, client: client)
+            try await eventually("the pod isolated and the Deployment scaled up", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                let gate = try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns).condition(Action.servingGate)?.status
+                let replicas = try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas
+                return gate == "False" && replicas == 4 ? true : nil
+            }
+            try await client.delete(ResiliencePolicy.self, name: "web", namespace: ns)
+            try await eventually("the policy gone once its gate is open and its replicas back", timeout: .seconds(30)) { () -> Bool? in
+                do {
+                    _ = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns)
+                    return nil
+                } catch let error as KubernetesError where error.reason == .notFound {
+                    return true
+                }
+            }
+            #expect(try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns).condition(Action.servingGate)?.status == "True")
+            #expect(try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 3)
+            let events = try await ToldEvents.waitFor("the undoing's Events", in: ns, client: client) { events in events.filter { $0.reason == "ResilienceUndone" }.count == 2 }
+            #expect(events.contains { $0.reason == "ResilienceUndone" && $0.message?.contains("policy web is deleted") == true })
+        }
+    }
+
+    /// On-call scales the Deployment while the operator has it scaled up: once the pod is healthy again
+    /// the operator releases it but leaves their replicas alone.
+    @Test func theOperatorDoesNotUndoAScaleMadeByOnCall() async throws {
+        try await scenario("safe-oncall", gated: true, policies: [("web", Self.isolateThenScale)]) { client, ns, pods in
+            let sick = pods[0]
+            try await TestSimulation.setFaults("notReady", on: sick.metadata.name!, in: ns, client: client)
+            try await eventually("the Deployment scaled up", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 4 ? true : nil
+            }
+            _ = try await client.patch(Deployment.self, name: "web", namespace: ns, .merge(Array(#"{"spec":{"replicas":6}}"#.utf8)))
+            try await TestSimulation.setFaults(nil, on: sick.metadata.name!, in: ns, client: client)
+            try await eventually("the pod released and the memory of the scale-up gone", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                let released = try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns).condition(Action.servingGate)?.status == "True"
+                let forgotten = try await status(in: ns, client: client)?.memory?.scaledFrom.isEmpty != false
+                return released && forgotten ? true : nil
+            }
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 6, "on-call's replicas stand")
+            #expect(try await status(in: ns, client: client)?.lastActions?.contains { $0.step == "scaleDown" } == false)
+        }
+    }
+
+    /// A dry run follows the ladder as the real run would: each step after the last one's stepTimeout, and
+    /// the alert at its end, all shown and none carried out.
+    @Test func aDryRunShowsTheWholeLadderAndChangesNothing() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"dryRun":true,"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["restartPod","rolloutRestart"],"stepTimeout":"3s"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        try await scenario("safe-dry", policies: [("web", spec)]) { client, ns, pods in
+            let sick = pods[0]
+            try await TestSimulation.setFaults("crashLoop", on: sick.metadata.name!, in: ns, client: client)
+            let actions = try await eventually("every step and the alert shown as a dry run", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> [PolicyStatus.ActionRecord]? in
+                let actions = try await status(in: ns, client: client)?.lastActions ?? []
+                return Set(actions.filter { $0.result == "dryRun" }.map(\.step)).isSuperset(of: ["restartPod", "rolloutRestart", "alert"]) ? actions : nil
+            }
+            #expect(actions.allSatisfy { $0.result == "dryRun" }, "\(actions.map { "\($0.step) \($0.result)" })")
+            #expect(actions.reversed().map(\.step).filter { $0 != "alert" } == ["restartPod", "rolloutRestart"], "in the ladder's order, each once")
+            let final = try await status(in: ns, client: client)
+            #expect(final?.memory == nil && final?.rehearsal?.actions.count == 2, "rehearsed, not remembered as done")
+            #expect(try await client.get(Pod.self, name: sick.metadata.name!, namespace: ns).metadata.deletionTimestamp == nil)
+            let deployment = String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self)
+            #expect(!deployment.contains("restartedAt"))
+        }
+    }
+
+    /// A suspended policy judges nothing and does nothing.
+    @Test func aSuspendedPolicyJudgesNothing() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"suspend":true,"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        try await scenario("safe-suspend", policies: [("web", spec)]) { client, ns, pods in
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let suspended = try await eventually("the status to say suspended") { () -> PolicyStatus? in
+                let status = try await status(in: ns, client: client)
+                return status?.phase == "Suspended" ? status : nil
+            }
+            #expect(suspended.conditions?.contains { $0.type == "Ready" && $0.message.contains("nothing is judged") } == true)
+            try await eventually("the pod crash-looping for a while") { () -> Bool? in
+                try await (client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).status?.containerStatuses?.first?.restartCount ?? 0) >= 3 ? true : nil
+            }
+            let after = try await status(in: ns, client: client)
+            #expect(after?.pods == nil && after?.lastActions == nil, "not judged, nothing done")
+            #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil)
+        }
+    }
+}
