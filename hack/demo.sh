@@ -36,6 +36,11 @@ kubectl wait --for=condition=Established --timeout=30s crd/resiliencepolicies.re
 stop
 # A fresh start: an earlier run's policy remembers its episodes (status.memory), and its loop breaker
 # would rightly refuse to act again; its pods have no kubelet while the simulator is stopped.
+# The operator is stopped, so nothing would undo what the old policy holds and lift its finalizer: the
+# app goes with it anyway.
+for rp in $(kubectl -n demo get resiliencepolicies -o name 2>/dev/null); do
+  kubectl -n demo patch "$rp" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+done
 kubectl -n demo delete resiliencepolicies,deployments --all --ignore-not-found --wait=false >/dev/null 2>&1 || true
 kubectl -n demo delete pods --all --grace-period=0 --force --wait=false >/dev/null 2>&1 || true
 kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null

@@ -96,7 +96,13 @@ struct OperatorBenchmark: AsyncParsableCommand {
     /// Deletes the run's namespaces, and plays the kubelet until their pods are gone: without one, a pod
     /// bound to a node stays Terminating, and the next run's cluster-wide watch would list it.
     private func cleanUp(_ spaces: [String], client: KubernetesClient, kubelet: KubeletStandIn) async throws {
-        for space in spaces { try? await client.delete(Namespace.self, name: space) }
+        for space in spaces {
+            // The operator has stopped: nothing else would lift its finalizer from the run's policies.
+            for policy in (try? await client.list(ResiliencePolicy.self, namespace: space).items) ?? [] {
+                _ = try? await client.patch(ResiliencePolicy.self, name: policy.metadata.name ?? "", namespace: space, .merge(Array(#"{"metadata":{"finalizers":null}}"#.utf8)))
+            }
+            try? await client.delete(Namespace.self, name: space)
+        }
         try await waitUntil("the run's pods gone", timeout: .seconds(Int64(120 + pods / 50))) { kubelet.pods.store.count == 0 }
     }
 

@@ -20,7 +20,7 @@ import Testing
     /// running on it around `body`.
     private func scenario(
         _ prefix: String, replicas: Int = 3, gated: Bool = false, policies: [(String, String)],
-        _ body: (KubernetesClient, String, [Pod]) async throws -> Void
+        configure: (inout ResilienceOperator.Configuration) -> Void = { _ in }, _ body: (KubernetesClient, String, [Pod]) async throws -> Void
     ) async throws {
         _ = try await PolicyCRD.installed()
         let (plane, _) = try await TestSimulation.shared()
@@ -32,7 +32,7 @@ import Testing
                 for (name, spec) in policies {
                     try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: name, spec: spec))
                 }
-                try await OperatorHarness.with(ns, client: client) { _ in
+                try await OperatorHarness.with(ns, client: client, configure: configure) { _ in
                     try await body(client, ns, try await TestSimulation.readyPods(replicas, in: ns, client: client))
                 }
             }
@@ -83,6 +83,21 @@ import Testing
             #expect(!attempts.isEmpty && attempts.count <= 5, "tried again for a stepTimeout only: \(attempts.count)")
             try await Task.sleep(for: .seconds(4))
             #expect(try await status(in: ns, client: client)?.memory?.actions.count == attempts.count, "no attempt after the alert")
+        }
+    }
+
+    /// Prometheus unreachable and a metric rule that ignores missing samples: the Ready pods are healthy
+    /// only as far as is known, so they do not count toward minHealthy, and the crash-looping pod is not
+    /// restarted on their strength; the refusal says why.
+    @Test func readyPodsWithUnknownSamplesDoNotCountTowardMinHealthy() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"},"metrics":[{"name":"errors","query":"up","above":1,"onMissing":"ignore","interval":"1s"}]},"safety":{"cooldown":"1s","minHealthy":"50%","maxUnhealthy":"100%"}}"#
+        try await scenario("safe-unknown", policies: [("web", spec)], configure: { $0.prometheus = "http://127.0.0.1:1" }) { client, ns, pods in
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let refused = try await eventually("the restart refused by minHealthy", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> PolicyStatus.ActionRecord? in
+                try await status(in: ns, client: client)?.lastActions?.first { $0.result == "blocked" && $0.step == "restartPod" }
+            }
+            #expect(refused.reason.contains("0 healthy now (2 more Ready pods with unknown samples are not counted)"), "\(refused.reason)")
+            #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil)
         }
     }
 
