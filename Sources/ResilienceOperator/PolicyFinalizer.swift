@@ -25,8 +25,8 @@ struct PolicyFinalizer: Sendable {
     let caches: OperatorCaches
     let executor: ActionExecutor
 
-    /// Adds the finalizer to a policy that lacks it, holding to the resourceVersion it was read at (a
-    /// conflict is retried by the reconcile that the newer version triggers).
+    /// Adds the finalizer to a policy that lacks it, holding to the resourceVersion it was read at. A
+    /// conflict leaves it to the next reconcile (the cache may simply not have seen an earlier add yet).
     func hold(_ policy: ResiliencePolicy) async throws {
         guard policy.metadata.deletionTimestamp == nil, !(policy.metadata.finalizers ?? []).contains(Self.name),
               let name = policy.metadata.name, let namespace = policy.metadata.namespace else { return }
@@ -38,7 +38,11 @@ struct PolicyFinalizer: Sendable {
             var metadata: Metadata
         }
         let body = Body(metadata: .init(resourceVersion: policy.metadata.resourceVersion, finalizers: (policy.metadata.finalizers ?? []) + [Self.name]))
-        _ = try await client.patch(ResiliencePolicy.self, name: name, namespace: namespace, try .merge(encoding: body))
+        do {
+            _ = try await client.patch(ResiliencePolicy.self, name: name, namespace: namespace, try .merge(encoding: body))
+        } catch let error as KubernetesError where error.reason == .conflict {
+            return
+        }
     }
 
     /// What was undone, in words, with the Deployment each concerned; throws when something could not be

@@ -110,11 +110,17 @@ import Testing
     }
 
     /// Removes `namespace` and waits until it is gone. The operator Deployment's own pods are bound to a
-    /// node no kubelet plays, so nothing would confirm their graceful deletion: they are deleted at once.
+    /// node no kubelet plays, so nothing would confirm their graceful deletion: they are deleted at once;
+    /// and a policy left from a failed run would wait for an operator that no longer runs to lift its
+    /// finalizer: it is lifted by hand, as README says.
     private static func removeNamespace(_ namespace: String, plane: LocalControlPlane) async throws {
         try await plane.currentKubectl(["delete", "namespace", namespace, "--ignore-not-found", "--wait=false"])
         try await eventually("namespace \(namespace) gone", timeout: .seconds(90)) { () -> Bool? in
             try await plane.currentKubectl(["-n", namespace, "delete", "pods", "--all", "--grace-period=0", "--force", "--ignore-not-found"])
+            let policies = (try? await plane.currentKubectl(["-n", namespace, "get", "resiliencepolicies", "-o", "name"])) ?? ""
+            for policy in policies.split(separator: "\n") where !policy.isEmpty {
+                _ = try? await plane.currentKubectl(["-n", namespace, "patch", String(policy), "--type=merge", "-p", #"{"metadata":{"finalizers":null}}"#])
+            }
             return try await plane.currentKubectl(["get", "namespace", namespace, "--ignore-not-found", "-o", "name"]).isEmpty ? true : nil
         }
     }
@@ -218,6 +224,17 @@ import Testing
             #expect(metrics.body.contains(#"resilience_actions_total{policy="\#(app)/web""#), "\(metrics.body.prefix(2000))")
             let lease = try await admin.get(Lease.self, name: "resilience-operator", namespace: spec.namespace)
             #expect(lease.spec.holderIdentity == podName)
+            // Uninstall as README says: the policies first, while the operator runs; it lifts their finalizer.
+            #expect(try await admin.get(ResiliencePolicy.self, name: "web", namespace: app).metadata.finalizers == ["resilience.dev/undo"])
+            try await admin.delete(ResiliencePolicy.self, name: "web", namespace: app)
+            try await eventually("the policy gone, let go by the image's operator", timeout: .seconds(30)) { () -> Bool? in
+                do {
+                    _ = try await admin.get(ResiliencePolicy.self, name: "web", namespace: app)
+                    return nil
+                } catch let error as KubernetesError where error.reason == .notFound {
+                    return true
+                }
+            }
         } catch {
             _ = await container.terminate()
             throw TestSupportError("\(error)\n--- the container's log ---\n\(container.log.suffix(4000))")
