@@ -12,7 +12,9 @@ import Logging
 /// Each Event names the involved object, a type (`Normal` or `Warning`), a reason, the action taken and
 /// the reporting controller and instance. Repeats of the same Event (same object, type, reason, action and
 /// message) raise the `count` and `lastTimestamp` of the one Event instead of writing a new one; an Event
-/// the server has since expired is written anew.
+/// the server has since expired is written anew. During an incident, an ``EventCorrelator`` combines
+/// similar Events about one object and drops what is beyond its spam filter (a burst of 25 writes per
+/// object, then one per 5 minutes), so Events never crowd out the operator's other requests.
 ///
 /// Recording never throws: an Event that cannot be written is logged and dropped, because reporting must
 /// not stop the action it reports.
@@ -25,19 +27,13 @@ public actor EventRecorder {
         case warning = "Warning"
     }
 
-    private struct Key: Hashable {
-        var object: ObjectReference
-        var type: EventType
-        var reason: String
-        var action: String
-        var message: String
-    }
-
     private let client: KubernetesClient
     private let component: String
     private let instance: String
     private let logger: Logger
-    private var recent: [Key: (name: String, count: Int)] = [:]
+    /// By ``EventCorrelator/Outcome/key``: the Event written, and its count.
+    private var recent: [String: (name: String, count: Int)] = [:]
+    private var correlator = EventCorrelator<ContinuousClock.Instant>()
     /// The most Events remembered for aggregation; older ones are forgotten in one sweep.
     private let capacity = 4096
 
@@ -60,14 +56,18 @@ public actor EventRecorder {
         action: String,
         message: String
     ) async -> Event? {
-        let message = message.utf8.count > 1024 ? String(decoding: message.utf8.prefix(1021), as: UTF8.self) + "..." : message
-        let key = Key(object: object, type: type, reason: reason, action: action, message: message)
+        let short = message.utf8.count > 1024 ? String(decoding: message.utf8.prefix(1000), as: UTF8.self) + "..." : message
+        guard let outcome = correlator.correlate(object, type: type.rawValue, reason: reason, action: action, message: short, at: .now) else {
+            logger.debug("an Event dropped by the spam filter", metadata: ["object": "\(describe(object))", "reason": "\(reason)"])
+            return nil
+        }
+        let key = outcome.key, message = outcome.message
         let namespace = object.namespace ?? "default"
         let now = Date()
         if let seen = recent[key] {
             let count = seen.count + 1
             do {
-                let patch = try Patch.merge(encoding: CountPatch(count: count, lastTimestamp: KubernetesJSON.formatTimestamp(now)))
+                let patch = try Patch.merge(encoding: CountPatch(count: count, lastTimestamp: KubernetesJSON.formatTimestamp(now), message: message))
                 let event = try await client.patch(Event.self, name: seen.name, namespace: namespace, patch)
                 recent[key] = (seen.name, count)
                 return event
@@ -114,5 +114,7 @@ public actor EventRecorder {
     private struct CountPatch: Encodable {
         var count: Int
         var lastTimestamp: String
+        /// A combined Event shows the latest of its messages.
+        var message: String
     }
 }

@@ -43,8 +43,8 @@ struct SafetyGate {
             return (.blocked, .rollout, "\(rolloutOnly): only the rollback step may act")
         }
         if let last = lastActionAt, now.timeIntervalSince(last) < policy.cooldown.seconds {
-            let left = policy.cooldown.seconds - now.timeIntervalSince(last)
-            return (.blocked, .cooldown, "in cooldown: the last action was \(Seconds(now.timeIntervalSince(last))) ago (cooldown \(policy.cooldown), \(Seconds(left)) left)")
+            // Stable while it lasts (no elapsed time in it), so that repeats are one Event, counted.
+            return (.blocked, .cooldown, "in cooldown until \(Timestamp(last.addingTimeInterval(policy.cooldown.seconds))): the last action was at \(Timestamp(last)) (cooldown \(policy.cooldown))")
         }
         if let refusal = budget.refusal() { return (.blocked, .budget, refusal) }
         if action.isDisruption, inFlight >= policy.maxInFlight {

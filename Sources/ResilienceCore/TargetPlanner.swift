@@ -212,7 +212,7 @@ struct TargetPlanner {
         guard now >= due else { return wake.at(due) }
         let refusal = proposed[0]
         let checks = Set(proposed.compactMap { $0.blockedBy?.rawValue }).sorted().joined(separator: ", ")
-        alert("\(key): \(actionable.count) pods unhealthy for \(Seconds(now.timeIntervalSince(since))) and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
+        alert("\(key): \(actionable.count) pods unhealthy since \(Timestamp(since)), a stepTimeout (\(policy.stepTimeout)) and more, and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
     }
 
     private func loopBreaker() -> String? {

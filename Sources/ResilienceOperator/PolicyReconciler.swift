@@ -159,7 +159,6 @@ public final class PolicyReconciler: Sendable {
                     if case .alert = decision.action { wake(decision, in: Self.alertResend) } else { wake(decision, in: cooldown) }
                 case .blocked:
                     entries.append(.init(decision: decision, result: "blocked"))
-                    event(policy, type: .warning, reason: "ActionBlocked", action: decision.step?.rawValue ?? "none", message: decision.reason)
                 case .dryRun:
                     entries.append(.init(decision: decision, result: decision.disposition.rawValue))
                     // Remembered as if carried out, so that the rehearsal climbs the ladder as the real run would.
@@ -174,7 +173,10 @@ public final class PolicyReconciler: Sendable {
         } else {
             event(policy, type: .warning, reason: "PolicyNotReady", action: "Plan", message: report.text)
         }
-        announceRefusals(entries, policy: key, planned: planned)
+        // A refusal is told once, when it starts: in the status and in Events on the policy, the Deployment
+        // and the pod. While it lasts, reconciles repeat it in the plan only.
+        let newRefusals = announceRefusals(entries, policy: policy, planned: planned)
+        entries.removeAll { $0.result == "blocked" && !newRefusals.contains(Self.signature($0)) }
         let status = StatusBuilder.status(
             report, entries: entries, previous: previous, generation: policy.metadata.generation, memory: rehearsing ? real : history,
             rehearsal: rehearsing ? history : nil, policy: effective, now: now)
@@ -222,7 +224,6 @@ public final class PolicyReconciler: Sendable {
             return nil
         }
         if !releases, case .failure(let exhausted) = budget?.take(at: Date()) {
-            event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(exhausted); \(decision.reason)")
             return .init(decision: decision, result: "blocked", evidence: "\(exhausted)")
         }
         // The pod as last seen, for the evidence: read from the cache, so the action goes first.
@@ -264,7 +265,6 @@ public final class PolicyReconciler: Sendable {
             logger.debug("nothing to do", metadata: ["action": "\(action.summary)", "why": "\(why)"])
             return nil
         case .blocked(let why):
-            event(policy, type: .warning, reason: "ActionBlocked", action: step, message: "\(why); \(decision.reason)")
             return .init(decision: decision, result: "blocked", evidence: why)
         case .failed(let why):
             history.record(decision, at: Date(), succeeded: false)
@@ -287,25 +287,38 @@ public final class PolicyReconciler: Sendable {
         }
     }
 
-    /// Tells the Deployment, and the pod an action was aimed at, of each refusal that was not there at the
-    /// last reconcile. The refusals of targets not `planned` now stand as they were.
-    private func announceRefusals(_ entries: [StatusBuilder.Entry], policy: ObjectKey, planned: Set<String>) {
-        let before = refusals.withLock { $0[policy] ?? [] }
+    /// Tells the policy, the Deployment, and the pod an action was aimed at, of each refusal that was not
+    /// there at the last reconcile; the refusals that started now. The refusals of targets not `planned`
+    /// now stand as they were.
+    private func announceRefusals(_ entries: [StatusBuilder.Entry], policy: ResiliencePolicy, planned: Set<String>) -> Set<String> {
+        guard let key = ObjectKey(policy.metadata) else { return [] }
+        let before = refusals.withLock { $0[key] ?? [] }
         var now = before.filter { !planned.contains(String($0.prefix { $0 != "|" })) }
+        var started: Set<String> = []
         for entry in entries where entry.result == "blocked" {
             let decision = entry.decision
             let step = StatusBuilder.stepName(decision)
-            let signature = "\(decision.target)|\(step)|\(decision.action?.podUID ?? "")"
+            let signature = Self.signature(entry)
             now.insert(signature)
             guard !before.contains(signature) else { continue }
+            started.insert(signature)
             let deployment = String(decision.target.split(separator: "/").last ?? "")
-            let message = "\(entry.evidence.map { "\($0); " } ?? "")\(decision.reason) (policy \(policy.name))"
-            notifier.record(deploymentReference(namespace: policy.namespace, name: deployment), type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
-            if let pod = decision.action.flatMap({ podReference($0, namespace: policy.namespace) }) {
+            let why = "\(entry.evidence.map { "\($0); " } ?? "")\(decision.reason)"
+            event(policy, type: .warning, reason: "ActionBlocked", action: step, message: why)
+            let message = "\(why) (policy \(key.name))"
+            notifier.record(deploymentReference(namespace: key.namespace, name: deployment), type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
+            if let pod = decision.action.flatMap({ podReference($0, namespace: key.namespace) }) {
                 notifier.record(pod, type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
             }
         }
-        refusals.withLock { $0[policy] = now }
+        refusals.withLock { $0[key] = now }
+        return started
+    }
+
+    /// What makes a refusal the same one: its target, step, pod and the check that refused it.
+    private static func signature(_ entry: StatusBuilder.Entry) -> String {
+        let decision = entry.decision
+        return "\(decision.target)|\(StatusBuilder.stepName(decision))|\(decision.action?.podUID ?? "")|\(decision.blockedBy?.rawValue ?? "refused")"
     }
 
     private func deploymentReference(namespace: String, name: String) -> ObjectReference {

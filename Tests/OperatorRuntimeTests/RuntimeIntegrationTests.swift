@@ -65,6 +65,27 @@ import Testing
         }
     }
 
+    /// An incident's flood of Events about one object: similar ones are combined, and no more than the spam
+    /// filter's burst is written.
+    @Test func aFloodOfEventsAboutOneObjectIsCombinedAndHeldToTheBurst() async throws {
+        let plane = try await LocalControlPlane.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("events-flood", client: client) { namespace in
+                let target = try await client.create(ConfigMap(metadata: ObjectMeta(name: "target", namespace: namespace)))
+                let recorder = EventRecorder(client: client, component: "resilience.dev/operator", instance: "test-1", logger: Logger(label: "test"))
+                for number in 0..<60 {
+                    await recorder.record(ObjectReference(target), type: .warning, reason: "ActionBlocked", action: "restartPod", message: "refused, attempt \(number)")
+                }
+                let events = try await client.list(Event.self, namespace: namespace).items
+                #expect(events.count == EventCorrelator<ContinuousClock.Instant>.similarLimit, "9 told apart, then one combined: \(events.map { $0.message ?? "" })")
+                let writes = events.map { $0.count ?? 1 }.reduce(0, +)
+                #expect(writes == EventCorrelator<ContinuousClock.Instant>.burst, "the spam filter's burst, then nothing")
+                let combined = try #require(events.first { $0.message?.hasPrefix("(combined from similar events): ") == true })
+                #expect(combined.count == EventCorrelator<ContinuousClock.Instant>.burst - 9)
+            }
+        }
+    }
+
     @Test func podEventsTriggerTheReconcileOfTheirDeployment() async throws {
         let plane = try await LocalControlPlane.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in

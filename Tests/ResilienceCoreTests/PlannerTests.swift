@@ -95,7 +95,7 @@ import Testing
         let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1m","maxInFlight":1,"maxActions":{"count":1,"window":"10m"},"minHealthy":0,"maxUnhealthy":"100%"}}"#
         var decision = try #require(try plan(spec, target, history: history, at: now).decisions.first)
         #expect(decision.blockedBy == .cooldown)
-        #expect(decision.reason.contains("in cooldown: the last action was 30s ago (cooldown 1m, 30s left)"), "\(decision.reason)")
+        #expect(decision.reason.contains("in cooldown until \(KubernetesJSON.formatTimestamp(now.addingTimeInterval(30))): the last action was at \(KubernetesJSON.formatTimestamp(now.addingTimeInterval(-30))) (cooldown 1m)"), "\(decision.reason)")
 
         decision = try #require(try plan(spec, target, history: history, at: now.addingTimeInterval(60)).decisions.first)
         #expect(decision.blockedBy == .budget)
@@ -172,7 +172,7 @@ import Testing
         #expect(first.wakeAt == start.addingTimeInterval(60), "planned again when the refusal has lasted a stepTimeout")
         let later = try plan(spec, target, history: first.history, at: start.addingTimeInterval(60))
         let alert = try #require(later.executable.first { if case .alert = $0.action { true } else { false } })
-        #expect(alert.reason.contains("1 pods unhealthy for 1m and every action is refused by a safety check (minHealthy)"), "\(alert.reason)")
+        #expect(alert.reason.contains("1 pods unhealthy since \(KubernetesJSON.formatTimestamp(start)), a stepTimeout (1m) and more, and every action is refused by a safety check (minHealthy)"), "\(alert.reason)")
         #expect(later.decisions.contains { $0.blockedBy == .minHealthy })
         // A cooldown only delays: no alert for it.
         let cooling = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"stepTimeout":"1m"},"safety":{"cooldown":"1h","minHealthy":0,"maxUnhealthy":"100%"}}"#

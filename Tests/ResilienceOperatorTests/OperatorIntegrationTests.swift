@@ -221,6 +221,19 @@ import Testing
             #expect(events.contains { $0.involvedObject.kind == "Deployment" && $0.reason == "ResilienceActionBlocked" && $0.message?.contains("web-pdb") == true })
             #expect(events.contains { $0.involvedObject.uid == sick[0].metadata.uid && $0.reason == "ResilienceActionBlocked" })
             #expect(try await client.get(Pod.self, name: sick[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "not evicted")
+            // The pod keeps crash-looping, and every change plans the policy again; the refusal lasts, and is told
+            // once, when it started: one status entry, one Event on each object (an incident's write storm
+            // would otherwise crowd out everything else).
+            let restarts = sick[0].status?.containerStatuses?.first?.restartCount ?? 0
+            try await eventually("the pod restarting twice more, replanned each time", timeout: .seconds(30)) { () -> Bool? in
+                let pod = try await client.get(Pod.self, name: sick[0].metadata.name!, namespace: ns)
+                return (pod.status?.containerStatuses?.first?.restartCount ?? 0) >= restarts + 4 ? true : nil
+            }
+            let later = try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status
+            #expect(later?.lastActions?.filter { $0.result == "blocked" }.count == 1, "\(later?.lastActions?.map(\.reason) ?? [])")
+            let all = try await client.list(Event.self, namespace: ns).items
+            let told = all.filter { $0.reason == "ActionBlocked" } + all.filter { $0.reason == "ResilienceActionBlocked" }
+            #expect(told.map { $0.count ?? 1 }.reduce(0, +) == 3, "policy, Deployment and pod, once each: \(told.map { "\($0.involvedObject.kind ?? "") x\($0.count ?? 1)" })")
         }
     }
 
