@@ -3,6 +3,13 @@ import KubernetesAPI
 /// Checks what the CRD's schema cannot: meaning and consistency. Returns every problem, each with its
 /// field path, so one `kubectl apply` round shows them all.
 public enum PolicyValidator {
+    /// The shortest probe period (1s): every pod of the policy is probed each period.
+    static let probePeriodFloor: Duration = .seconds(1)
+    /// The shortest probe timeout (100ms).
+    static let probeTimeoutFloor: Duration = .milliseconds(100)
+    /// The shortest interval between a metric rule's queries (1s).
+    static let metricIntervalFloor: Duration = .seconds(1)
+
     public static func validate(_ spec: PolicySpec) -> [ValidationProblem] {
         var problems = Problems()
         target(spec, &problems)
@@ -98,8 +105,15 @@ public enum PolicyValidator {
             problems.oneOf(probe.httpGet.scheme, ["HTTP", "HTTPS"], "\(field).probe.httpGet.scheme")
             let period = problems.duration(probe.period, "\(field).probe.period")
             let timeout = problems.duration(probe.timeout, "\(field).probe.timeout")
+            // Floors against hot loops: every pod is probed each period.
+            if let period, period.duration < Self.probePeriodFloor {
+                problems.add("\(field).probe.period", "\(period) is shorter than 1s: every pod is probed each period")
+            }
+            if let timeout, timeout.duration < Self.probeTimeoutFloor {
+                problems.add("\(field).probe.timeout", "\(timeout) is shorter than 100ms")
+            }
             problems.positive(probe.failureThreshold, "\(field).probe.failureThreshold")
-            if let period, let timeout, timeout > period {
+            if let period, let timeout, timeout > period, period.duration >= Self.probePeriodFloor {
                 problems.add("\(field).probe.timeout", "\(timeout) is longer than the period \(period): probes would overlap")
             }
         }
@@ -117,8 +131,12 @@ public enum PolicyValidator {
                 problems.add("\(path).deviationFromPeers", "must be above 0 (is \(deviation))")
             }
             problems.oneOf(metric.onMissing, ["ignore", "unhealthy", "freeze"], "\(path).onMissing")
-            if let interval = problems.duration(metric.interval, "\(path).interval"), interval.duration > .seconds(60) {
-                problems.add("\(path).interval", "\(interval) is longer than 1m: a sample older than 2m counts as missing")
+            if let interval = problems.duration(metric.interval, "\(path).interval") {
+                if interval.duration > .seconds(60) {
+                    problems.add("\(path).interval", "\(interval) is longer than 1m: a sample older than 2m counts as missing")
+                } else if interval.duration < Self.metricIntervalFloor {
+                    problems.add("\(path).interval", "\(interval) is shorter than 1s: Prometheus would be queried without pause")
+                }
             }
         }
         for (index, reason) in (health.waitingReasons ?? []).enumerated() where reason.isEmpty {

@@ -13,7 +13,7 @@ import NIOCore
 public struct AlertSender: Sendable {
     private let http: HTTPClient
 
-    public init(http: HTTPClient = .shared) {
+    public init(http: HTTPClient = OutboundHTTP.client) {
         self.http = http
     }
 

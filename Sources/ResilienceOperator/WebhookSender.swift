@@ -16,7 +16,7 @@ import ResilienceCore
 /// `summary`, `time`) and `slack` (an incoming-webhook `{"text": ...}`).
 struct WebhookSender: Sendable {
     let client: KubernetesClient
-    var http: HTTPClient = .shared
+    var http: HTTPClient = OutboundHTTP.client
 
     struct Failure: Error, CustomStringConvertible {
         var description: String

@@ -42,6 +42,12 @@ import Testing
         Case(name: "probe scheme", field: "spec.health.probe.httpGet.scheme", message: "'TCP' is not one of: HTTP, HTTPS") { $0.health?.probe?.httpGet.scheme = "TCP" },
         Case(name: "probe overlap", field: "spec.health.probe.timeout", message: "10s is longer than the period 5s: probes would overlap") { $0.health?.probe?.timeout = "10s" },
         Case(name: "probe threshold", field: "spec.health.probe.failureThreshold", message: "must be at least 1 (is 0)") { $0.health?.probe?.failureThreshold = 0 },
+        // Floors against hot loops.
+        Case(name: "probe period floor", field: "spec.health.probe.period", message: "1ms is shorter than 1s: every pod is probed each period") {
+            $0.health?.probe?.period = "1ms"
+            $0.health?.probe?.timeout = "100ms"
+        },
+        Case(name: "probe timeout floor", field: "spec.health.probe.timeout", message: "50ms is shorter than 100ms") { $0.health?.probe?.timeout = "50ms" },
         Case(name: "empty query", field: "spec.health.metrics[0].query", message: "must not be empty") { $0.health?.metrics?[0].query = "  " },
         Case(name: "metric without judgement", field: "spec.health.metrics[0]", message: "needs exactly one of above, below or deviationFromPeers (has 0)") { $0.health?.metrics?[0].above = nil },
         Case(name: "metric with two judgements", field: "spec.health.metrics[0]", message: "needs exactly one of above, below or deviationFromPeers (has 2)") { $0.health?.metrics?[0].below = 0.01 },
@@ -51,6 +57,7 @@ import Testing
         },
         Case(name: "onMissing", field: "spec.health.metrics[0].onMissing", message: "'skip' is not one of: ignore, unhealthy, freeze") { $0.health?.metrics?[0].onMissing = "skip" },
         Case(name: "metric interval", field: "spec.health.metrics[0].interval", message: "2m is longer than 1m: a sample older than 2m counts as missing") { $0.health?.metrics?[0].interval = "2m" },
+        Case(name: "metric interval floor", field: "spec.health.metrics[0].interval", message: "500ms is shorter than 1s: Prometheus would be queried without pause") { $0.health?.metrics?[0].interval = "500ms" },
         Case(name: "duplicate metric", field: "spec.health.metrics[1].name", message: "'error-ratio' is used by an earlier metric") { spec in
             let metric = spec.health!.metrics![0]
             spec.health?.metrics?.append(metric)

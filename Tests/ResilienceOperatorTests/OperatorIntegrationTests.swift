@@ -238,7 +238,7 @@ import Testing
     }
 
     @Test func aPodWhoseHealthEndpointFailsTheOperatorsProbeIsRestarted() async throws {
-        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"probe":{"httpGet":{"path":"/ready","port":8080},"period":"500ms","timeout":"300ms","failureThreshold":2}},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"probe":{"httpGet":{"path":"/ready","port":8080},"period":"1s","timeout":"300ms","failureThreshold":2}},"safety":{"cooldown":"1s","maxUnhealthy":"50%"}}"#
         try await scenario("op-probe", replicas: 3, crashing: 0, spec: spec) { client, ns, _ in
             let pods = try await client.list(Pod.self, namespace: ns).items
             try await eventually("all three pods probed healthy") { () -> Bool? in

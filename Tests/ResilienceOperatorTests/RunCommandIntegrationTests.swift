@@ -10,6 +10,19 @@ import Testing
 
 /// `resilience-operator run` as a process: endpoints, JSON logs, leader election, and a clean stop on SIGTERM.
 @Suite struct RunCommandIntegrationTests {
+    /// Flags that would make a hot loop, or send queries off to anything but http(s), are refused before
+    /// anything starts, naming the flag.
+    @Test(arguments: [
+        (["--metrics-interval", "0"], "--metrics-interval must be at least 1 second"),
+        (["--qps", "0"], "--qps must be at least 1"),
+        (["--prometheus-url", "file:///etc/passwd"], "--prometheus-url must be an http(s) URL"),
+    ])
+    func flagsThatWouldMakeAHotLoopAreRefused(_ flags: [String], _ message: String) async throws {
+        let result = try await ProcessRunner.run(try LocalControlPlane.operatorExecutable(), ["run", "--kubeconfig", "/nonexistent"] + flags)
+        #expect(result.exitCode != 0)
+        #expect(result.output.contains(message), "\(result.output)")
+    }
+
     @Test func runServesItsEndpointsLogsJSONAndStopsCleanlyOnSIGTERM() async throws {
         // RESILIENCE_LOG_FORMAT=text loses to --log-format json: the log below parses as JSON only if so.
         _ = try await PolicyCRD.installed()

@@ -3,7 +3,8 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// A real HTTP endpoint on loopback that records what webhooks post to `/hook/<name>`.
+/// A real HTTP endpoint on loopback that records what webhooks post to `/hook/<name>`, and redirects
+/// `/redirect/<name>` there.
 final class WebhookReceiver: Sendable {
     private let received = Mutex<[(name: String, body: String)]>([])
     private let task = Mutex<Task<Void, any Error>?>(nil)
@@ -16,6 +17,10 @@ final class WebhookReceiver: Sendable {
             let name = context.parameters.get("name") ?? ""
             self.received.withLock { $0.append((name, String(buffer: body))) }
             return .ok
+        }
+        // Answers with a redirect to the hook of the same name, as a hijacked URL might.
+        router.post("/redirect/:name") { _, context -> Response in
+            Response(status: .found, headers: [.location: "/hook/\(context.parameters.get("name") ?? "")"])
         }
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let application = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
