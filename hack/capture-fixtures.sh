@@ -129,6 +129,11 @@ api POST "/apis/policy/v1beta1/namespaces/$ns/poddisruptionbudgets" \
 kubectl -n "$ns" autoscale deployment shop --min=3 --max=6 --cpu-percent=80 >/dev/null
 until [ -n "$(kubectl -n "$ns" get pdb shop -o jsonpath='{.status.observedGeneration}')" ]; do sleep 0.2; done
 sleep 2
+# An eviction the budget refuses (two Ready pods left, minAvailable 2): 429 with a DisruptionBudget cause,
+# unlike the 429 of API priority and fairness.
+spare=$(pods_of "$first" | tail -n 1)
+api POST "/api/v1/namespaces/$ns/pods/$spare/eviction" '{"apiVersion":"policy/v1beta1","kind":"Eviction","metadata":{"name":"'"$spare"'"}}' \
+  | save status-disruption-budget.json
 api GET "/apis/apps/v1/namespaces/$ns/deployments/shop" | save rollout-deployment.json
 api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dshop" | save rollout-replicaset-list.json
 api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dshop" | save rollout-pod-list.json

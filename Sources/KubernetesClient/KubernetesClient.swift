@@ -104,8 +104,18 @@ public final class KubernetesClient: Sendable {
         }
     }
 
+    /// Times a request shed by the API server (429, not a budget's refusal) is tried again.
+    static let throttleRetries = 3
+    /// The longest wait for a shed request, whatever its Retry-After says.
+    static let longestThrottleWait: Duration = .seconds(10)
+
     /// Sends one request and returns the answer's head with its body still to be read, after checking
     /// that it is 2xx. Non-2xx answers are read whole and thrown as ``KubernetesError``.
+    ///
+    /// A 429 that is the API server shedding load (max-in-flight, priority and fairness: no
+    /// `DisruptionBudget` cause) is tried again after its Retry-After (1 s when it names none, at most
+    /// ``longestThrottleWait``), up to ``throttleRetries`` times, as client-go does; an eviction a budget
+    /// refuses is thrown at once (it is a safety refusal, not load).
     ///
     /// - Parameter timeout: the deadline for the whole exchange, body included.
     func perform(
@@ -113,6 +123,26 @@ public final class KubernetesClient: Sendable {
         _ path: String,
         body: [UInt8]? = nil,
         contentType: String = "application/json",
+        timeout: Duration
+    ) async throws -> HTTPClientResponse {
+        var attempt = 0
+        while true {
+            do {
+                return try await performOnce(method, path, body: body, contentType: contentType, timeout: timeout)
+            } catch let error as KubernetesError where error.reason == .tooManyRequests && !error.refusedByDisruptionBudget && attempt < Self.throttleRetries {
+                attempt += 1
+                let wait = min(error.retryAfter ?? .seconds(1), Self.longestThrottleWait)
+                logger.notice("the API server sheds load; trying again", metadata: ["request": "\(error.request)", "after": "\(wait)"])
+                try await Task.sleep(for: wait)
+            }
+        }
+    }
+
+    private func performOnce(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: [UInt8]?,
+        contentType: String,
         timeout: Duration
     ) async throws -> HTTPClientResponse {
         let request = "\(method.rawValue) \(path)"

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import KubernetesAPI
 
 /// A failed request, classified so that callers can decide: retry, relist, back off, or give up.
@@ -18,7 +23,8 @@ public struct KubernetesError: Error, CustomStringConvertible {
         case gone
         /// 422: the object is invalid; `status.details.causes` name the fields.
         case invalid
-        /// 429: back off for `retryAfter`.
+        /// 429: an eviction a PodDisruptionBudget refuses (``refusedByDisruptionBudget``), or the API server
+        /// shedding load (max-in-flight, priority and fairness): back off for `retryAfter`.
         case tooManyRequests
         /// 504 or reason Timeout/ServerTimeout.
         case serverTimeout
@@ -49,8 +55,9 @@ public struct KubernetesError: Error, CustomStringConvertible {
         self.message = message
     }
 
-    /// Classifies a non-2xx answer by its HTTP code and the reason in its Status.
-    public init(code: Int, status: Status, retryAfterHeader: String?, request: String) {
+    /// Classifies a non-2xx answer by its HTTP code and the reason in its Status. `Retry-After` is read
+    /// as seconds or as an HTTP date (relative to `now`).
+    public init(code: Int, status: Status, retryAfterHeader: String?, request: String, now: Date = Date()) {
         let reason: Reason
         switch (code, status.reason) {
         case (_, "Expired"), (410, _): reason = .gone
@@ -64,8 +71,7 @@ public struct KubernetesError: Error, CustomStringConvertible {
         case (504, _), (_, "Timeout"), (_, "ServerTimeout"): reason = .serverTimeout
         default: reason = .server
         }
-        let seconds = retryAfterHeader.flatMap { Int($0.filter { !$0.isWhitespace }) }
-            ?? status.details?.retryAfterSeconds
+        let seconds = retryAfterHeader.flatMap { Self.retryAfterSeconds($0, now: now) } ?? status.details?.retryAfterSeconds
         var message = status.reason.map { "\(code) \($0)" } ?? "\(code)"
         if let text = status.message, !text.isEmpty { message += ": \(text)" }
         for cause in status.details?.causes ?? [] where reason == .invalid {
@@ -75,4 +81,23 @@ public struct KubernetesError: Error, CustomStringConvertible {
     }
 
     public var description: String { "\(request): \(message)" }
+
+    /// Whether this is an eviction that a PodDisruptionBudget refuses (a 429 whose Status names the cause
+    /// `DisruptionBudget`), not the API server shedding load: that one is to be tried again later, this
+    /// one is a safety refusal.
+    public var refusedByDisruptionBudget: Bool {
+        reason == .tooManyRequests && status?.details?.causes?.contains { $0.reason == "DisruptionBudget" } == true
+    }
+
+    /// A `Retry-After` value in whole seconds: delay-seconds, or an HTTP date (RFC 9110's IMF-fixdate).
+    static func retryAfterSeconds(_ value: String, now: Date) -> Int? {
+        let text = String(value.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        if let seconds = Int(text) { return max(0, seconds) }
+        // `Sun, 06 Nov 1994 08:49:37 GMT`, read as the RFC 3339 time it names.
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let month = months.firstIndex(of: String(parts[2])), parts[1].count == 2, parts[3].count == 4,
+              let date = KubernetesJSON.parseTimestamp("\(parts[3])-\(month < 9 ? "0" : "")\(month + 1)-\(parts[1])T\(parts[4])Z") else { return nil }
+        return max(0, Int(date.timeIntervalSince(now).rounded(.up)))
+    }
 }

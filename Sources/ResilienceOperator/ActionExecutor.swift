@@ -73,7 +73,7 @@ public struct ActionExecutor: Sendable {
             return .done("evicted pod \(pod)")
         } catch let error as KubernetesError {
             switch error.reason {
-            case .tooManyRequests: return .blocked("eviction of \(pod) refused: \(error.message)")
+            case .tooManyRequests where error.refusedByDisruptionBudget: return .blocked("eviction of \(pod) refused: \(error.message)")
             case .notFound: return .done("pod \(pod) is already gone")
             case .conflict: return .done("pod \(pod) was already replaced (another pod has its name now)")
             default: throw error

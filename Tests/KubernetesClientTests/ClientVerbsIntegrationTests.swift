@@ -135,6 +135,7 @@ import Testing
                     try await client.evict(Eviction(podName: name, namespace: ns, policyVersion: policy))
                 }
                 #expect(refused?.reason == .tooManyRequests)
+                #expect(refused?.refusedByDisruptionBudget == true, "a safety refusal, not load: not tried again")
                 #expect(refused?.message.contains("disruption budget") == true, "\(String(describing: refused))")
                 #expect(refused?.status?.details?.causes?.contains { $0.message?.contains("web-pdb") == true } == true, "the refusal names the budget")
 

@@ -47,6 +47,28 @@ import Testing
         #expect(details.retryAfter == .seconds(7))
     }
 
+    /// A budget's refusal and the API server shedding load are both 429: the Status cause tells them
+    /// apart. The refusal as the server sends it; the shed load as the client reads its plain-text answer
+    /// (max-in-flight and priority and fairness write "Too many requests" and Retry-After, no Status).
+    @Test func aBudgetsRefusalIsToldApartFromShedLoad() throws {
+        let refusal = KubernetesError(code: 429, status: try status("status-disruption-budget.json"), retryAfterHeader: nil, request: "POST eviction")
+        #expect(refusal.reason == .tooManyRequests)
+        #expect(refusal.refusedByDisruptionBudget)
+        #expect(refusal.message.contains("disruption budget"))
+        let shed = KubernetesError(code: 429, status: Status(message: "Too many requests, please try again later.\n", code: 429), retryAfterHeader: "1", request: "GET pods")
+        #expect(shed.reason == .tooManyRequests)
+        #expect(!shed.refusedByDisruptionBudget)
+        #expect(shed.retryAfter == .seconds(1))
+    }
+
+    @Test func retryAfterIsReadAsSecondsOrAnHTTPDate() {
+        let now = Date(timeIntervalSince1970: 784_111_770) // Sun, 06 Nov 1994 08:49:30 GMT
+        #expect(KubernetesError(code: 429, status: Status(), retryAfterHeader: "Sun, 06 Nov 1994 08:49:37 GMT", request: "r", now: now).retryAfter == .seconds(7))
+        #expect(KubernetesError(code: 429, status: Status(), retryAfterHeader: "Sun, 06 Nov 1994 08:49:00 GMT", request: "r", now: now).retryAfter == .seconds(0), "a date past is now")
+        #expect(KubernetesError(code: 429, status: Status(), retryAfterHeader: "soon", request: "r", now: now).retryAfter == nil)
+        #expect(KubernetesError(code: 429, status: Status(), retryAfterHeader: "-3", request: "r", now: now).retryAfter == .seconds(0))
+    }
+
     @Test func timeoutsAndOtherServerErrors() {
         #expect(KubernetesError(code: 504, status: Status(), retryAfterHeader: nil, request: "r").reason == .serverTimeout)
         #expect(KubernetesError(code: 500, status: Status(reason: "ServerTimeout"), retryAfterHeader: nil, request: "r").reason == .serverTimeout)
