@@ -5,9 +5,13 @@
 /// critical requests, and never drives it into debt, so a storm of Events never delays the next
 /// eviction, and the client's total stays within its QPS. Set for a whole task tree with
 /// `RequestPriority.$current.withValue(.background) { ... }`.
+///
+/// ``leadership`` is the Lease's own requests: they never wait in the limiter (API priority and fairness
+/// exempts leader election the same way), so a storm of other requests cannot hold up a renewal.
 public enum RequestPriority: Sendable {
     case critical
     case background
+    case leadership
 
     /// The priority of the requests the current task makes.
     @TaskLocal public static var current: RequestPriority = .critical

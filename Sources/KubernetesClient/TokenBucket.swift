@@ -62,6 +62,8 @@ public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration 
             while let wait = reserveBackground() {
                 try await clock.sleep(for: wait)
             }
+        case .leadership:
+            return
         }
     }
 

@@ -15,12 +15,15 @@ import Logging
 /// between nodes do not matter.
 ///
 /// Guarantees:
-/// - `lead` runs only while this process holds the lease;
-/// - when renewing fails for `renewDeadline`, or another candidate is seen holding the lease, `lead` is
-///   cancelled at once and `run` returns ``Outcome/lost``: the caller should stop acting (and exit);
-/// - when the task running `run` is cancelled (graceful shutdown), `lead` is cancelled, the lease is
-///   released (empty holder, 1 s duration) so a successor takes over within its retry period, and `run`
-///   returns ``Outcome/released``.
+/// - `lead` runs only while this process holds the lease, and ``fence`` says so to every write;
+/// - the lease's requests never wait in the client's rate limiter, and each try is cut off at the renew
+///   deadline (`renewDeadline` after the last successful renewal started), not at the client's timeout;
+/// - when renewing fails until that deadline, or another candidate is seen holding the lease, the fence
+///   is down at once (at the deadline, whatever the request does), `lead` is cancelled and `run` returns
+///   ``Outcome/lost``: the caller should stop acting (and exit);
+/// - when the task running `run` is cancelled (graceful shutdown), `lead` is cancelled and awaited (what
+///   is in flight finishes), then the lease is released (empty holder, 1 s duration) so a successor
+///   takes over within its retry period, and `run` returns ``Outcome/released``.
 ///
 /// RBAC: get, create and update on `leases` in the lease's namespace.
 public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
@@ -49,6 +52,8 @@ public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     public let configuration: Configuration
+    /// Whether this candidate leads now: what every write an action makes checks first.
+    public let fence: LeadershipFence<C>
     private let client: KubernetesClient
     private let clock: C
     private let logger: Logger
@@ -58,36 +63,74 @@ public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
         self.client = client
         self.clock = clock
         self.logger = logger
+        self.fence = LeadershipFence(clock: clock)
     }
 
     /// Campaigns, leads while holding the lease, and returns when leadership ends.
     public func run(lead: @escaping @Sendable () async -> Void) async -> Outcome {
         var observed = Observation()
+        var acquiredAt = clock.now
         while !Task.isCancelled {
-            if await tryAcquireOrRenew(&observed) { break }
+            acquiredAt = clock.now
+            if let (held, seen) = await attempt(observed, deadline: acquiredAt.advanced(by: configuration.renewDeadline)) {
+                observed = seen
+                if held { break }
+            }
             do { try await clock.sleep(for: configuration.retryPeriod) } catch { return .released }
         }
         if Task.isCancelled { return .released }
+        fence.extend(to: acquiredAt.advanced(by: configuration.renewDeadline))
         logger.info("became leader", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": "\(configuration.identity)"])
         let leader = Task { await lead() }
-        var lastRenewal = clock.now
+        var lastRenewal = acquiredAt
         while true {
             do {
                 try await clock.sleep(for: configuration.retryPeriod)
             } catch {
+                // Graceful shutdown: the workers stop and what is in flight finishes (the term drains its
+                // status and Events) before the lease goes, so a successor starts from all of it.
                 leader.cancel()
+                await leader.value
+                fence.lower()
                 // This task is cancelled, and so would be the release's request: release from a new task.
                 let held = observed.lease
                 await Task { await release(held) }.value
                 return .released
             }
-            if await tryAcquireOrRenew(&observed) {
-                lastRenewal = clock.now
-            } else if observed.heldByOther(configuration.identity) || lastRenewal.duration(to: clock.now) >= configuration.renewDeadline {
+            // A renewal must end by the renew deadline: one that stalls is cut off there, not left to the
+            // client's timeout, and the fence is down by then anyway.
+            let started = clock.now
+            let deadline = lastRenewal.advanced(by: configuration.renewDeadline)
+            let outcome = await attempt(observed, deadline: deadline)
+            if let outcome { observed = outcome.seen }
+            if outcome?.held == true {
+                lastRenewal = started
+                fence.extend(to: started.advanced(by: configuration.renewDeadline))
+            } else if observed.heldByOther(configuration.identity) || deadline <= clock.now {
+                fence.lower()
                 leader.cancel()
                 logger.error("lost leadership; stopping every action", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)", "holder": "\(observed.lease?.spec.holderIdentity ?? "")"])
                 return .lost
             }
+        }
+    }
+
+    /// One try to take or renew the lease, outside the client's rate limiter and cut off at `deadline`:
+    /// whether it holds the lease, and what was seen of it; nil when the deadline came first.
+    private func attempt(_ observed: Observation, deadline: C.Instant) async -> (held: Bool, seen: Observation)? {
+        await withTaskGroup(of: (held: Bool, seen: Observation)?.self) { group in
+            group.addTask {
+                var seen = observed
+                let held = await RequestPriority.$current.withValue(.leadership) { await self.tryAcquireOrRenew(&seen) }
+                return (held, seen)
+            }
+            group.addTask {
+                try? await self.clock.sleep(until: deadline, tolerance: nil)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 

@@ -29,6 +29,8 @@ public final class PolicyReconciler: Sendable {
     private let budget: ClusterBudget?
     private let metrics: OperatorMetrics
     private let finalizer: PolicyFinalizer
+    /// Whether this replica still leads: checked before every action (``LeadershipFence``).
+    private let leading: @Sendable () -> Bool
     /// By policy: the history and status of the last reconcile. While this replica leads they are newer
     /// than the cache, which may not have seen the last status write yet; a new leader starts from the
     /// memory the status carries.
@@ -61,9 +63,10 @@ public final class PolicyReconciler: Sendable {
 
     init(
         caches: OperatorCaches, planning: PolicyPlanning, executor: ActionExecutor, notifier: Notifier, statusWriter: StatusWriter,
-        budget: ClusterBudget?, metrics: OperatorMetrics, finalizer: PolicyFinalizer
+        budget: ClusterBudget?, metrics: OperatorMetrics, finalizer: PolicyFinalizer, leading: @escaping @Sendable () -> Bool
     ) {
         self.finalizer = finalizer
+        self.leading = leading
         self.caches = caches
         self.planning = planning
         self.executor = executor
@@ -99,6 +102,8 @@ public final class PolicyReconciler: Sendable {
 
     /// Reconciles the policy, planning the targets in `changed` (all when nil) and those due.
     private func reconcile(_ key: ObjectKey, changed: Set<String>?, context: ReconcileContext) async throws -> ReconcileAction {
+        // No longer leading: plan nothing, act on nothing (the next term queues every policy again).
+        guard leading() else { return .awaitChange }
         guard let policy = caches.policies.store.get(key) else {
             remembered.withLock { $0[key] = nil }
             refusals.withLock { $0[key] = nil }
@@ -214,6 +219,7 @@ public final class PolicyReconciler: Sendable {
         }
         if case .admit(let pod, _) = action {
             // Housekeeping, not remediation: no Event, no status entry, no budget.
+            guard leading() else { return nil }
             if case .failed(let why) = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason) {
                 logger.warning("cannot open a new pod's serving gate", metadata: ["pod": "\(namespace)/\(pod)", "error": "\(why)"])
             }
@@ -240,8 +246,18 @@ public final class PolicyReconciler: Sendable {
                 return .init(decision: decision, result: "blocked", evidence: "the ReplicaSet judged unhealthy is gone: the Deployment changed since it was judged")
             }
         }
-        let outcome = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason,
-                                             serviceLabels: quarantines ? pod.map(caches.serviceLabels) ?? [] : [], judged: judged)
+        // The fence: a replica whose leadership ran out (a renewal stalled past its deadline) acts no more,
+        // even mid-reconcile, so a successor never acts beside it.
+        guard leading() else {
+            return .init(decision: decision, result: "blocked", evidence: "this replica no longer leads: not carried out")
+        }
+        let labels = quarantines ? pod.map(caches.serviceLabels) ?? [] : []
+        let executor = executor, reason = decision.reason, judgedName = judged
+        // An action under way when the term ends (SIGTERM) is finished, not cut off mid-request: its outcome
+        // is then remembered in the status the successor reads.
+        let outcome = await Shielded.run(grace: BackgroundQueue.grace) {
+            await executor.execute(action, namespace: namespace, deployment: deployment, reason: reason, serviceLabels: labels, judged: judgedName)
+        }
         let answered = ContinuousClock.now
         let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: []) } : nil
         switch outcome {

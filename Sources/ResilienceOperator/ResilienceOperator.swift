@@ -156,10 +156,14 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                 Heap.trim()
             }
             tasks.addTask {
-                let term = Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics, logger: logger)
-                guard let election = configuration.leaderElection else { return await term.lead() }
+                func term(leading: @escaping @Sendable () -> Bool) -> Term {
+                    Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics,
+                         logger: logger, leading: leading)
+                }
+                guard let election = configuration.leaderElection else { return await term(leading: { true }).lead() }
                 let elector = LeaderElector(configuration: election, client: client, clock: ContinuousClock(), logger: logger)
-                if await elector.run(lead: { await term.lead() }) == .lost { throw LeadershipLost() }
+                let fenced = term(leading: { elector.fence.isHeld })
+                if await elector.run(lead: { await fenced.lead() }) == .lost { throw LeadershipLost() }
             }
         }
     }
@@ -175,6 +179,8 @@ private struct Term: Sendable {
     let slot: QueueSlot
     let metrics: PrometheusMetricsFactory
     let logger: Logger
+    /// Whether this replica still leads: every write an action or a status makes checks it first.
+    let leading: @Sendable () -> Bool
 
     func lead() async {
         for cache in caches.all { await cache.waitUntilSynced() }
@@ -189,12 +195,13 @@ private struct Term: Sendable {
         let notifier = Notifier(
             client: client, events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
             logger: logger, metrics: metrics)
-        let statusWriter = StatusWriter(client: client, logger: logger)
+        let statusWriter = StatusWriter(client: client, logger: logger, leading: leading)
         let executor = ActionExecutor(client: client, policyVersion: policyVersion)
         let reconciler = PolicyReconciler(
             caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier),
             executor: executor, notifier: notifier, statusWriter: statusWriter,
-            budget: budget, metrics: OperatorMetrics(factory: metrics), finalizer: PolicyFinalizer(client: client, caches: caches, executor: executor))
+            budget: budget, metrics: OperatorMetrics(factory: metrics), finalizer: PolicyFinalizer(client: client, caches: caches, executor: executor),
+            leading: leading)
         let queue = WorkQueue<ObjectKey, ContinuousClock>(name: "policies", clock: ContinuousClock(), metrics: metrics)
         let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key, context in
             try await reconciler.reconcile(key, context: context)

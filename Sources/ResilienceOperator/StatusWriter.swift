@@ -25,9 +25,14 @@ public final class StatusWriter: Sendable {
     /// Writes in flight at once.
     private let concurrency = 4
 
-    public init(client: KubernetesClient, logger: Logger) {
+    /// Whether this replica still leads: a replica that no longer does writes no status (its successor's
+    /// would be overwritten).
+    private let leading: @Sendable () -> Bool
+
+    public init(client: KubernetesClient, logger: Logger, leading: @escaping @Sendable () -> Bool = { true }) {
         self.client = client
         self.logger = logger
+        self.leading = leading
     }
 
     /// A status to write, and the UID of the policy it belongs to.
@@ -91,6 +96,10 @@ public final class StatusWriter: Sendable {
 
     /// Writes one status; false when it must be tried again.
     private func send(_ pending: Pending, of key: ObjectKey) async -> Bool {
+        guard leading() else {
+            logger.warning("not writing a policy's status: this replica no longer leads", metadata: ["policy": "\(key)"])
+            return true
+        }
         do {
             _ = try await client.patch(ResiliencePolicy.self, name: key.name, namespace: key.namespace, try Self.patch(pending.status, uid: pending.uid), subresource: "status")
             return true

@@ -6,9 +6,43 @@ import OperatorRuntime
 import TestSupport
 import Testing
 
-/// The watch cache under API faults, on a plane of its own whose API server these tests stop and whose
-/// etcd they compact.
+/// The watch cache and leader election under API faults, on a plane of its own whose API server these
+/// tests stop or freeze and whose etcd they compact.
 @Suite(.serialized) struct WatchFaultIntegrationTests {
+    /// A leader whose renewals stall (its API server frozen: connections open, no answer) lowers its fence
+    /// at its renew deadline and gives up leadership, long before the client's 60 s timeout and before a
+    /// successor could take the lease (a lease duration after the last renewal): never two leaders acting.
+    @Test func aLeaderWhoseRenewalsStallStopsActingAtItsRenewDeadline() async throws {
+        let plane = try await LocalControlPlane.faults()
+        let client = try KubernetesClient(configuration: plane.configuration())
+        let namespace = "fence-\(UInt32.random(in: 0...UInt32.max))"
+        try await withClient(client) { client in
+            _ = try await client.create(Namespace(metadata: ObjectMeta(name: namespace)))
+            var configuration = LeaderElector<ContinuousClock>.Configuration(leaseName: "fenced", namespace: namespace, identity: "first")
+            configuration.leaseDuration = .seconds(8)
+            configuration.renewDeadline = .seconds(3)
+            configuration.retryPeriod = .milliseconds(500)
+            let elector = LeaderElector(configuration: configuration, client: client, clock: ContinuousClock(), logger: Logger(label: "elector"))
+            let leading = Task { await elector.run(lead: { try? await Task.sleep(for: .seconds(3600)) }) }
+            defer { leading.cancel() }
+            try await eventually("leadership") { elector.fence.isHeld ? true : nil }
+
+            let pid = try #require(pid_t(String(decoding: try Data(contentsOf: URL(fileURLWithPath: plane.stateDirectory + "/pids/kube-apiserver")), as: UTF8.self)
+                .filter(\.isNumber)))
+            let frozen = ContinuousClock.now
+            kill(pid, SIGSTOP)
+            defer { kill(pid, SIGCONT) }
+            try await eventually("the fence down", timeout: .seconds(30), every: .milliseconds(20)) { elector.fence.isHeld ? nil : true }
+            let fenced = frozen.duration(to: .now)
+            let outcome = await leading.value
+            let ended = frozen.duration(to: .now)
+            kill(pid, SIGCONT)
+            #expect(outcome == .lost)
+            #expect(fenced <= configuration.renewDeadline + configuration.retryPeriod, "acting stopped by the renew deadline: \(fenced)")
+            #expect(ended < configuration.leaseDuration, "leadership given up before a successor may take it: \(ended)")
+        }
+    }
+
     private func configMap(_ name: String, _ namespace: String, _ value: String) -> ConfigMap {
         ConfigMap(metadata: ObjectMeta(name: name, namespace: namespace, labels: ["test": "watch-faults"]), data: ["value": value])
     }
