@@ -23,6 +23,10 @@ public struct ClientConfiguration: Sendable, CustomStringConvertible {
     public var burst = 30
     /// How long a token read from a file is used before the file is read again (it may have rotated).
     public var tokenFileMaxAge: Duration = .seconds(60)
+    /// How long an answer may go without a byte before its connection counts as half-open (a stalling
+    /// proxy, a peer gone without a reset) and the request fails: longer than a quiet watch's timeout
+    /// (60 s, when the server ends it) plus a margin.
+    public var idleReadTimeout: Duration = .seconds(75)
 
     public init(server: String, source: String) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server

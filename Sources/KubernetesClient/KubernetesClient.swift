@@ -58,7 +58,7 @@ public final class KubernetesClient: Sendable {
             }
         }
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
-        httpConfiguration.timeout = .init(connect: .seconds(10))
+        httpConfiguration.timeout = .init(connect: .seconds(10), read: TimeAmount(configuration.idleReadTimeout))
         httpConfiguration.httpVersion = .http1Only
         // Fail fast: retrying (with backoff, and honouring the API server's answers) is the caller's policy.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false

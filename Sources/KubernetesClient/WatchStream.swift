@@ -11,8 +11,8 @@ import NIOCore
 ///
 /// The request starts on the first `next()`. The sequence ends when the server closes the stream
 /// (after `timeoutSeconds`), and throws ``KubernetesError`` when the request fails, the connection
-/// breaks, or nothing arrives before the deadline (`timeoutSeconds` plus a margin): a silent connection
-/// is treated as dead. An `ERROR` event is delivered as ``WatchEvent/error(_:)``, never decoded as the
+/// breaks, or nothing arrives for the client's idle read timeout: a silent connection is treated as
+/// dead. An `ERROR` event is delivered as ``WatchEvent/error(_:)``, never decoded as the
 /// resource; deciding what it means (a 410 means relist) is the caller's.
 public struct WatchStream<Resource: KubernetesResource>: AsyncSequence, Sendable {
     public typealias Element = WatchEvent<Resource>
@@ -93,14 +93,18 @@ public struct WatchStream<Resource: KubernetesResource>: AsyncSequence, Sendable
 extension KubernetesClient {
     /// Watches `type` from `options.resourceVersion`, with bookmarks.
     ///
+    /// A server that answers sends something (an event, a bookmark, the stream's end) at least every
+    /// `timeoutSeconds`, so a stream silent for the client's ``ClientConfiguration/idleReadTimeout``
+    /// is a half-open connection (a proxy that stalls, a peer gone without a reset): the request fails
+    /// and the caller watches again.
+    ///
     /// - Parameters:
-    ///   - timeoutSeconds: the server ends the stream after this; the client gives up 30 s later
-    ///     if the stream has not ended by then.
+    ///   - timeoutSeconds: the server ends the stream after this.
     public func watch<Resource: KubernetesResource>(
         _ type: Resource.Type,
         namespace: String? = nil,
         options: ListOptions = ListOptions(),
-        timeoutSeconds: Int = 290
+        timeoutSeconds: Int = 60
     ) -> WatchStream<Resource> {
         var query = options.queryItems.filter { $0.name != "limit" && $0.name != "continue" }
         query.append(("watch", "1"))

@@ -7,7 +7,9 @@ public struct KubernetesListWatch<Resource: KubernetesResource>: ListWatch {
     public var namespace: String?
     public var labelSelector: String?
     public var fieldSelector: String?
-    /// The server ends each watch after this; the watcher then watches again from where it was.
+    /// The server ends each watch after this; the watcher then watches again from where it was. A minute
+    /// (a request a minute per kind) keeps it under the client's idle read timeout, which notices a
+    /// half-open watch.
     public var watchTimeoutSeconds: Int
 
     public init(
@@ -16,7 +18,7 @@ public struct KubernetesListWatch<Resource: KubernetesResource>: ListWatch {
         namespace: String? = nil,
         labelSelector: String? = nil,
         fieldSelector: String? = nil,
-        watchTimeoutSeconds: Int = 290
+        watchTimeoutSeconds: Int = 60
     ) {
         self.client = client
         self.namespace = namespace

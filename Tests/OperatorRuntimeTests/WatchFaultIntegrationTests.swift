@@ -51,6 +51,44 @@ import Testing
         store.get(ObjectKey(namespace: namespace, name: name))?.data?["value"]
     }
 
+    /// A watch whose server stops answering with the connection still open (frozen: the kernel keeps the
+    /// socket, nothing comes) is given up once it has been silent for the idle read timeout, and watched
+    /// again: a half-open stream is noticed then, not after five minutes.
+    @Test func aHalfOpenWatchIsNoticedAfterTheIdleReadTimeoutAndWatchedAgain() async throws {
+        let plane = try await LocalControlPlane.faults()
+        var configuration = try plane.configuration()
+        configuration.idleReadTimeout = .seconds(5)
+        let client = try KubernetesClient(configuration: configuration)
+        let namespace = "half-open-\(UInt32.random(in: 0...UInt32.max))"
+        try await withClient(client) { client in
+            _ = try await client.create(Namespace(metadata: ObjectMeta(name: namespace)))
+            _ = try await client.create(configMap("cm", namespace, "1"))
+            let source = GatedListWatch(KubernetesListWatch(ConfigMap.self, client: client, namespace: namespace, watchTimeoutSeconds: 3))
+            let reflector = Reflector(source, clock: ContinuousClock(), logger: Logger(label: "test"))
+            let running = Task { await reflector.run() }
+            defer { running.cancel() }
+            try await eventually("the cache to hold cm=1") { value(reflector.store, "cm", namespace) == "1" ? true : nil }
+            try await eventually("a watch open") { source.watches.isEmpty ? nil : true }
+
+            let pid = try #require(pid_t(String(decoding: try Data(contentsOf: URL(fileURLWithPath: plane.stateDirectory + "/pids/kube-apiserver")), as: UTF8.self)
+                .filter(\.isNumber)))
+            let opened = source.watches.count
+            let frozen = ContinuousClock.now
+            kill(pid, SIGSTOP)
+            defer { kill(pid, SIGCONT) }
+            try await eventually("the stalled watch given up and watched again", timeout: .seconds(20), every: .milliseconds(50)) {
+                source.watches.count > opened ? true : nil
+            }
+            let noticed = frozen.duration(to: .now)
+            kill(pid, SIGCONT)
+            #expect(noticed <= configuration.idleReadTimeout + .seconds(3), "noticed after \(noticed)")
+            _ = try await updateRetryingOnConflict(ConfigMap.self, name: "cm", namespace: namespace, client: client) { $0.data = ["value": "2"] }
+            try await eventually("the cache to catch up after the freeze") { value(reflector.store, "cm", namespace) == "2" ? true : nil }
+            running.cancel()
+            await running.value
+        }
+    }
+
     @Test func watchSurvivesAnAPIServerRestartWithoutMissingAnUpdate() async throws {
         let plane = try await LocalControlPlane.faults()
         let client = try KubernetesClient(configuration: plane.configuration())
