@@ -102,6 +102,12 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
 /// A cache a controller waits for before its first reconcile.
 public protocol SyncedCache: Sendable {
     func waitUntilSynced() async
+    /// Whether the first complete list is in.
+    var isSynced: Bool { get }
+    /// The kind the cache holds.
+    var kind: String { get }
+    /// Why the first list is not in yet, or nil.
+    var failure: String? { get }
 }
 
 extension Store: SyncedCache {}

@@ -58,6 +58,7 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
             } catch {
                 if Task.isCancelled { return }
                 let reason = (error as? KubernetesError).map { "\($0.reason)" } ?? "other"
+                store.noteFailure("\(error)")
                 Counter(label: "resilience_watch_restarts_total", dimensions: [("kind", kind), ("reason", reason)], factory: metrics).increment()
                 // A server that asked for time (429 with Retry-After) gets at least that long.
                 let delay = max(backoff.next(at: clock.now), (error as? KubernetesError)?.retryAfter ?? .zero)

@@ -56,6 +56,8 @@ public final class Store<Resource: KubernetesResource>: Sendable {
         var live: Contents
         var building: Contents?
         var synced = false
+        /// Why the first list has not come in yet: the last error listing failed with.
+        var failure: String?
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -84,6 +86,7 @@ public final class Store<Resource: KubernetesResource>: Sendable {
                 state.building = nil
                 if !state.synced {
                     state.synced = true
+                    state.failure = nil
                     let waiters = Array(state.waiters.values)
                     state.waiters = [:]
                     return waiters
@@ -101,6 +104,18 @@ public final class Store<Resource: KubernetesResource>: Sendable {
 
     /// Whether the first complete list is in.
     public var isSynced: Bool { state.withLock { $0.synced } }
+
+    /// The kind the store holds, for saying which cache is not synced.
+    public var kind: String { Resource.kind }
+
+    /// Why the first list is not in yet (the last error), or nil.
+    public var failure: String? { state.withLock { $0.synced ? nil : $0.failure } }
+
+    /// Notes why the watch failed; it names the cache while it has not synced. Only the store's
+    /// reflector calls this.
+    public func noteFailure(_ description: String) {
+        state.withLock { $0.failure = description }
+    }
 
     /// Returns once the first complete list is in, or at once when the task is cancelled.
     public func waitUntilSynced() async {

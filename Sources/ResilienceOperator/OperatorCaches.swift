@@ -92,12 +92,28 @@ public struct OperatorCaches: Sendable {
         return object
     }
 
-    /// Every cache, for waiting until all have synced.
-    public var all: [any SyncedCache] {
-        var caches: [any SyncedCache] = [policies.store, deployments.store, replicaSets.store, pods.store, autoscalers.store, services.store]
+    /// The caches nothing can be planned without: policies, Deployments, ReplicaSets, pods.
+    public var essential: [any SyncedCache] {
+        [policies.store, deployments.store, replicaSets.store, pods.store]
+    }
+
+    /// The caches the operator can act without, refusing what needs them: HPAs (scaling), Services
+    /// (quarantine), PodDisruptionBudgets (the API server enforces them on evictions anyway).
+    public var optional: [any SyncedCache] {
+        var caches: [any SyncedCache] = [autoscalers.store, services.store]
         if let budgets { caches.append(budgets.store) }
         if let legacyBudgets { caches.append(legacyBudgets.store) }
         return caches
+    }
+
+    /// The kinds of the optional caches not synced now, with why.
+    public var unread: [(kind: String, failure: String)] {
+        optional.filter { !$0.isSynced }.map { ($0.kind, $0.failure ?? "listing") }
+    }
+
+    /// Every cache, for waiting until all have synced.
+    public var all: [any SyncedCache] {
+        essential + optional
     }
 
     /// The caches as a ``TargetSource``, with `prober`'s results (none without one).

@@ -184,7 +184,7 @@ public final class PolicyReconciler: Sendable {
         entries.removeAll { $0.result == "blocked" && !newRefusals.contains(Self.signature($0)) }
         let status = StatusBuilder.status(
             report, entries: entries, previous: previous, generation: policy.metadata.generation, memory: rehearsing ? real : history,
-            rehearsal: rehearsing ? history : nil, policy: effective, now: now)
+            rehearsal: rehearsing ? history : nil, policy: effective, unread: caches.unread.map { "\($0.kind)s (\($0.failure))" }, now: now)
         for record in status.lastActions?.prefix(while: { $0.time == now }) ?? [] {
             metrics.action(policy: key, step: record.step, result: record.result)
         }
@@ -246,6 +246,11 @@ public final class PolicyReconciler: Sendable {
                 return .init(decision: decision, result: "blocked", evidence: "the ReplicaSet judged unhealthy is gone: the Deployment changed since it was judged")
             }
         }
+        // A kind the operator cannot read (RBAC, say) refuses what needs it: writing replicas an HPA it
+        // cannot see may own, quarantining by labels of Services it cannot see.
+        if let missing = Self.needs(action).first(where: { kind in caches.unread.contains { $0.kind == kind } }) {
+            return .init(decision: decision, result: "blocked", evidence: "the operator cannot read \(missing)s (its cache has not synced), which this action needs")
+        }
         // The fence: a replica whose leadership ran out (a renewal stalled past its deadline) acts no more,
         // even mid-reconcile, so a successor never acts beside it.
         guard leading() else {
@@ -287,6 +292,15 @@ public final class PolicyReconciler: Sendable {
             logger.warning("action failed", metadata: ["policy": "\(namespace)/\(policy.metadata.name ?? "")", "error": "\(why)"])
             event(policy, type: .warning, reason: "ActionFailed", action: step, message: "\(why); \(decision.reason)")
             return .init(decision: decision, result: "failed", evidence: evidence)
+        }
+    }
+
+    /// The kinds an action cannot be carried out safely without.
+    private static func needs(_ action: Action) -> [String] {
+        switch action {
+        case .scale, .setAutoscalerMinimum: return [HorizontalPodAutoscaler.kind]
+        case .isolate(_, _, "quarantine"): return [Service.kind]
+        default: return []
         }
     }
 

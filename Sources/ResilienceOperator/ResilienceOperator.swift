@@ -47,6 +47,10 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         /// The name Events carry as the reporting instance.
         public var instance: String
         public var workers = 4
+        /// How long a term waits for the caches it can act without (HPAs, Services, PodDisruptionBudgets)
+        /// before it acts with what it can read: a kind RBAC does not let it list would otherwise keep it
+        /// silent for good. Actions that need a missing kind are refused, and the status says so.
+        public var optionalCacheSync: Duration = .seconds(60)
 
         public init(namespace: String? = nil, endpoints: (host: String, port: Int)? = nil, instance: String) {
             self.namespace = namespace
@@ -112,7 +116,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         try await withThrowingDiscardingTaskGroup { tasks in
             if let address = configuration.endpoints {
                 let endpoints = OperatorEndpoints(
-                    host: address.host, port: address.port, registry: configuration.registry, synced: synced, logger: logger,
+                    host: address.host, port: address.port, registry: configuration.registry, synced: synced, caches: caches.all, logger: logger,
                     onListening: configuration.onListening)
                 tasks.addTask { try await endpoints.run() }
             }
@@ -183,8 +187,19 @@ private struct Term: Sendable {
     let leading: @Sendable () -> Bool
 
     func lead() async {
-        for cache in caches.all { await cache.waitUntilSynced() }
+        for cache in caches.essential { await cache.waitUntilSynced() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for cache in caches.optional { await cache.waitUntilSynced() } }
+            group.addTask { try? await Task.sleep(for: configuration.optionalCacheSync) }
+            await group.next()
+            group.cancelAll()
+        }
         if Task.isCancelled { return }
+        for cache in caches.optional where !cache.isSynced {
+            logger.error("acting without a cache that has not synced: actions that need it are refused", metadata: [
+                "kind": "\(cache.kind)", "error": "\(cache.failure ?? "listing")", "waited": "\(configuration.optionalCacheSync)",
+            ])
+        }
         let policies = caches.policies.store.list()
         let budget = configuration.maxActions.map { limit in
             ClusterBudget(count: limit.count, window: Double(limit.window.components.seconds),
@@ -209,7 +224,7 @@ private struct Term: Sendable {
         slot.set(queue, reconciler: reconciler, prober: prober, querier: querier)
         for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key, reason: .requested("a new term of leadership")) } }
         await withDiscardingTaskGroup { tasks in
-            tasks.addTask { await controller.run(waitingFor: caches.all) }
+            tasks.addTask { await controller.run(waitingFor: caches.essential) }
             tasks.addTask { await notifier.run() }
             tasks.addTask { await statusWriter.run() }
             // New samples may change any target's judgement.

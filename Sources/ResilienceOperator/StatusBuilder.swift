@@ -21,10 +21,11 @@ enum StatusBuilder {
     }
 
     /// `memory` is what the operator remembers of what it did; `rehearsal`, in dry run, what it would
-    /// remember had it acted (the budget and phase then follow the rehearsal).
+    /// remember had it acted (the budget and phase then follow the rehearsal). `unread`: the kinds whose
+    /// caches have not synced, with why.
     static func status(
         _ report: PolicyPlan, entries: [Entry], previous: PolicyStatus?, generation: Int64?,
-        memory: RemediationHistory, rehearsal: RemediationHistory?, policy: EffectivePolicy?, now: Date
+        memory: RemediationHistory, rehearsal: RemediationHistory?, policy: EffectivePolicy?, unread: [String] = [], now: Date
     ) -> PolicyStatus {
         let history = rehearsal ?? memory
         var status = PolicyStatus()
@@ -74,6 +75,12 @@ enum StatusBuilder {
                           halted?.reason ?? (inFlight > 0 ? "\(inFlight) disruptions not yet replaced" : remediating ? "recovering" : "nothing to do")),
                 condition("Suspended", false, "Active", policy?.dryRun == true ? "judging; dry run" : "judging and acting"),
             ]
+            if !unread.isEmpty {
+                // Planning goes on with what the operator can read; what needs the rest is refused.
+                status.conditions?.append(condition(
+                    "CachesSynced", false, "CacheNotSynced",
+                    "the operator cannot read \(unread.joined(separator: "; ")): scaling and quarantine are refused while HPAs or Services are unknown, and PodDisruptionBudgets are left to the API server"))
+            }
             if let budget = policy?.budget {
                 let start = now.addingTimeInterval(-budget.window.seconds)
                 let used = history.actions.filter { $0.time > start }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import KubernetesAPI
 import KubernetesClient
 import PodSimulator
@@ -98,6 +101,56 @@ import Testing
             }
             #expect(refused.reason.contains("0 healthy now (2 more Ready pods with unknown samples are not counted)"), "\(refused.reason)")
             #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil)
+        }
+    }
+
+    /// An operator whose RBAC does not let it list HPAs: /readyz names the kind and why, and after the
+    /// optional caches' wait the operator acts with what it can read (a crash-looping pod is restarted),
+    /// refuses what needs HPAs (scaling), and the policy's status says so.
+    @Test func aCacheThatNeverSyncsIsNamedAndTheOperatorActsWithoutIt() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
+            try await withNamespace("safe-blind", client: admin) { ns in
+                let web = TestSimulation.deployment("web", replicas: 3)
+                try await admin.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: web.deployment)
+                try await admin.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: Self.restarts))
+                // The operator's rights in the namespace, but for HPAs.
+                func json(_ strings: [String]) -> String { String(decoding: try! JSONEncoder().encode(strings), as: UTF8.self) }
+                let rules = [
+                    (["resilience.dev"], ["resiliencepolicies"], ["get", "list", "watch", "patch"]), (["resilience.dev"], ["resiliencepolicies/status"], ["update", "patch"]),
+                    ([""], ["pods"], ["get", "list", "watch", "delete", "patch"]), ([""], ["pods/status"], ["patch"]), ([""], ["pods/eviction"], ["create"]),
+                    (["apps"], ["deployments", "replicasets"], ["get", "list", "watch", "patch"]), (["apps"], ["deployments/scale"], ["get", "update"]),
+                    ([""], ["events"], ["create", "patch", "list"]), ([""], ["services"], ["list", "watch"]), (["policy"], ["poddisruptionbudgets"], ["list", "watch"]),
+                ].map { groups, resources, verbs in
+                    #"{"apiGroups":\#(json(groups)),"resources":\#(json(resources)),"verbs":\#(json(verbs))}"#
+                }
+                try await admin.send(.POST, "/apis/rbac.authorization.k8s.io/v1/namespaces/\(ns)/roles", body: Array(#"{"metadata":{"name":"blind"},"rules":[\#(rules.joined(separator: ","))]}"#.utf8))
+                try await admin.send(.POST, "/apis/rbac.authorization.k8s.io/v1/namespaces/\(ns)/rolebindings", body: Array(#"""
+                    {"metadata":{"name":"blind"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"blind"},"subjects":[{"kind":"ServiceAccount","name":"blind","namespace":"\#(ns)"}]}
+                    """#.utf8))
+                var configuration = try plane.configuration()
+                configuration.clientCertificate = nil
+                configuration.token = .inline(try await ServiceAccountTokens.token(for: "blind", namespace: ns, admin: admin))
+                try await withClient(try KubernetesClient(configuration: configuration)) { blind in
+                    try await OperatorHarness.with(ns, client: blind, configure: { $0.optionalCacheSync = .seconds(2) }) { harness in
+                        let readiness = try await eventually("/readyz to name the HPA cache") { () -> String? in
+                            let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(harness.port)/readyz")!)
+                            let body = String(decoding: data, as: UTF8.self)
+                            return (response as? HTTPURLResponse)?.statusCode == 503 && body.contains("forbidden") ? body : nil
+                        }
+                        #expect(readiness.contains("HorizontalPodAutoscaler: "), "\(readiness)")
+                        let pods = try await TestSimulation.readyPods(3, in: ns, client: admin)
+                        try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: admin)
+                        try await eventually("the crash-looping pod restarted all the same", timeout: .seconds(60), diagnose: { await described(ns, client: admin) }) { () -> Bool? in
+                            try await status(in: ns, client: admin)?.lastActions?.contains { $0.pod == pods[0].metadata.name && $0.result == "succeeded" } == true ? true : nil
+                        }
+                        let condition = try #require(try await status(in: ns, client: admin)?.conditions?.first { $0.type == "CachesSynced" })
+                        #expect(condition.status == "False")
+                        #expect(condition.message.contains("cannot read HorizontalPodAutoscalers"), "\(condition.message)")
+                    }
+                }
+            }
         }
     }
 
