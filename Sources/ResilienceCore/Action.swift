@@ -20,8 +20,8 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
     case admit(pod: String, uid: String)
     /// Roll every pod (`kubectl.kubernetes.io/restartedAt`).
     case rolloutRestart
-    /// Tell people; changes nothing in the cluster.
-    case alert(summary: String)
+    /// Tell people; changes nothing in the cluster. One alert per condition and target.
+    case alert(condition: AlertCondition, summary: String)
 
     /// The pod the action is aimed at, for pod actions.
     public var podUID: String? {
@@ -58,7 +58,7 @@ public enum Action: Sendable, Equatable, Hashable, Codable {
         case .release(let pod, _): return "release pod \(pod) from isolation"
         case .admit(let pod, _): return "open the serving gate of new pod \(pod)"
         case .rolloutRestart: return "rollout restart"
-        case .alert(let summary): return "alert: \(summary)"
+        case .alert(_, let summary): return "alert: \(summary)"
         }
     }
 }

@@ -104,15 +104,17 @@ struct TargetPlanner {
         var gate = makeGate()
         if let frozen {
             gate.halt = (.frozen, "frozen: \(frozen); no action until the sample is back")
+            // The target whose sample is missing says so; the others it halts are only halted.
+            if let own = freeze { alert(.frozen, "\(key): frozen: \(own); no action on any target of the policy until the sample is back", gate: gate) }
         } else if down > policy.maxUnhealthy.atMost(of: desired) {
             let reason = "\(down) of \(desired) pods down (\(actionable.count) unhealthy, \(inFlight) disruptions not yet replaced) exceed maxUnhealthy \(policy.maxUnhealthy) (at most \(policy.maxUnhealthy.atMost(of: desired)) pods): the failure looks systemic, so the operator only alerts"
             gate.halt = (.maxUnhealthy, reason)
-            alert("\(key): \(reason)", gate: gate)
+            alert(.shortCircuit, "\(key): \(reason)", gate: gate)
         }
         var episode = openEpisode(actionable: actionable)
         if gate.halt == nil, let loop = loopBreaker() {
             gate.halt = (.loopBreaker, loop)
-            alert("\(key): \(loop)", gate: gate)
+            alert(.loopBreaker, "\(key): \(loop)", gate: gate)
         }
         if rollout.paused {
             gate.rolloutOnly = "the Deployment is paused"
@@ -157,9 +159,9 @@ struct TargetPlanner {
         decisions.append(Decision(target: key, step: candidate.step, action: candidate.action, disposition: disposition, blockedBy: check, reason: reason))
     }
 
-    private mutating func alert(_ summary: String, gate: SafetyGate) {
+    private mutating func alert(_ condition: AlertCondition, _ summary: String, gate: SafetyGate) {
         let disposition: Decision.Disposition = policy.dryRun ? .dryRun : .execute
-        decisions.append(Decision(target: key, action: .alert(summary: summary), disposition: disposition, reason: summary))
+        decisions.append(Decision(target: key, action: .alert(condition: condition, summary: summary), disposition: disposition, reason: summary))
     }
 
     private mutating func note(_ reason: String) {
@@ -212,7 +214,7 @@ struct TargetPlanner {
         guard now >= due else { return wake.at(due) }
         let refusal = proposed[0]
         let checks = Set(proposed.compactMap { $0.blockedBy?.rawValue }).sorted().joined(separator: ", ")
-        alert("\(key): \(actionable.count) pods unhealthy since \(Timestamp(since)), a stepTimeout (\(policy.stepTimeout)) and more, and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
+        alert(.refused, "\(key): \(actionable.count) pods unhealthy since \(Timestamp(since)), a stepTimeout (\(policy.stepTimeout)) and more, and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
     }
 
     private func loopBreaker() -> String? {
@@ -265,7 +267,7 @@ struct TargetPlanner {
             episode.step += 1
             episode.stepStartedAt = nil
         }
-        alert("\(key): every step of the ladder (\(policy.ladder.map(\.rawValue).joined(separator: ", "))) was tried and \(actionable.count) pods are still unhealthy; the operator stops acting and needs a human", gate: makeGate())
+        alert(.ladderExhausted, "\(key): every step of the ladder (\(policy.ladder.map(\.rawValue).joined(separator: ", "))) was tried and \(actionable.count) pods are still unhealthy; the operator stops acting and needs a human", gate: makeGate())
         return []
     }
 

@@ -6,10 +6,11 @@ import Foundation
 import AsyncHTTPClient
 import KubernetesAPI
 import NIOCore
+import ResilienceCore
 
 /// Sends the plan's alerts to a policy's Alertmanager (`POST /api/v2/alerts`). Alertmanager groups and
-/// deduplicates them by their labels, so resending an alert on every reconcile keeps it firing, and
-/// leaving off lets it resolve after its `endsAt`.
+/// deduplicates them by their labels: an alert sent again before its `endsAt` keeps firing, and one sent
+/// with `endsAt` now is resolved.
 public struct AlertSender: Sendable {
     private let http: HTTPClient
 
@@ -25,16 +26,20 @@ public struct AlertSender: Sendable {
         public var endsAt: String
     }
 
-    /// Sends `summary` about the Deployment `target` (`namespace/name`) of `policy`; it stays firing for 5
-    /// minutes unless sent again.
-    public func send(summary: String, policy: ObjectKey, target: String, to alertmanager: String, now: Date = Date()) async throws {
+    /// Sends the alert of `condition` about the Deployment `target` (`namespace/name`) of `policy`: firing
+    /// for 5 minutes unless sent again, or, `resolved`, ended now. Its labels (the condition's alertname,
+    /// namespace, policy, Deployment) are the alert's identity in Alertmanager.
+    public func send(
+        _ condition: AlertCondition, summary: String, policy: ObjectKey, target: String, to alertmanager: String, resolved: Bool = false,
+        now: Date = Date()
+    ) async throws {
         let alert = Alert(
             labels: [
-                "alertname": "ResilienceOperatorNeedsAHuman", "severity": "critical",
+                "alertname": condition.alertname, "severity": "critical",
                 "namespace": policy.namespace, "policy": policy.name, "deployment": String(target.split(separator: "/").last ?? ""),
             ],
             annotations: ["summary": summary],
-            startsAt: KubernetesJSON.formatTimestamp(now), endsAt: KubernetesJSON.formatTimestamp(now.addingTimeInterval(300)))
+            startsAt: KubernetesJSON.formatTimestamp(now), endsAt: KubernetesJSON.formatTimestamp(resolved ? now : now.addingTimeInterval(300)))
         var request = HTTPClientRequest(url: (alertmanager.hasSuffix("/") ? String(alertmanager.dropLast()) : alertmanager) + "/api/v2/alerts")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -86,40 +86,71 @@ public final class Notifier: Sendable {
         }
     }
 
-    /// Raises an alert: an Event on the policy, then Alertmanager and the webhooks the policy names (the
-    /// same alert, numbers aside, goes to the webhooks again only after ``webhookRepeat``).
-    func alert(_ summary: String, target: String, policy: ResiliencePolicy) {
+    /// Raises or keeps up an alert. When it starts (`first`): an Event on the policy and the webhooks the
+    /// policy names (the same alert goes to them again only after ``webhookRepeat``, and counts as sent
+    /// only once it was); every time: Alertmanager, which keeps it firing for 5 minutes. Alertmanager is
+    /// tried again with a backoff (1 s, then 2 s) before the failure is told in an `AlertFailed` Event.
+    func alert(_ condition: AlertCondition, summary: String, target: String, policy: ResiliencePolicy, first: Bool) {
         guard let key = ObjectKey(policy.metadata) else { return }
         let reference = ObjectReference(policy)
         let alerting = policy.spec.alerting
-        let events = self.events, alerts = self.alerts, webhooks = self.webhooks, logger = self.logger
-        var due = alerting?.webhooks ?? []
-        if !due.isEmpty {
-            let signature = "\(key)|\(target)|\(summary.filter { !$0.isNumber })"
+        let events = self.events, webhooks = self.webhooks, logger = self.logger
+        let signature = "\(key)|\(target)|\(condition.rawValue)"
+        var hooks: [AlertingConfig.Webhook] = []
+        if first, let configured = alerting?.webhooks, !configured.isEmpty {
             let now = Date()
-            let repeated = webhookSent.withLock { sent -> Bool in
+            let due = webhookSent.withLock { sent -> Bool in
                 sent = sent.filter { now.timeIntervalSince($0.value) < Self.webhookRepeat }
-                guard sent[signature] == nil else { return true }
-                sent[signature] = now
-                return false
+                return sent[signature] == nil
             }
-            if repeated { due = [] }
+            if due { hooks = configured }
         }
-        let hooks = due
+        let sendHooks = hooks
         queue.submit {
-            await events.record(reference, type: .warning, reason: "Alert", action: "Alert", message: summary)
+            if first { await events.record(reference, type: .warning, reason: "Alert", action: condition.alertname, message: summary) }
             if let url = alerting?.alertmanager?.url {
-                do {
-                    try await alerts.send(summary: summary, policy: key, target: target, to: url)
-                } catch {
-                    logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
-                    await events.record(reference, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
-                }
+                await self.toAlertmanager(condition, summary: summary, key: key, target: target, url: url, resolved: false, reference: reference)
             }
-            guard !hooks.isEmpty else { return }
-            for failure in await webhooks.send(summary: summary, policy: key, target: target, webhooks: hooks, now: Date()) {
+            guard !sendHooks.isEmpty else { return }
+            let failures = await webhooks.send(condition, summary: summary, policy: key, target: target, webhooks: sendHooks, now: Date())
+            // Sent: not again before the repeat. A webhook that failed is tried again when the alert is.
+            if failures.isEmpty { self.webhookSent.withLock { $0[signature] = Date() } }
+            for failure in failures {
                 logger.warning("cannot alert", metadata: ["policy": "\(key)", "error": "\(failure)"])
                 await events.record(reference, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(failure)")
+            }
+        }
+    }
+
+    /// Ends an alert whose condition no longer holds: Alertmanager gets it with `endsAt` now (resolved at
+    /// once, not 5 minutes later), and the policy an `AlertResolved` Event.
+    func resolve(_ condition: AlertCondition, target: String, policy: ResiliencePolicy) {
+        guard let key = ObjectKey(policy.metadata) else { return }
+        let reference = ObjectReference(policy)
+        let url = policy.spec.alerting?.alertmanager?.url
+        let events = self.events
+        webhookSent.withLock { $0["\(key)|\(target)|\(condition.rawValue)"] = nil }
+        queue.submit {
+            let summary = "\(target): \(condition.rawValue) no longer holds"
+            await events.record(reference, type: .normal, reason: "AlertResolved", action: condition.alertname, message: summary)
+            if let url { await self.toAlertmanager(condition, summary: summary, key: key, target: target, url: url, resolved: true, reference: reference) }
+        }
+    }
+
+    /// Posts to Alertmanager, trying again after 1 s and 2 s; a failure after that is logged and told.
+    private func toAlertmanager(
+        _ condition: AlertCondition, summary: String, key: ObjectKey, target: String, url: String, resolved: Bool, reference: ObjectReference
+    ) async {
+        var delay: Duration = .seconds(1)
+        for attempt in 1...3 {
+            do {
+                return try await alerts.send(condition, summary: summary, policy: key, target: target, to: url, resolved: resolved)
+            } catch where attempt < 3 && !Task.isCancelled {
+                try? await Task.sleep(for: delay)
+                delay *= 2
+            } catch {
+                logger.warning("cannot alert", metadata: ["policy": "\(key)", "alertmanager": "\(url)", "error": "\(error)"])
+                await events.record(reference, type: .warning, reason: "AlertFailed", action: "Alert", message: "\(error)")
             }
         }
     }

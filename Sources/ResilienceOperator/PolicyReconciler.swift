@@ -50,6 +50,14 @@ public final class PolicyReconciler: Sendable {
     /// How soon an alert that still holds is sent again: Alertmanager lets it end 5 minutes after the
     /// last send.
     static let alertResend: TimeInterval = 60
+    /// By policy: the alerts firing (by target and condition), and when each was last sent.
+    private let firing = Mutex<[ObjectKey: [AlertKey: Date]]>([:])
+
+    /// One alert: a condition of one target.
+    private struct AlertKey: Hashable {
+        var target: String
+        var condition: AlertCondition
+    }
 
     private struct Remembered {
         var uid: String?
@@ -107,6 +115,7 @@ public final class PolicyReconciler: Sendable {
         guard let policy = caches.policies.store.get(key) else {
             remembered.withLock { $0[key] = nil }
             refusals.withLock { $0[key] = nil }
+            firing.withLock { $0[key] = nil }
             metrics.forget(policy: key)
             return .awaitChange
         }
@@ -178,6 +187,7 @@ public final class PolicyReconciler: Sendable {
         } else {
             event(policy, type: .warning, reason: "PolicyNotReady", action: "Plan", message: report.text)
         }
+        if case .planned(let plan) = report.outcome { tellAlerts(plan, planned: planned, policy: policy, now: now) }
         // A refusal is told once, when it starts: in the status and in Events on the policy, the Deployment
         // and the pod. While it lasts, reconciles repeat it in the plan only.
         let newRefusals = announceRefusals(entries, policy: policy, planned: planned)
@@ -213,8 +223,8 @@ public final class PolicyReconciler: Sendable {
         let deployment = String(decision.target.split(separator: "/").last ?? "")
         let namespace = policy.metadata.namespace ?? ""
         let step = StatusBuilder.stepName(decision)
-        if case .alert(let summary) = action {
-            notifier.alert(summary, target: decision.target, policy: policy)
+        if case .alert = action {
+            // Raised, kept up and resolved with the plan's other alerts (``tellAlerts``).
             return nil
         }
         if case .admit(let pod, _) = action {
@@ -289,10 +299,52 @@ public final class PolicyReconciler: Sendable {
             return .init(decision: decision, result: "blocked", evidence: why)
         case .failed(let why):
             history.record(decision, at: Date(), succeeded: false)
+            raise(.actionFailed, "\(decision.target): \(step) failed: \(why)", target: decision.target, policy: policy)
             logger.warning("action failed", metadata: ["policy": "\(namespace)/\(policy.metadata.name ?? "")", "error": "\(why)"])
             event(policy, type: .warning, reason: "ActionFailed", action: step, message: "\(why); \(decision.reason)")
             return .init(decision: decision, result: "failed", evidence: evidence)
         }
+    }
+
+    /// Raises the plan's alerts that start now, sends again those due (every ``alertResend``), and resolves
+    /// those of the targets planned now whose condition no longer holds. An action's failure stays up
+    /// until its target has no unhealthy pod left.
+    private func tellAlerts(_ plan: Plan, planned: Set<String>, policy: ResiliencePolicy, now: Date) {
+        guard let key = ObjectKey(policy.metadata) else { return }
+        var raised: [AlertKey: String] = [:]
+        for decision in plan.decisions where decision.executes {
+            if case .alert(let condition, let summary) = decision.action { raised[AlertKey(target: decision.target, condition: condition)] = summary }
+        }
+        let healthy = Set(plan.targets.filter { $0.unhealthy == 0 }.map(\.target))
+        let (start, resend, ended) = firing.withLock { firing -> ([AlertKey], [AlertKey], [AlertKey]) in
+            var mine = firing[key] ?? [:]
+            let start = raised.keys.filter { mine[$0] == nil }
+            let resend = raised.keys.filter { mine[$0].map { now.timeIntervalSince($0) >= Self.alertResend } ?? false }
+            let ended = mine.keys.filter { alert in
+                planned.contains(alert.target) && raised[alert] == nil && (alert.condition != .actionFailed || healthy.contains(alert.target))
+            }
+            for alert in start + resend { mine[alert] = now }
+            for alert in ended { mine[alert] = nil }
+            firing[key] = mine
+            return (start, resend, ended)
+        }
+        for alert in start { notifier.alert(alert.condition, summary: raised[alert] ?? "", target: alert.target, policy: policy, first: true) }
+        for alert in resend { notifier.alert(alert.condition, summary: raised[alert] ?? "", target: alert.target, policy: policy, first: false) }
+        for alert in ended { notifier.resolve(alert.condition, target: alert.target, policy: policy) }
+    }
+
+    /// Raises an alert outside the plan (an action that failed): once, until it is resolved.
+    private func raise(_ condition: AlertCondition, _ summary: String, target: String, policy: ResiliencePolicy) {
+        guard let key = ObjectKey(policy.metadata) else { return }
+        let alert = AlertKey(target: target, condition: condition)
+        let now = Date()
+        let (due, first) = firing.withLock { firing -> (Bool, Bool) in
+            let last = firing[key]?[alert]
+            guard last.map({ now.timeIntervalSince($0) >= Self.alertResend }) ?? true else { return (false, false) }
+            firing[key, default: [:]][alert] = now
+            return (true, last == nil)
+        }
+        if due { notifier.alert(condition, summary: summary, target: target, policy: policy, first: first) }
     }
 
     /// The kinds an action cannot be carried out safely without.

@@ -23,7 +23,7 @@ struct WebhookSender: Sendable {
     }
 
     /// Sends `summary` to every webhook of `policy`; the failures, one per webhook that failed.
-    func send(summary: String, policy: ObjectKey, target: String, webhooks: [AlertingConfig.Webhook], now: Date = Date()) async -> [Failure] {
+    func send(_ condition: AlertCondition, summary: String, policy: ObjectKey, target: String, webhooks: [AlertingConfig.Webhook], now: Date = Date()) async -> [Failure] {
         var failures: [Failure] = []
         for hook in webhooks {
             let reference = hook.urlFrom.secretKeyRef
@@ -39,7 +39,7 @@ struct WebhookSender: Sendable {
                 var request = HTTPClientRequest(url: url)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: try Self.payload(format: hook.format ?? "generic", summary: summary, policy: policy, target: target, now: now)))
+                request.body = .bytes(ByteBuffer(bytes: try Self.payload(condition, format: hook.format ?? "generic", summary: summary, policy: policy, target: target, now: now)))
                 let response = try await http.execute(request, timeout: .seconds(10))
                 _ = try await response.body.collect(upTo: 64 * 1024)
                 if !(200..<300).contains(response.status.code) {
@@ -55,14 +55,14 @@ struct WebhookSender: Sendable {
         return failures
     }
 
-    static func payload(format: String, summary: String, policy: ObjectKey, target: String, now: Date) throws -> [UInt8] {
+    static func payload(_ condition: AlertCondition, format: String, summary: String, policy: ObjectKey, target: String, now: Date) throws -> [UInt8] {
         let deployment = String(target.split(separator: "/").last ?? "")
         let encoder = KubernetesJSON.encoder()
         if format == "slack" {
             return Array(try encoder.encode(["text": ":rotating_light: resilience-operator needs a human: policy \(policy), Deployment \(deployment): \(summary)"]))
         }
         return Array(try encoder.encode([
-            "alertname": "ResilienceOperatorNeedsAHuman", "severity": "critical", "namespace": policy.namespace, "policy": policy.name,
+            "alertname": condition.alertname, "severity": "critical", "namespace": policy.namespace, "policy": policy.name,
             "deployment": deployment, "summary": summary, "time": KubernetesJSON.formatTimestamp(now),
         ]))
     }

@@ -132,7 +132,7 @@ import Testing
         // One of three unhealthy is above a maxUnhealthy of 0: alert only.
         let systemic = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"maxUnhealthy":0}}"#
         let decisions = try plan(systemic, target, at: now).decisions
-        guard case .alert(let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
+        guard case .alert(_, let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
         #expect(summary.contains("1 of 3 pods down (1 unhealthy, 0 disruptions not yet replaced) exceed maxUnhealthy 0 pods (at most 0 pods)"))
         #expect(decisions.dropFirst().allSatisfy { $0.blockedBy == .maxUnhealthy && !$0.executes })
         #expect(decisions.count == 2)
@@ -153,7 +153,7 @@ import Testing
         let now = Scenario.after(5, target)
         let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":0,"maxUnhealthy":"60%"}}"#
         let decisions = try plan(spec, target, at: now).decisions
-        guard case .alert(let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
+        guard case .alert(_, let summary) = decisions.first?.action else { Issue.record("\(decisions)"); return }
         #expect(summary.contains("3 of 4 pods down (3 unhealthy, 0 disruptions not yet replaced) exceed maxUnhealthy 60% (at most 2 pods)"), "\(summary)")
         #expect(decisions.dropFirst().allSatisfy { $0.blockedBy == .maxUnhealthy && !$0.executes })
         // Two of four (50%) is not above 60%: the operator acts.
@@ -335,7 +335,7 @@ import Testing
         #expect(next.executable.map(\.step) == [.restartPod])
         history = failing(next, at: start.addingTimeInterval(61))
         let end = try plan(spec, target, history: history, at: start.addingTimeInterval(122))
-        guard case .alert(let summary) = end.executable.first?.action else { Issue.record("\(end.decisions)"); return }
+        guard case .alert(_, let summary) = end.executable.first?.action else { Issue.record("\(end.decisions)"); return }
         #expect(summary.contains("needs a human"), "\(summary)")
         #expect(end.executable.count == 1, "nothing more is tried: \(end.decisions)")
         #expect(end.history.actions.filter { !$0.succeeded }.count == 3)
@@ -370,7 +370,7 @@ import Testing
         let history = executed(try plan(spec, target, at: start), at: start)
         let plan = try plan(spec, target, history: history, at: start.addingTimeInterval(61))
         #expect(plan.executable.count == 1)
-        guard case .alert(let summary) = plan.executable.first?.action else { Issue.record("\(plan.decisions)"); return }
+        guard case .alert(_, let summary) = plan.executable.first?.action else { Issue.record("\(plan.decisions)"); return }
         #expect(summary.contains("every step of the ladder (restartPod) was tried and 1 pods are still unhealthy"))
     }
 
@@ -381,7 +381,7 @@ import Testing
         let key = "\(target.deployment.metadata.namespace!)/web"
         history.episodeStarts[key] = [now.addingTimeInterval(-1800), now.addingTimeInterval(-900)]
         let plan = try plan(restartOnCrashLoop, target, history: history, at: now)
-        guard case .alert(let summary) = plan.decisions.first?.action else { Issue.record("\(plan.decisions)"); return }
+        guard case .alert(_, let summary) = plan.decisions.first?.action else { Issue.record("\(plan.decisions)"); return }
         #expect(summary.contains("keeps coming back: 3 remediation episodes in the last 1h"))
         #expect(plan.decisions.dropFirst().allSatisfy { $0.blockedBy == .loopBreaker })
         // An hour later the old episodes left the window.
@@ -487,9 +487,14 @@ import Testing
         other.deployment.status?.replicas = 3
         let policy = try Scenario.policy(#"{"health":{"waitingReasons":["CrashLoopBackOff"],"metrics":[{"name":"errors","query":"q","above":1,"onMissing":"freeze"}]},"safety":{"minHealthy":0,"maxUnhealthy":"100%"}}"#)
         let plan = Planner.plan(policy: policy, targets: [stable, other], history: .init(), now: Scenario.after(5, stable))
-        let actions = plan.decisions.filter { $0.action != nil }
+        let actions = plan.decisions.filter { if case .alert = $0.action { false } else { $0.action != nil } }
         #expect(actions.count == 2)
         #expect(actions.allSatisfy { $0.blockedBy == .frozen && $0.reason.contains("errors unknown: no sample (onMissing: freeze)") })
+        // Each target whose own sample is missing raises the Frozen alert.
+        let alerts = plan.decisions.compactMap { decision -> AlertCondition? in
+            if case .alert(let condition, _) = decision.action, decision.executes { condition } else { nil }
+        }
+        #expect(alerts == [.frozen, .frozen], "\(plan.decisions)")
     }
 
     @Test func theBudgetIsSharedByEveryTargetOfThePolicy() throws {

@@ -275,7 +275,7 @@ import Testing
         }) { client, ns, _ in
             let generic = try await eventually("the alert at the generic webhook", timeout: .seconds(60)) { receiver.bodies("generic").first }
             let alert = try #require(try JSONSerialization.jsonObject(with: Data(generic.utf8)) as? [String: String])
-            #expect(alert["alertname"] == "ResilienceOperatorNeedsAHuman")
+            #expect(alert["alertname"] == "ResilienceShortCircuit")
             #expect(alert["namespace"] == ns && alert["policy"] == "web" && alert["deployment"] == "web")
             #expect(alert["summary"]?.contains("the failure looks systemic") == true, "\(alert)")
             let slack = try await eventually("the alert at the Slack webhook") { receiver.bodies("slack").first }
@@ -309,7 +309,7 @@ import Testing
             let alert = try await eventually("the alert in Alertmanager") { () -> [String: String]? in
                 try await alertmanager.alerts().first { $0.labels["namespace"] == ns }.map { $0.labels.merging($0.annotations) { a, _ in a } }
             }
-            #expect(alert["alertname"] == "ResilienceOperatorNeedsAHuman")
+            #expect(alert["alertname"] == "ResilienceShortCircuit")
             #expect(alert["policy"] == "web")
             #expect(alert["deployment"] == "web")
             #expect(alert["summary"]?.contains("the failure looks systemic, so the operator only alerts") == true, "\(alert)")

@@ -18,7 +18,7 @@ import Testing
                 let url = Data("http://127.0.0.1:\(port)/redirect/generic".utf8).base64EncodedString()
                 try await client.send(.POST, "/api/v1/namespaces/\(ns)/secrets", body: Array(#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"hooks"},"data":{"url":"\#(url)"}}"#.utf8))
                 let hook = try KubernetesJSON.decoder().decode(AlertingConfig.Webhook.self, from: Data(#"{"urlFrom":{"secretKeyRef":{"name":"hooks","key":"url"}}}"#.utf8))
-                let failures = await WebhookSender(client: client).send(summary: "test", policy: ObjectKey(namespace: ns, name: "web"), target: "\(ns)/web", webhooks: [hook])
+                let failures = await WebhookSender(client: client).send(.ladderExhausted, summary: "test", policy: ObjectKey(namespace: ns, name: "web"), target: "\(ns)/web", webhooks: [hook])
                 #expect(failures.map(\.description) == ["webhook from Secret \(ns)/hooks key url: answered HTTP 302"])
                 #expect(receiver.bodies("generic").isEmpty, "the redirect was not followed")
             }
