@@ -108,6 +108,9 @@ let package = Package(
             ]
         ),
         // Prints speed and memory figures: `swift run -c release resilience-bench`.
+        // libFuzzer over the decoders of watch events, Status and policies (hack/fuzz.sh); built plainly,
+        // it replays the committed corpus.
+        .executableTarget(name: "fuzz-decoders", dependencies: ["KubernetesAPI", "ResilienceCore"]),
         .executableTarget(
             name: "resilience-bench",
             dependencies: [

@@ -20,3 +20,5 @@ if [ -z "${RO_IMAGE_ARCHIVE:-}" ]; then
   export RO_IMAGE_ARCHIVE
 fi
 swift test "$@"
+# The decoders of what the network and users send, fuzzed for a bounded time from the committed corpus.
+hack/fuzz.sh "${RO_FUZZ_SECONDS:-60}"

@@ -162,6 +162,7 @@ import Testing
             #"{"message":"write failed","status":"403"}"#,
             #"{"message":"acted","policy":"image-app-2095041403/web","time":"2026-11-29T22:10:55.682Z"}"#,
             #"{"message":"planning again when a timed rule falls due","in":"596596 ms","time":"2026-11-30T01:03:44.403Z"}"#,
+            #"{"message":"planning again when a timed rule falls due","in":"403 ms","time":"2026-11-30T05:16:11.712Z"}"#,
         ]
         #expect(ForbiddenRequests.lines(in: lines) == Array(lines.prefix(2)))
     }

@@ -40,6 +40,16 @@ import Testing
         #expect(error.description == "ResiliencePolicy shop/web: spec.health.restarts.limit: required field is missing")
     }
 
+    /// Foundation's decoder says "not valid JSON" with no path for a fraction in an integer field: the
+    /// policy's decoder finds the field itself.
+    @Test func aFractionInAnIntegerFieldIsNamed() throws {
+        let broken = SketchPolicy.json.replacingOccurrences(of: #""maxSurge": 2"#, with: #""maxSurge": 0.5"#)
+        #expect(broken != SketchPolicy.json)
+        #expect(throws: PolicyDecoder.Failure(policy: "shop/web", field: "spec.recovery.scaleUp.maxSurge", message: "expected an integer, found 0.5")) {
+            try PolicyDecoder.decode(Data(broken.utf8))
+        }
+    }
+
     @Test func aListWithOneUndecodablePolicyKeepsTheOthersAndNamesTheField() throws {
         let broken = SketchPolicy.json.replacingOccurrences(of: #""maxInFlight": 1"#, with: #""maxInFlight": "one""#)
         let list = "[\(broken), \(SketchPolicy.json.replacingOccurrences(of: #""name": "web""#, with: #""name": "api""#))]"
