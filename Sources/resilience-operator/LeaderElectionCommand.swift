@@ -33,20 +33,7 @@ struct LeaderElectionCommand: AsyncParsableCommand {
     @Option(help: "This candidate's identity (default: host name and process id).")
     var identity: String?
 
-    @Option(help: "Seconds a lease stays valid without renewal.")
-    var leaseDuration = 15.0
-
-    @Option(help: "Seconds the leader keeps trying to renew before it gives up leading.")
-    var renewDeadline = 10.0
-
-    @Option(help: "Seconds between attempts to take or renew the lease.")
-    var retryPeriod = 2.0
-
-    func validate() throws {
-        guard leaseDuration > renewDeadline, renewDeadline > retryPeriod, retryPeriod > 0 else {
-            throw ValidationError("need --lease-duration > --renew-deadline > --retry-period > 0")
-        }
-    }
+    @OptionGroup var times: LeaderElectionTimes
 
     func run() async throws {
         let clientConfiguration = try cluster.clientConfiguration()
@@ -54,9 +41,7 @@ struct LeaderElectionCommand: AsyncParsableCommand {
         var configuration = LeaderElector<ContinuousClock>.Configuration(
             leaseName: lease, namespace: namespace ?? clientConfiguration.namespace,
             identity: identity ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)")
-        configuration.leaseDuration = .seconds(leaseDuration)
-        configuration.renewDeadline = .seconds(renewDeadline)
-        configuration.retryPeriod = .seconds(retryPeriod)
+        times.apply(to: &configuration)
         let elector = LeaderElector(configuration: configuration, client: client, clock: ContinuousClock(), logger: Logger(label: "leader-election"))
 
         let election = Task { await elector.run { await Self.lead() } }

@@ -34,14 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The leader Lease's name.")
     var leaderElectionID = "resilience-operator"
 
-    @Option(help: "Seconds a candidate waits, after it last saw the Lease renewed, before it may take it.")
-    var leaderElectLeaseDuration = 15.0
-
-    @Option(help: "Seconds the leader may go without renewing before it stops acting (less than the lease duration).")
-    var leaderElectRenewDeadline = 10.0
-
-    @Option(help: "Seconds between tries to take or renew the Lease.")
-    var leaderElectRetryPeriod = 2.0
+    @OptionGroup var leaderElectionTimes: LeaderElectionTimes
 
     @Option(help: "Where /healthz, /readyz and /metrics are served, as host:port.")
     var metricsAddress = "127.0.0.1:8080"
@@ -72,9 +65,6 @@ struct RunCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
         guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0 else { throw ValidationError("--max-actions and --max-actions-window must be positive") }
         // Floors against hot loops: a zero interval would query Prometheus without pause.
-        guard leaderElectRetryPeriod > 0, leaderElectRenewDeadline > leaderElectRetryPeriod, leaderElectLeaseDuration > leaderElectRenewDeadline else {
-            throw ValidationError("the leader election's times must be retry period < renew deadline < lease duration (got \(leaderElectRetryPeriod), \(leaderElectRenewDeadline), \(leaderElectLeaseDuration))")
-        }
         guard metricsInterval >= 1 else { throw ValidationError("--metrics-interval must be at least 1 second, not \(metricsInterval)") }
         guard qps >= 1 else { throw ValidationError("--qps must be at least 1, not \(qps)") }
         if let prometheusURL, !(prometheusURL.hasPrefix("http://") || prometheusURL.hasPrefix("https://")) {
@@ -108,9 +98,7 @@ struct RunCommand: AsyncParsableCommand {
         if leaderElect {
             var election = LeaderElector<ContinuousClock>.Configuration(
                 leaseName: leaderElectionID, namespace: leaderElectionNamespace ?? clientConfiguration.namespace, identity: identity)
-            election.leaseDuration = .milliseconds(Int64(leaderElectLeaseDuration * 1000))
-            election.renewDeadline = .milliseconds(Int64(leaderElectRenewDeadline * 1000))
-            election.retryPeriod = .milliseconds(Int64(leaderElectRetryPeriod * 1000))
+            leaderElectionTimes.apply(to: &election)
             configuration.leaderElection = election
         }
         let service = ResilienceOperator(client: client, configuration: configuration, logger: logger)

@@ -16,7 +16,7 @@ import Testing
         (["--metrics-interval", "0"], "--metrics-interval must be at least 1 second"),
         (["--qps", "0"], "--qps must be at least 1"),
         (["--prometheus-url", "file:///etc/passwd"], "--prometheus-url must be an http(s) URL"),
-        (["--leader-elect-lease-duration", "5", "--leader-elect-renew-deadline", "5"], "retry period < renew deadline < lease duration"),
+        (["--lease-duration", "5", "--renew-deadline", "5"], "need --lease-duration > --renew-deadline > --retry-period > 0"),
     ])
     func flagsThatWouldMakeAHotLoopAreRefused(_ flags: [String], _ message: String) async throws {
         let result = try await ProcessRunner.run(try LocalControlPlane.operatorExecutable(), ["run", "--kubeconfig", "/nonexistent"] + flags)
@@ -40,7 +40,7 @@ import Testing
                     try OperatorProcess([
                         "--kubeconfig", plane.kubeconfigPath, "--namespace", ns, "--log-format", "json", "--metrics-address", "127.0.0.1:0",
                         "--leader-elect", "--leader-election-namespace", ns,
-                        "--leader-elect-lease-duration", "4", "--leader-elect-renew-deadline", "3", "--leader-elect-retry-period", "0.5",
+                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5",
                     ], environment: ["POD_NAME": name])
                 }
                 var replicas = ["replica-a": try replica("replica-a"), "replica-b": try replica("replica-b")]
