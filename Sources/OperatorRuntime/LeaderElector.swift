@@ -22,7 +22,7 @@ import Logging
 ///   is down at once (at the deadline, whatever the request does), `lead` is cancelled and `run` returns
 ///   ``Outcome/lost``: the caller should stop acting (and exit);
 /// - when the task running `run` is cancelled (graceful shutdown), `lead` is cancelled and awaited (what
-///   is in flight finishes), then the lease is released (empty holder, 1 s duration) so a successor
+///   is in flight finishes; for at most `renewDeadline`), then the lease is released (empty holder, 1 s duration) so a successor
 ///   takes over within its retry period, and `run` returns ``Outcome/released``.
 ///
 /// RBAC: get, create and update on `leases` in the lease's namespace.
@@ -90,7 +90,17 @@ public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
                 // Graceful shutdown: the workers stop and what is in flight finishes (the term drains its
                 // status and Events) before the lease goes, so a successor starts from all of it.
                 leader.cancel()
-                await leader.value
+                // This task is cancelled: wait from a new one, and for at most the renew deadline (a `lead`
+                // that ignores its cancellation must not keep the lease; the fence stops its writes anyway).
+                let wait = configuration.renewDeadline, clock = self.clock
+                await Task {
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { await leader.value }
+                        group.addTask { try? await clock.sleep(for: wait) }
+                        await group.next()
+                        group.cancelAll()
+                    }
+                }.value
                 fence.lower()
                 // This task is cancelled, and so would be the release's request: release from a new task.
                 let held = observed.lease
@@ -162,6 +172,9 @@ public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
                 logger.debug("could not create the lease", metadata: ["error": "\(error)"])
                 return false
             }
+        } catch where Task.isCancelled {
+            // Cut off (the renew deadline, or a shutdown): nothing went wrong with the lease itself.
+            return false
         } catch {
             logger.warning("could not read the lease", metadata: ["error": "\(error)"])
             return false

@@ -63,8 +63,7 @@ struct LeaderElectionCommand: AsyncParsableCommand {
     /// Leads until cancelled: nothing to do here but hold the lease.
     private static func lead() async {
         say("leading")
-        let (untilCancelled, _) = AsyncStream<Never>.makeStream()
-        for await _ in untilCancelled {}
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
     }
 
     /// One line on standard output, written at once (a pipe would otherwise buffer it).

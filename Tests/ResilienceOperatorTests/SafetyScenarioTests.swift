@@ -252,6 +252,41 @@ import Testing
         }
     }
 
+    /// Another writer keeps changing the Deployment (its annotations, every 50 ms) while the operator
+    /// scales it up: the scale still happens once, by compare-and-swap retried on conflict, and nothing
+    /// the other writer set is lost.
+    @Test func aScaleUpAmidAnotherWritersChangesHappensOnceAndLosesNothing() async throws {
+        try await scenario("safe-writer", gated: true, policies: [("web", Self.isolateThenScale)]) { client, ns, pods in
+            let writer = Task {
+                var count = 0, written = 0
+                while !Task.isCancelled {
+                    count += 1
+                    let patch = #"{"metadata":{"annotations":{"example.com/writer":"\#(count)"}}}"#
+                    if (try? await client.patch(Deployment.self, name: "web", namespace: ns, .merge(Array(patch.utf8)))) != nil { written = count }
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+                return written
+            }
+            defer { writer.cancel() }
+            try await TestSimulation.setFaults("notReady", on: pods[0].metadata.name!, in: ns, client: client)
+            try await eventually("the Deployment scaled up amid the writes", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                try await client.get(Deployment.self, name: "web", namespace: ns).spec?.replicas == 4 ? true : nil
+            }
+            try await Task.sleep(for: .seconds(2))
+            writer.cancel()
+            let written = await writer.value
+            let deployment = try await client.get(Deployment.self, name: "web", namespace: ns)
+            #expect(deployment.spec?.replicas == 4, "scaled once, by one")
+            // A patch cut off by the cancellation may have landed too: at least the last one answered stands.
+            #expect((deployment.metadata.annotations?["example.com/writer"]).flatMap { Int($0) }.map { $0 >= written } == true, "the other writer's changes stand")
+            let actions = try await eventually("the scale-up in the status", diagnose: { await described(ns, client: client) }) { () -> [PolicyStatus.ActionRecord]? in
+                let actions = try await status(in: ns, client: client)?.lastActions ?? []
+                return actions.contains { $0.step == "scaleUp" } ? actions : nil
+            }
+            #expect(actions.filter { $0.step == "scaleUp" && $0.result == "succeeded" }.count == 1, "\(actions.map { "\($0.step) \($0.result): \($0.reason)" })")
+        }
+    }
+
     /// A dry run follows the ladder as the real run would: each step after the last one's stepTimeout, and
     /// the alert at its end, all shown and none carried out.
     @Test func aDryRunShowsTheWholeLadderAndChangesNothing() async throws {
