@@ -72,13 +72,6 @@ public enum Planner {
         return Plan(targets: plans, decisions: decisions, history: history, wakeAt: wake.earliest)
     }
 
-    /// Whether the policy's targets may be planned in part (see ``plan(policy:targets:unchanged:history:now:)``):
-    /// always, since what a dry run admits is remembered as if carried out
-    /// (``RemediationHistory/rehearse(_:at:)``), as what is carried out is.
-    public static func plansInPart(_ policy: EffectivePolicy) -> Bool {
-        true
-    }
-
     /// The new pods' serving gates to open while a policy is suspended: it judges nothing and acts on
     /// nothing else, but a pod that declares the gate waits for the operator, and a closed gate would
     /// stall every rollout.

@@ -49,7 +49,6 @@ public struct PolicyPlan: Sendable {
         } catch {
             return PolicyPlan(policy: name, outcome: .invalid(error.problems))
         }
-        let replanning = Planner.plansInPart(effective) ? replanning : nil
         if effective.suspend {
             let targets = (try? TargetResolver.targets(of: policy, in: source).get())?.targets ?? []
             return PolicyPlan(policy: name, outcome: .suspended(Planner.admissions(targets)))

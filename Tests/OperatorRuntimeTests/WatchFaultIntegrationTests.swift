@@ -27,8 +27,7 @@ import Testing
             defer { leading.cancel() }
             try await eventually("leadership") { elector.fence.isHeld ? true : nil }
 
-            let pid = try #require(pid_t(String(decoding: try Data(contentsOf: URL(fileURLWithPath: plane.stateDirectory + "/pids/kube-apiserver")), as: UTF8.self)
-                .filter(\.isNumber)))
+            let pid = try plane.pid(of: "kube-apiserver")
             let frozen = ContinuousClock.now
             kill(pid, SIGSTOP)
             defer { kill(pid, SIGCONT) }
@@ -70,8 +69,7 @@ import Testing
             try await eventually("the cache to hold cm=1") { value(reflector.store, "cm", namespace) == "1" ? true : nil }
             try await eventually("a watch open") { source.watches.isEmpty ? nil : true }
 
-            let pid = try #require(pid_t(String(decoding: try Data(contentsOf: URL(fileURLWithPath: plane.stateDirectory + "/pids/kube-apiserver")), as: UTF8.self)
-                .filter(\.isNumber)))
+            let pid = try plane.pid(of: "kube-apiserver")
             let opened = source.watches.count
             let frozen = ContinuousClock.now
             kill(pid, SIGSTOP)

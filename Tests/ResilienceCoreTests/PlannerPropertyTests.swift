@@ -124,9 +124,8 @@ import Testing
             targets[changed].pods.removeLast()
             let later = cluster.now.addingTimeInterval(0.5)
             let acted = first.decisions.filter { $0.executes || $0.disposition == .dryRun }.map(\.target)
-            let replanning = Planner.plansInPart(cluster.policy)
-                ? Set([Planner.key(targets[changed])] + acted + first.targets.filter { $0.isDue(at: later) }.map(\.target))
-                : Set(targets.map(Planner.key))
+            // Dry runs too: what they admit is rehearsed, as what is carried out is recorded.
+            let replanning = Set([Planner.key(targets[changed])] + acted + first.targets.filter { $0.isDue(at: later) }.map(\.target))
             let part = Planner.plan(
                 policy: cluster.policy, targets: targets.filter { replanning.contains(Planner.key($0)) },
                 unchanged: first.targets.filter { !replanning.contains($0.target) }, replaced: first.targets.filter { replanning.contains($0.target) },

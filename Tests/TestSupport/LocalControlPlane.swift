@@ -97,6 +97,14 @@ public struct LocalControlPlane: Sendable {
         return result.output
     }
 
+    /// The process id of one of the plane's daemons (`kube-apiserver`, `etcd`, ...), for tests that
+    /// signal it (SIGSTOP freezes it: connections stay open, nothing answers).
+    public func pid(of daemon: String) throws -> pid_t {
+        let text = try String(contentsOfFile: "\(stateDirectory)/pids/\(daemon)", encoding: .utf8)
+        guard let pid = pid_t(text.filter(\.isNumber)) else { throw TestSupportError("no process id in \(stateDirectory)/pids/\(daemon)") }
+        return pid
+    }
+
     /// Runs `hack/control-plane.sh --state-dir <this plane> <arguments>`.
     @discardableResult
     public func script(_ arguments: [String], stdin: String? = nil) async throws -> String {
