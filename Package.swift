@@ -64,6 +64,12 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Faults between the operator and the API server (a TCP proxy that stalls or cuts streams), for the
+        // fault tests and `resilience-bench faults`; never linked into the operator.
+        .target(
+            name: "FaultInjection",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         // Reconcilers, executors and HTTP endpoints.
         .target(
             name: "ResilienceOperator",
@@ -114,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "resilience-bench",
             dependencies: [
-                "KubernetesAPI", "OperatorRuntime", "ResilienceCore", "PodSimulator", "ResilienceOperator",
+                "KubernetesAPI", "OperatorRuntime", "ResilienceCore", "PodSimulator", "ResilienceOperator", "FaultInjection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -130,7 +136,7 @@ let package = Package(
         .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
         .testTarget(
             name: "ResilienceOperatorTests",
-            dependencies: ["ResilienceOperator", "PodSimulator", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["ResilienceOperator", "PodSimulator", "FaultInjection", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "ControlPlaneTests", dependencies: ["KubernetesClient", "TestSupport"]),
         .testTarget(
@@ -145,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "OperatorRuntimeTests",
             dependencies: [
-                "OperatorRuntime", "TestSupport",
+                "OperatorRuntime", "FaultInjection", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

@@ -15,7 +15,9 @@
 #   kubeconfig  print the path of the plane's admin kubeconfig
 #   kubectl ... run the kubectl built here against the plane
 #   stop NAME   stop one component (etcd, kube-apiserver, ...) of a running plane, for fault tests
-#   start NAME  start it again with the arguments it had
+#   start NAME [FLAG...]
+#               start it again with the arguments it had, and FLAGs after them for this run only
+#               (e.g. start kube-apiserver --max-requests-inflight 2 --watch-cache=false)
 #   etcdctl ... run etcdctl against the plane's etcd (to compact it, say)
 #
 # Environment: RO_CACHE_DIR (default ~/.cache/resilience-operator) holds the build and the default
@@ -510,16 +512,20 @@ cmd_stop_component() {
 }
 
 cmd_start_component() {
-  component_name "$1"
-  [ -f "$STATE_DIR/cmd/$1" ] || die "$1 never ran in $STATE_DIR"
+  local name=${1:-}
+  component_name "$name"
+  shift
+  [ -f "$STATE_DIR/cmd/$name" ] || die "$name never ran in $STATE_DIR"
   exec 9>"$STATE_DIR/.lock"
   flock 9
-  if pid_alive "$1"; then log "$1 already runs"; return 0; fi
+  if pid_alive "$name"; then log "$name already runs"; return 0; fi
   local args=()
-  mapfile -d '' args <"$STATE_DIR/cmd/$1"
-  start "$1" "${args[@]}"
-  log "started $1 ($(cat "$STATE_DIR/pids/$1"))"
-  if [ "$1" = kube-apiserver ]; then wait_for "kube-apiserver /readyz" 60 api_ready; fi
+  mapfile -d '' args <"$STATE_DIR/cmd/$name"
+  # Later flags win; the saved command stays the plane's own, so the next start drops them.
+  start "$name" "${args[@]}" "$@"
+  printf '%s\0' "${args[@]}" >"$STATE_DIR/cmd/$name"
+  log "started $name ($(cat "$STATE_DIR/pids/$name"))${*:+ with $*}"
+  if [ "$name" = kube-apiserver ]; then wait_for "kube-apiserver /readyz" 60 api_ready; fi
 }
 
 # etcdctl against the plane's etcd, for fault tests (compaction).
@@ -585,7 +591,7 @@ main() {
     kubeconfig) echo "$STATE_DIR/admin.kubeconfig" ;;
     kubectl) shift; exec "$BIN_DIR/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" "$@" ;;
     stop) cmd_stop_component "${2:-}" ;;
-    start) cmd_start_component "${2:-}" ;;
+    start) shift; cmd_start_component "$@" ;;
     etcdctl) shift; cmd_etcdctl "$@" ;;
     *) usage >&2; return 2 ;;
   esac

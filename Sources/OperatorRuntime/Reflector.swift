@@ -3,10 +3,14 @@ import KubernetesClient
 import Logging
 import Metrics
 
-/// Keeps a ``Store`` in step with the API: runs a ``Watcher`` until cancelled, backing off after each
-/// failure (``Backoff``: 0.8 s to 30 s with jitter, reset after 120 s of health), and tells an observer
+/// Keeps a ``Store`` in step with the API: runs a ``Watcher`` until cancelled, backing off after
+/// failures in a row (``Backoff``: 0.8 s to 30 s with jitter, reset after 120 s of health), and tells an observer
 /// about each event once the store holds it. A `transform` (client-go's `SetTransform`) trims each object
 /// before the store keeps it: the cache holds projections, not whole objects.
+///
+/// A stream that delivered something before it broke (a connection cut, a proxy or load balancer
+/// closing it) is watched again at once from where it got to, as client-go's reflector does: only a
+/// failure with nothing delivered since the last one backs off, so one cut costs no blind seconds.
 ///
 /// Metrics: `resilience_watch_restarts_total{kind, reason}` counts failures that interrupted the watch.
 public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration == Duration {
@@ -48,9 +52,13 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
         var watcher = Watcher(source, pageSize: pageSize)
         var backoff = Backoff<C.Instant>()
         let kind = Source.Resource.kind
+        // Whether anything was delivered since the last failure.
+        var progressed = false
         while !Task.isCancelled {
             do {
-                for event in try await watcher.step() {
+                let events = try await watcher.step()
+                progressed = progressed || !events.isEmpty
+                for event in events {
                     let event = transform.map { event.map($0) } ?? event
                     let previous = store.apply(event)
                     await onChange(event, previous)
@@ -61,10 +69,19 @@ public struct Reflector<Source: ListWatch, C: Clock>: Sendable where C.Duration 
                 store.noteFailure("\(error)")
                 Counter(label: "resilience_watch_restarts_total", dimensions: [("kind", kind), ("reason", reason)], factory: metrics).increment()
                 // A server that asked for time (429 with Retry-After) gets at least that long.
-                let delay = max(backoff.next(at: clock.now), (error as? KubernetesError)?.retryAfter ?? .zero)
+                let asked = (error as? KubernetesError)?.retryAfter ?? .zero
+                let delay: Duration
+                if progressed {
+                    backoff.reset()
+                    delay = asked
+                } else {
+                    delay = max(backoff.next(at: clock.now), asked)
+                }
+                progressed = false
                 logger.warning(
                     "watch interrupted; retrying",
                     metadata: ["kind": "\(kind)", "error": "\(error)", "retryIn": "\(delay)", "relist": "\(watcher.resourceVersion == nil)"])
+                guard delay > .zero else { continue }
                 do {
                     try await clock.sleep(for: delay)
                 } catch {

@@ -410,6 +410,7 @@ struct TargetPlanner {
                         if pod.condition(Action.servingGate)?.status == "True", pod.isReady {
                             // Released: serving again.
                             history.actions[index].settledAt = now
+                            stepHelped(record)
                             continue
                         }
                         remediating.insert(uid)
@@ -426,6 +427,7 @@ struct TargetPlanner {
                     claimed.insert(replacement.metadata.uid ?? "")
                     history.actions[index].settledAt = now
                     history.actions[index].settledBy = replacement.metadata.uid
+                    stepHelped(record)
                 } else {
                     inFlight += 1
                     if let standIn = pods.first(where: { !$0.isReady && $0.metadata.deletionTimestamp == nil && !standIns.contains($0.metadata.uid ?? "") && after($0) }) {
@@ -438,6 +440,18 @@ struct TargetPlanner {
                 history.actions[index].settledAt = now
             }
         }
+    }
+
+    /// A disruption of the episode's current step was settled by a Ready pod: the step helps, so its
+    /// outcome clock starts again. Without this, under steady churn (a new, unrelated pod failing every
+    /// few seconds, so the episode never closes) the first failure found a stepTimeout after the step
+    /// first acted would count as the step not helping, and climb the ladder to its end. Pods the step
+    /// does not help (replacements that never become Ready) leave the clock alone, and escalate.
+    private mutating func stepHelped(_ record: RemediationHistory.ActionRecord) {
+        guard var episode = history.episodes[key], let started = episode.stepStartedAt, let step = record.step,
+              episode.step < policy.ladder.count, policy.ladder[episode.step] == step, record.time >= started else { return }
+        episode.stepStartedAt = max(started, now)
+        history.episodes[key] = episode
     }
 
     /// New pods that declare the serving gate and have no condition for it yet: the gate starts closed,

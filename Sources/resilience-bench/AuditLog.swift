@@ -12,13 +12,17 @@ struct AuditLog {
         var user: User
         var userAgent: String?
         var objectRef: Reference?
+        var responseStatus: ResponseStatus?
         var requestReceivedTimestamp: String
         var stageTimestamp: String
         struct User: Decodable { var username: String }
         struct Reference: Decodable {
             var resource: String?
             var subresource: String?
+            var namespace: String?
+            var name: String?
         }
+        struct ResponseStatus: Decodable { var code: Int? }
     }
 
     /// What one user asked in a window of time.
@@ -30,17 +34,49 @@ struct AuditLog {
         var actionMilliseconds: [Double] = []
     }
 
-    /// Requests by `username` received between `from` and `to`.
-    func requests(by username: String, from: Date, to: Date) -> Requests {
-        guard let data = FileManager.default.contents(atPath: path) else { return Requests() }
+    /// One request as the API server answered it.
+    struct Request {
+        var username: String
+        /// "verb resource[/subresource]".
+        var request: String
+        var namespace: String?
+        var name: String?
+        var code: Int
+        var received: Date
+
+        /// An eviction or a pod's deletion that the API server carried out.
+        var isAction: Bool { (request == "create pods/eviction" || request == "delete pods") && (200..<300).contains(code) }
+    }
+
+    /// Every answered request (watches left out) of users whose name starts with `usernamePrefix`,
+    /// received between `from` and `to`, oldest first.
+    func answered(byUsersStartingWith usernamePrefix: String, from: Date, to: Date) -> [Request] {
+        entries(from: from, to: to) { $0.hasPrefix(usernamePrefix) }.map { entry, received in
+            let resource = [entry.objectRef?.resource, entry.objectRef?.subresource].compactMap { $0 }.joined(separator: "/")
+            return Request(username: entry.user.username, request: "\(entry.verb) \(resource)", namespace: entry.objectRef?.namespace,
+                           name: entry.objectRef?.name, code: entry.responseStatus?.code ?? 0, received: received)
+        }.sorted { $0.received < $1.received }
+    }
+
+    private func entries(from: Date, to: Date, user: (String) -> Bool) -> [(Entry, Date)] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONDecoder()
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        var requests = Requests()
-        for line in data.split(separator: UInt8(ascii: "\n")) {
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
             guard let entry = try? decoder.decode(Entry.self, from: line), entry.stage == "ResponseComplete",
-                  entry.user.username == username, entry.verb != "watch",
-                  let received = formatter.date(from: entry.requestReceivedTimestamp), received >= from, received <= to else { continue }
+                  user(entry.user.username), entry.verb != "watch",
+                  let received = formatter.date(from: entry.requestReceivedTimestamp), received >= from, received <= to else { return nil }
+            return (entry, received)
+        }
+    }
+
+    /// Requests by `username` received between `from` and `to`.
+    func requests(by username: String, from: Date, to: Date) -> Requests {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var requests = Requests()
+        for (entry, received) in entries(from: from, to: to, user: { $0 == username }) {
             let resource = [entry.objectRef?.resource, entry.objectRef?.subresource].compactMap { $0 }.joined(separator: "/")
             let request = "\(entry.verb) \(resource)"
             requests.counts[request, default: 0] += 1

@@ -75,6 +75,11 @@ final class KubeletStandIn: Sendable {
         }
     }
 
+    /// When the pod with `uid` was first seen marked for deletion, if it was.
+    func deletionSeen(_ uid: String) -> ContinuousClock.Instant? {
+        state.withLock { $0.deletionSeen[uid] }
+    }
+
     /// The Ready pods not marked for deletion, by Deployment (the `app` label), from the watch cache.
     func readyPods(namespace: String, app: String) -> [Pod] {
         pods.store.list(namespace: namespace, selector: LabelSelector(matchLabels: ["app": app]))

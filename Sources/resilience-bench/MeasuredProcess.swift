@@ -60,10 +60,10 @@ final class MeasuredProcess: @unchecked Sendable {
         return nil
     }
 
-    /// SIGTERM, then waits for the exit.
-    func stop() {
+    /// Sends `signal` (SIGTERM unless told), then waits for the exit.
+    func stop(signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
-        process.terminate()
+        kill(pid, signal)
         process.waitUntilExit()
         try? log.close()
     }

@@ -74,71 +74,36 @@ struct OperatorBenchmark: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         let audit = AuditLog(path: URL(fileURLWithPath: plane.kubeconfig).deletingLastPathComponent().appendingPathComponent("logs/audit.log").path)
 
-        let node = "operator-bench-node"
-        try await NodeAgent(client: client, nodes: [node], logger: logger).register()
-        let run = UInt32.random(in: 0...UInt32.max)
-        let spaces = (0..<namespaces).map { "bench-op-\(run)-\($0)" }
-        for space in spaces { _ = try await client.create(Namespace(metadata: ObjectMeta(name: space))) }
-        let kubelet = KubeletStandIn(client: client, node: node, labelSelector: "resilience-bench=\(run)", logger: logger)
-        let standIn = Task { await kubelet.run() }
+        let workload = try await BenchWorkload.prepare(client: client, namespaces: namespaces, deployments: deployments, prefix: "bench-op", logger: logger)
+        let standIn = Task { await workload.kubelet.run() }
         do {
-            try await measure(spaces: spaces, run: run, node: node, admin: admin, client: client, kubelet: kubelet, audit: audit, work: work)
+            try await measure(workload, admin: admin, audit: audit, work: work)
         } catch {
-            try? await cleanUp(spaces, client: client, kubelet: kubelet)
+            try? await workload.cleanUp(timeout: .seconds(Int64(120 + pods / 50)))
             standIn.cancel()
             throw error
         }
-        try await cleanUp(spaces, client: client, kubelet: kubelet)
+        try await workload.cleanUp(timeout: .seconds(Int64(120 + pods / 50)))
         standIn.cancel()
         try await client.shutdown()
     }
 
-    /// Deletes the run's namespaces, and plays the kubelet until their pods are gone: without one, a pod
-    /// bound to a node stays Terminating, and the next run's cluster-wide watch would list it.
-    private func cleanUp(_ spaces: [String], client: KubernetesClient, kubelet: KubeletStandIn) async throws {
-        for space in spaces {
-            // The operator has stopped: nothing else would lift its finalizer from the run's policies.
-            for policy in (try? await client.list(ResiliencePolicy.self, namespace: space).items) ?? [] {
-                _ = try? await client.patch(ResiliencePolicy.self, name: policy.metadata.name ?? "", namespace: space, .merge(Array(#"{"metadata":{"finalizers":null}}"#.utf8)))
-            }
-            try? await client.delete(Namespace.self, name: space)
-        }
-        try await waitUntil("the run's pods gone", timeout: .seconds(Int64(120 + pods / 50))) { kubelet.pods.store.count == 0 }
-    }
-
-    private func measure(
-        spaces: [String], run: UInt32, node: String, admin: KubeConfig, client: KubernetesClient, kubelet: KubeletStandIn,
-        audit: AuditLog, work: String
-    ) async throws {
-
+    private func measure(_ workload: BenchWorkload, admin: KubeConfig, audit: AuditLog, work: String) async throws {
+        let (client, spaces) = (workload.client, workload.spaces)
         let replicas = max(1, pods / deployments)
-        let targets = (0..<deployments).map { (namespace: spaces[$0 % spaces.count], name: "app-\($0)") }
         say("populating: \(deployments * replicas) pods in \(deployments) Deployments over \(spaces.count) namespaces")
         let populating = ContinuousClock.now
-        try await forEach(targets, concurrency: 16) { target in
-            let body = #"""
-                {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"\#(target.name)"},
-                 "spec":{"replicas":\#(replicas),"selector":{"matchLabels":{"app":"\#(target.name)"}},
-                  "template":{"metadata":{"labels":{"app":"\#(target.name)","resilience-bench":"\#(run)"}},
-                   "spec":{"nodeName":"\#(node)","tolerations":[{"operator":"Exists"}],
-                           "containers":[{"name":"app","image":"registry.example/app:1"}]}}}}
-                """#
-            _ = try await client.send(.POST, "/apis/apps/v1/namespaces/\(target.namespace)/deployments", body: Array(body.utf8))
-        }
-        try await waitUntil("every pod Ready", timeout: .seconds(Int64(120 + pods / 50))) {
-            kubelet.pods.store.list().filter { $0.isReady && $0.metadata.deletionTimestamp == nil }.count >= deployments * replicas
-        }
+        try await workload.populate(replicas: replicas)
         say("populated in \(seconds(.now - populating)) s")
 
         let tokens = try await ServiceAccounts(client: client).tokens(for: ["baseline", "operator"])
         var figures: [SubjectFigures] = []
         for subject in ["baseline", "operator"] {
-            let kubeconfig = try writeKubeconfig(admin: admin, token: tokens[subject]!, to: "\(work)/\(subject).kubeconfig")
-            figures.append(try await measure(subject, kubeconfig: kubeconfig, client: client, kubelet: kubelet, targets: targets,
-                                             replicas: replicas, audit: audit, work: work))
+            let kubeconfig = try ServiceAccounts.kubeconfig(admin: admin, token: tokens[subject]!, to: "\(work)/\(subject).kubeconfig")
+            figures.append(try await measure(subject, kubeconfig: kubeconfig, workload: workload, replicas: replicas, audit: audit, work: work))
         }
         let result = OperatorBenchResult(
-            machine: machine ?? Self.machine(), pods: deployments * replicas, deployments: deployments, namespaces: spaces.count,
+            machine: machine ?? machineDescription(), pods: deployments * replicas, deployments: deployments, namespaces: spaces.count,
             qps: qps, podRestart: podRestart, baseline: figures[0], subject: figures[1])
         say(result.table)
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: json).deletingLastPathComponent().path, withIntermediateDirectories: true)
@@ -149,9 +114,9 @@ struct OperatorBenchmark: AsyncParsableCommand {
     // MARK: One subject
 
     private func measure(
-        _ subject: String, kubeconfig: String, client: KubernetesClient, kubelet: KubeletStandIn,
-        targets: [(namespace: String, name: String)], replicas: Int, audit: AuditLog, work: String
+        _ subject: String, kubeconfig: String, workload: BenchWorkload, replicas: Int, audit: AuditLog, work: String
     ) async throws -> SubjectFigures {
+        let (client, kubelet, targets) = (workload.client, workload.kubelet, workload.targets)
         let scope = namespaces == 1 ? targets[0].namespace : nil
         // The last subject's faults are replaced and Ready before this one starts: its idle minute is idle.
         try await waitUntil("every Deployment whole", timeout: .seconds(Int64(120 + pods / 50))) {
@@ -168,7 +133,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
                 logDirectory: work)
             synced = await process.waitForLine(containing: "synced", timeout: .seconds(300))
         } else {
-            try await recreatePolicies(targets, client: client)
+            try await workload.recreatePolicies(podRestart: podRestart)
             let port = Int.random(in: 20_000...40_000)
             process = try MeasuredProcess(
                 name: subject, executable: operatorBinary,
@@ -217,7 +182,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
         // Bursts: 10, then 100 Deployments at once (policies recreated, so no cooldown or episode carries over).
         var bursts: [SubjectFigures.Latencies] = []
         for size in [10, 100] {
-            if subject == "operator" { try await recreatePolicies(targets, client: client) }
+            if subject == "operator" { try await workload.recreatePolicies(podRestart: podRestart) }
             let chosen = Array(targets.shuffled().prefix(size))
             let started = ContinuousClock.now
             let latencies = try await fault(chosen, client: client, kubelet: kubelet, replicas: replicas)
@@ -262,26 +227,6 @@ struct OperatorBenchmark: AsyncParsableCommand {
         }
     }
 
-    private func recreatePolicies(_ targets: [(namespace: String, name: String)], client: KubernetesClient) async throws {
-        for namespace in Set(targets.map(\.namespace)) {
-            _ = try await client.send(.DELETE, ResiliencePolicy.path(namespace: namespace))
-        }
-        try await waitUntil("the old policies gone", timeout: .seconds(60)) {
-            var left = 0
-            for namespace in Set(targets.map(\.namespace)) { left += (try? await client.list(ResiliencePolicy.self, namespace: namespace).items.count) ?? 1 }
-            return left == 0
-        }
-        try await forEach(targets, concurrency: 16) { target in
-            let policy = #"""
-                {"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"\#(target.name)"},
-                 "spec":{"targetRef":{"kind":"Deployment","name":"\#(target.name)"},"health":{"waitingReasons":["CrashLoopBackOff"]},
-                         "recovery":{"podRestart":"\#(podRestart)"},
-                         "safety":{"cooldown":"1s","maxActions":{"count":1000,"window":"1h"}}}}
-                """#
-            _ = try await client.send(.POST, ResiliencePolicy.path(namespace: target.namespace), body: Array(policy.utf8))
-        }
-    }
-
     /// The operator's /readyz answering 200 (caches synced); the time from its start.
     private func ready(port: Int, process: MeasuredProcess, timeout: Duration) async -> Duration? {
         let deadline = ContinuousClock.now + timeout
@@ -294,88 +239,4 @@ struct OperatorBenchmark: AsyncParsableCommand {
         }
         return nil
     }
-
-    private func writeKubeconfig(admin: KubeConfig, token: String, to path: String) throws -> String {
-        let context = admin.currentContext.flatMap { admin.contexts[$0] }
-        guard let cluster = context.flatMap({ admin.clusters[$0.cluster] }), let server = cluster.server else {
-            throw BenchError("the admin kubeconfig names no cluster")
-        }
-        var authority = ""
-        if let data = cluster.certificateAuthorityData {
-            authority = "certificate-authority-data: \(data)"
-        } else if let file = cluster.certificateAuthority {
-            authority = "certificate-authority: \(file.hasPrefix("/") ? file : "\(admin.directory)/\(file)")"
-        }
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: bench
-              cluster:
-                server: \(server)
-                \(authority)
-            users:
-            - name: bench
-              user:
-                token: \(token)
-            contexts:
-            - name: bench
-              context:
-                cluster: bench
-                user: bench
-            current-context: bench
-
-            """
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
-    private static func machine() -> String {
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }.map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
-        return "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores"
-    }
-}
-
-private func milliseconds(_ duration: Duration) -> Double {
-    (Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15).rounded()
-}
-
-private func seconds(_ duration: Duration) -> Double {
-    ((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18) * 1000).rounded() / 1000
-}
-
-/// Runs `body` over `items`, at most `concurrency` at once.
-private func forEach<T: Sendable>(_ items: [T], concurrency: Int, _ body: @escaping @Sendable (T) async throws -> Void) async throws {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        var running = 0
-        for item in items {
-            if running >= concurrency {
-                try await group.next()
-                running -= 1
-            }
-            group.addTask { try await body(item) }
-            running += 1
-        }
-        try await group.waitForAll()
-    }
-}
-
-/// Checks `condition` every 20 ms until it holds (the bench's own waiting, not the measured path).
-private func waitUntil(_ what: String, timeout: Duration, _ condition: @Sendable () async -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !(await condition()) {
-        guard ContinuousClock.now < deadline else { throw BenchError("timed out waiting for \(what)") }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Prints a line at once, also when the output goes to a file.
-private func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -33,4 +33,41 @@ struct ServiceAccounts {
         }
         return tokens
     }
+
+    /// A kubeconfig for a subject: the admin's cluster (or `server` instead of its address, a proxy's),
+    /// authenticated by `token`, written to `path`.
+    static func kubeconfig(admin: KubeConfig, token: String, server: String? = nil, to path: String) throws -> String {
+        let context = admin.currentContext.flatMap { admin.contexts[$0] }
+        guard let cluster = context.flatMap({ admin.clusters[$0.cluster] }), let address = cluster.server else {
+            throw BenchError("the admin kubeconfig names no cluster")
+        }
+        var authority = ""
+        if let data = cluster.certificateAuthorityData {
+            authority = "certificate-authority-data: \(data)"
+        } else if let file = cluster.certificateAuthority {
+            authority = "certificate-authority: \(file.hasPrefix("/") ? file : "\(admin.directory)/\(file)")"
+        }
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: bench
+              cluster:
+                server: \(server ?? address)
+                \(authority)
+            users:
+            - name: bench
+              user:
+                token: \(token)
+            contexts:
+            - name: bench
+              context:
+                cluster: bench
+                user: bench
+            current-context: bench
+
+            """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 }

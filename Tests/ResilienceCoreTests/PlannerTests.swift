@@ -247,6 +247,43 @@ import Testing
         #expect(judged.targets[0].verdicts.first { $0.uid == sick }?.health == .remediating)
     }
 
+    /// Under steady churn the episode never closes: a new pod fails every few seconds. Each restart that a
+    /// Ready replacement settles shows the step helps and starts its clock again, so a pod that fails more
+    /// than a stepTimeout after the step first acted gets the same step, not the next one (found by
+    /// `resilience-bench faults`: after a leader's death left a failure waiting, the successor climbed
+    /// every ladder to its end and stopped acting). A replacement that never becomes Ready still escalates.
+    @Test func aStepThatKeepsHelpingKeepsItsPlaceUnderChurn() throws {
+        let target = try Scenario.stable()
+        let start = Scenario.after(5, target)
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","isolate"],"stepTimeout":"2m"},"safety":{"cooldown":"1s","maxInFlight":2}}"#
+        let first = try plan(spec, target, at: start)
+        #expect(first.executable.map(\.step) == [.restartPod])
+        let afterFirst = executed(first, at: start)
+
+        // A minute later the restarted pod is gone and a Ready replacement has taken its place.
+        let sick = try #require(target.pod(Scenario.crashing))
+        var replacement = try #require(target.pod(Scenario.healthy))
+        replacement.metadata.name = "web-replacement"
+        replacement.metadata.uid = "uid-replacement"
+        replacement.metadata.creationTimestamp = start.addingTimeInterval(1)
+        var replaced = target
+        replaced.pods = target.pods.filter { $0.metadata.uid != sick.metadata.uid } + [replacement]
+        let settled = try plan(spec, replaced, history: afterFirst, at: start.addingTimeInterval(60))
+        #expect(settled.history.actions.last?.settledBy == "uid-replacement")
+
+        // Then another pod, healthy until now, starts crash-looping, 150 s after the step first acted.
+        let other = try #require(replaced.pods.first { $0.isReady && $0.metadata.uid != "uid-replacement" })
+        let churned = replaced.changing(other.metadata.name!) { $0.status = sick.status }
+        let next = try plan(spec, churned, history: settled.history, at: start.addingTimeInterval(150))
+        #expect(next.executable.map(\.step) == [.restartPod], "\(next.decisions.map(\.reason))")
+        #expect(!next.decisions.contains { $0.reason.contains("did not help") })
+
+        // When the replacement never became Ready (it crash-loops too), the step did not help: escalate.
+        let unhelped = churned.changing("web-replacement") { $0.status = sick.status }
+        let unsettled = try plan(spec, unhelped, history: afterFirst, at: start.addingTimeInterval(150))
+        #expect(unsettled.decisions.contains { $0.reason.contains("restartPod did not help within stepTimeout 2m") }, "\(unsettled.decisions.map(\.reason))")
+    }
+
     @Test func isolatedPodsGetScaleUpThenReleaseWhenHealthyAgainAndTheScaleReturns() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)

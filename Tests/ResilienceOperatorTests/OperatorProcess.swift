@@ -43,4 +43,7 @@ final class OperatorProcess {
         try output.close()
         return code
     }
+
+    /// Its exit status once it has exited (by itself, or stopped).
+    var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 }

@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -76,6 +77,84 @@ import Testing
                 }
                 #expect(try await client.get(Pod.self, name: pods[3].metadata.name!, namespace: ns).metadata.uid == pods[3].metadata.uid, "the healthy pod left alone")
                 #expect(try await replicas[successor]?.stop(SIGTERM) == 0)
+            }
+        }
+    }
+
+    /// Two replicas, each reaching the API server through a proxy of its own. The leader's connections
+    /// stall (no bytes either way, no error) while a pod starts crash-looping: it stops acting at its
+    /// renew deadline and exits (as controller-runtime's managers do, for the kubelet to restart it), and
+    /// the other takes the Lease once it runs out and restarts the pod. When the stall ends, whatever the
+    /// old leader had sent reaches the server late, and nothing is acted on twice. The exited replica is
+    /// started again, as a kubelet would; then the new leader is SIGTERMed during two more crash loops:
+    /// it releases the Lease, the first takes it and acts. Each crash-looping pod is restarted once, the
+    /// healthy one never.
+    @Test func aStalledLeaderStopsActingItsSuccessorActsAndASIGTERMHandsBack() async throws {
+        _ = try await PolicyCRD.installed()
+        let (plane, _) = try await TestSimulation.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("op-stall", client: client) { ns in
+                try await client.send(.POST, "/apis/apps/v1/namespaces/\(ns)/deployments", body: TestSimulation.deployment("web", replicas: 5).deployment)
+                let pods = try await TestSimulation.readyPods(5, in: ns, client: client)
+                let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","maxInFlight":2,"minHealthy":0,"maxUnhealthy":"100%"}}"#
+                try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "web", spec: spec))
+                let server = try plane.configuration().server
+                let port = try #require(server.split(separator: ":").last.flatMap { Int($0) })
+                let kubeconfig = try String(contentsOfFile: plane.kubeconfigPath, encoding: .utf8)
+                var proxies: [String: StreamProxy] = [:]
+                for name in ["replica-a", "replica-b"] { proxies[name] = try await StreamProxy.start(upstreamPort: port) }
+                func replica(_ name: String) throws -> OperatorProcess {
+                    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(ns)-\(name).kubeconfig").path
+                    try kubeconfig.replacingOccurrences(of: server, with: "https://127.0.0.1:\(proxies[name]!.port)").write(toFile: path, atomically: true, encoding: .utf8)
+                    return try OperatorProcess([
+                        "--kubeconfig", path, "--namespace", ns, "--log-format", "json", "--metrics-address", "127.0.0.1:0",
+                        "--leader-elect", "--leader-election-namespace", ns,
+                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5",
+                    ], environment: ["POD_NAME": name])
+                }
+                var replicas = ["replica-a": try replica("replica-a"), "replica-b": try replica("replica-b")]
+                func holder() async throws -> String? {
+                    try await client.get(Lease.self, name: "resilience-operator", namespace: ns).spec.holderIdentity.flatMap { $0.isEmpty ? nil : $0 }
+                }
+                func gone(_ chosen: ArraySlice<Pod>) async throws -> Bool? {
+                    let live = try await client.list(Pod.self, namespace: ns).items.filter { $0.metadata.deletionTimestamp == nil }.compactMap(\.metadata.uid)
+                    return Set(chosen.compactMap(\.metadata.uid)).isDisjoint(with: live) ? true : nil
+                }
+                let stalled = try await eventually("a leader") { try await holder() }
+                let other = stalled == "replica-a" ? "replica-b" : "replica-a"
+                proxies[stalled]?.stall()
+                try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+                try await eventually("the other replica to lead", timeout: .seconds(30)) { try await holder() == other ? true : nil }
+                try await eventually("the first pod restarted by the other", timeout: .seconds(60)) { try await gone(pods[0...0]) }
+                let exited = try await eventually("the stalled replica to exit", timeout: .seconds(20)) { [replicas] in replicas[stalled]?.exitStatus }
+                #expect(exited != 0, "a replica that lost the Lease exits with an error")
+                try await TestSimulation.setFaults("crashLoop", on: pods[1].metadata.name!, in: ns, client: client)
+                try await Task.sleep(for: .seconds(1))
+                // What the stalled leader had sent arrives now.
+                proxies[stalled]?.resume()
+                try await eventually("the second pod restarted", timeout: .seconds(60)) { try await gone(pods[1...1]) }
+                replicas[stalled] = try replica(stalled)
+                try await Task.sleep(for: .seconds(2))
+                #expect(try await holder() == other, "the restarted replica waits for the Lease")
+
+                try await TestSimulation.setFaults("crashLoop", on: pods[2].metadata.name!, in: ns, client: client)
+                try await TestSimulation.setFaults("crashLoop", on: pods[3].metadata.name!, in: ns, client: client)
+                #expect(try await replicas[other]?.stop(SIGTERM) == 0)
+                try await eventually("the first replica to lead again", timeout: .seconds(30)) { try await holder() == stalled ? true : nil }
+                try await eventually("every crash-looping pod restarted", timeout: .seconds(60)) { try await gone(pods[0...3]) }
+
+                let sick = Set(pods.prefix(4).compactMap(\.metadata.uid))
+                let events = try await ToldEvents.waitFor("an Event for each restart", in: ns, client: client) { events in
+                    Set(events.filter { $0.reason == "Restarted" }.compactMap(\.involvedObject.uid)).isSuperset(of: sick)
+                }.filter { $0.reason == "Restarted" }
+                #expect(events.allSatisfy { sick.contains($0.involvedObject.uid ?? "") }, "only the crash-looping pods: \(events.map { $0.involvedObject.name ?? "" })")
+                for uid in sick {
+                    #expect(events.filter { $0.involvedObject.uid == uid }.map { $0.count ?? 1 }.reduce(0, +) == 1, "\(uid) restarted once")
+                }
+                #expect(events.filter { $0.involvedObject.uid == pods[0].metadata.uid }.allSatisfy { $0.reportingInstance == other }, "the stalled leader never restarted the first pod")
+                #expect(try await client.get(Pod.self, name: pods[4].metadata.name!, namespace: ns).metadata.uid == pods[4].metadata.uid, "the healthy pod left alone")
+                #expect(try await replicas[stalled]?.stop(SIGTERM) == 0)
+                for proxy in proxies.values { await proxy.shutdown() }
             }
         }
     }

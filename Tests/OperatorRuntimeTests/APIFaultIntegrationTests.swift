@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 import KubernetesAPI
 import KubernetesClient
@@ -6,9 +7,10 @@ import OperatorRuntime
 import TestSupport
 import Testing
 
-/// The watch cache and leader election under API faults, on a plane of its own whose API server these
-/// tests stop or freeze and whose etcd they compact.
-@Suite(.serialized) struct WatchFaultIntegrationTests {
+/// The client, the watch cache and leader election under API faults, on a plane of its own whose API
+/// server these tests stop, freeze or run with other flags and whose etcd they compact, and through a
+/// proxy that cuts streams.
+@Suite(.serialized) struct APIFaultIntegrationTests {
     /// A leader whose renewals stall (its API server frozen: connections open, no answer) lowers its fence
     /// at its renew deadline and gives up leadership, long before the client's 60 s timeout and before a
     /// successor could take the lease (a lease duration after the last renewal): never two leaders acting.
@@ -163,6 +165,105 @@ import Testing
             #expect(source.lists >= 2, "the compacted resourceVersion forced a relist")
             running.cancel()
             await running.value
+        }
+    }
+
+    /// A watch whose connection is cut in the middle of an event (a proxy closes it after half the bytes
+    /// of the next chunk, again and again while the object changes) is watched again each time, and the
+    /// cache ends with the last value: a torn event is dropped with its stream, nothing is lost.
+    @Test func aWatchCutMidEventAgainAndAgainLosesNoUpdate() async throws {
+        let plane = try await LocalControlPlane.faults()
+        var direct = try plane.configuration()
+        let port = try #require(direct.server.split(separator: ":").last.flatMap { Int($0) })
+        let proxy = try await StreamProxy.start(upstreamPort: port)
+        var proxied = direct
+        proxied.server = "https://127.0.0.1:\(proxy.port)"
+        direct.qps = 1000
+        direct.burst = 1000
+        let namespace = "cut-\(UInt32.random(in: 0...UInt32.max))"
+        try await withClient(try KubernetesClient(configuration: direct)) { client in
+            try await withClient(try KubernetesClient(configuration: proxied)) { watching in
+                _ = try await client.create(Namespace(metadata: ObjectMeta(name: namespace)))
+                _ = try await client.create(configMap("cm", namespace, "0"))
+                let reflector = Reflector(KubernetesListWatch(ConfigMap.self, client: watching, namespace: namespace),
+                                          clock: ContinuousClock(), logger: Logger(label: "test"))
+                let running = Task { await reflector.run() }
+                defer { running.cancel() }
+                try await eventually("the first list") { value(reflector.store, "cm", namespace) == "0" ? true : nil }
+                let opened = proxy.accepted
+                let cutting = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(150))
+                        proxy.cutMidMessage()
+                    }
+                }
+                for round in 1...150 {
+                    _ = try await updateRetryingOnConflict(ConfigMap.self, name: "cm", namespace: namespace, client: client) {
+                        $0.data = ["value": String(round)]
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                cutting.cancel()
+                try await eventually("the cache to reach the last value", timeout: .seconds(60)) {
+                    value(reflector.store, "cm", namespace) == "150" ? true : nil
+                }
+                #expect(proxy.accepted - opened >= 3, "the stream was cut and opened again: \(proxy.accepted - opened) times")
+                running.cancel()
+                await running.value
+                await proxy.shutdown()
+            }
+        }
+    }
+
+    /// The API server answers 429 when more requests are in flight than `--max-requests-inflight` allows
+    /// (here 1 at a time, priority and fairness off, as older or tuned clusters do). A client that sends 40
+    /// at once gets every answer: each 429 is tried again after its Retry-After. The audit log shows the
+    /// 429s happened.
+    @Test func aThrottledAPIServersTooManyRequestsAreRetriedAfterRetryAfter() async throws {
+        let plane = try await LocalControlPlane.faults()
+        let admin = try KubernetesClient(configuration: plane.configuration())
+        try await withClient(admin) { admin in
+            // The plane's audit policy logs the requests of this namespace's ServiceAccounts.
+            do { _ = try await admin.create(Namespace(metadata: ObjectMeta(name: "resilience-bench"))) } catch let error as KubernetesError where error.reason == .alreadyExists {}
+            let account = "throttled-\(UInt32.random(in: 0...UInt32.max))"
+            let token = try await ServiceAccountTokens.token(for: account, namespace: "resilience-bench", admin: admin)
+            let binding = #"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"\#(account)"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"ServiceAccount","name":"\#(account)","namespace":"resilience-bench"}]}"#
+            try await admin.send(.POST, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", body: Array(binding.utf8))
+            var configuration = try plane.configuration()
+            configuration.clientCertificate = nil
+            configuration.token = .inline(token)
+            configuration.qps = 1000
+            configuration.burst = 1000
+            let started = Date()
+
+            try await plane.script(["stop", "kube-apiserver"])
+            try await plane.script(["start", "kube-apiserver", "--max-requests-inflight", "1", "--max-mutating-requests-inflight", "1",
+                                    "--enable-priority-and-fairness=false"])
+            let answered: Int
+            do {
+                answered = try await withClient(try KubernetesClient(configuration: configuration)) { client in
+                    try await withThrowingTaskGroup(of: Int.self) { group in
+                        for _ in 0..<40 {
+                            group.addTask { try await client.list(ConfigMap.self, namespace: "default").items.count >= 0 ? 1 : 0 }
+                        }
+                        return try await group.reduce(0, +)
+                    }
+                }
+            } catch {
+                try await plane.script(["stop", "kube-apiserver"])
+                try await plane.script(["start", "kube-apiserver"])
+                throw error
+            }
+            try await plane.script(["stop", "kube-apiserver"])
+            try await plane.script(["start", "kube-apiserver"])
+            _ = try? await admin.send(.DELETE, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/\(account)")
+            #expect(answered == 40, "every request answered")
+            let user = "system:serviceaccount:resilience-bench:\(account)"
+            let log = try String(contentsOfFile: plane.stateDirectory + "/logs/audit.log", encoding: .utf8)
+            let refused = log.split(separator: "\n").filter { line in
+                line.contains(#""username":"\#(user)""#) && line.contains(#""stage":"ResponseComplete""#) && line.contains(#""code":429"#)
+            }
+            #expect(!refused.isEmpty, "the API server answered 429 at least once since \(started)")
         }
     }
 }
