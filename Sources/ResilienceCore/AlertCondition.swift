@@ -13,6 +13,8 @@ public enum AlertCondition: String, Sendable, Hashable, Codable, CaseIterable {
     case refused = "Refused"
     /// An action failed (the API refused it with an error).
     case actionFailed = "ActionFailed"
+    /// A step was left to Git: the Deployment is managed by Argo CD or Flux (`spec.recovery.gitOps`).
+    case gitOps = "GitOpsManaged"
 
     /// The alert's `alertname`.
     public var alertname: String { "Resilience\(rawValue)" }

@@ -17,6 +17,9 @@ public struct EffectivePolicy: Sendable, Equatable {
     /// `readinessGate` or `quarantine`.
     public var isolation: String
     public var maxSurge: Int?
+    /// On a GitOps-managed Deployment, make the rollout restarts and replica changes a sync keeps
+    /// (`gitOps: act`) rather than refuse them and alert (`alert`, the default).
+    public var gitOpsActs: Bool
     /// At most `count` actions within `window`; nil when the policy sets no budget.
     public var budget: Budget?
     public var maxInFlight: Int
@@ -124,6 +127,7 @@ public struct EffectivePolicy: Sendable, Equatable {
         evicts = (recovery.podRestart ?? "evict") == "evict"
         isolation = recovery.isolation ?? "readinessGate"
         maxSurge = recovery.scaleUp?.maxSurge
+        gitOpsActs = recovery.gitOps == "act"
         budget = safety.maxActions.flatMap { budget in PolicyDuration(budget.window).map { Budget(count: budget.count, window: $0) } }
         maxInFlight = safety.maxInFlight ?? 1
         cooldown = safety.cooldown.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "2m", milliseconds: 120_000)

@@ -157,6 +157,7 @@ public enum PolicyValidator {
         problems.duration(recovery.stepTimeout, "\(field).stepTimeout")
         problems.oneOf(recovery.podRestart, ["evict", "delete"], "\(field).podRestart")
         problems.oneOf(recovery.isolation, ["readinessGate", "quarantine"], "\(field).isolation")
+        problems.oneOf(recovery.gitOps, ["alert", "act"], "\(field).gitOps")
         if let scaleUp = recovery.scaleUp { problems.positive(scaleUp.maxSurge, "\(field).scaleUp.maxSurge") }
         if seen.contains("scaleUp") && recovery.scaleUp == nil {
             problems.add("\(field).scaleUp", "is required when steps include scaleUp (how many replicas to add)")

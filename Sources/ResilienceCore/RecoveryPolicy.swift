@@ -9,6 +9,9 @@ public struct RecoveryPolicy: Codable, Sendable, Equatable {
     /// `readinessGate` or `quarantine`.
     public var isolation: String?
     public var scaleUp: ScaleUp?
+    /// On a Deployment that Argo CD or Flux manages: `alert` (refuse a rollout restart or a change of
+    /// replicas, and alert) or `act` (make them; a rollback is always left to Git).
+    public var gitOps: String?
 
     public init() {}
 

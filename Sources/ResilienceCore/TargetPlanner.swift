@@ -126,9 +126,10 @@ struct TargetPlanner {
             for candidate in ladderCandidates(episode: &open, actionable: actionable) {
                 admit(candidate, gate: &gate, budget: &budget)
             }
-            if gate.rolloutOnly != nil, let rollback = rollbackDuringRollout(episode: open, actionable: actionable) {
+            if gate.rolloutOnly != nil, let rollback = rollbackDuringRollout(episode: &open, actionable: actionable) {
                 admit(rollback, gate: &gate, budget: &budget)
             }
+            alertLeftToGit(open, actionable: actionable, gate: gate)
             alertIfStuck(decisions[before...].filter { $0.action != nil }, actionable: actionable, gate: gate)
             episode = open
         }
@@ -247,6 +248,14 @@ struct TargetPlanner {
                 return []
             }
             if actionable.isEmpty && (step != .scaleUp || remediating.isEmpty) { return [] }
+            if let owner = GitOpsOwner(target.deployment.metadata),
+               let refusal = owner.refusal(of: step, writesReplicas: target.autoscaler == nil, acts: policy.gitOpsActs) {
+                note("skipped \(step.rawValue): \(refusal)")
+                episode.acted.insert("gitops/\(step.rawValue)")
+                episode.step += 1
+                episode.stepStartedAt = nil
+                continue
+            }
             switch step {
             case .scaleUp:
                 switch scaleUp(actionable: actionable, position: position) {
@@ -276,11 +285,24 @@ struct TargetPlanner {
         return "waiting for \(step.rawValue) to help: the outcome is checked \(left) from now (stepTimeout \(policy.stepTimeout))"
     }
 
+    /// While pods are unhealthy in an episode that left steps to Git (the Deployment is managed by Argo CD
+    /// or Flux), a human is told which, and by whom the Deployment is managed.
+    private mutating func alertLeftToGit(_ episode: RemediationHistory.Episode, actionable: [PodVerdict], gate: SafetyGate) {
+        let left = episode.acted.filter { $0.hasPrefix("gitops/") }.map { String($0.dropFirst("gitops/".count)) }.sorted()
+        guard !left.isEmpty, !actionable.isEmpty, let owner = GitOpsOwner(target.deployment.metadata) else { return }
+        alert(.gitOps, "\(key): \(actionable.count) pods unhealthy and \(left.joined(separator: ", ")) left to Git: the Deployment is managed by \(owner) (spec.recovery.gitOps \(policy.gitOpsActs ? "act" : "alert"))", gate: gate)
+    }
+
     /// During a rollout only rollback may act: it is considered even when it is not the current step.
-    private mutating func rollbackDuringRollout(episode: RemediationHistory.Episode, actionable: [PodVerdict]) -> Candidate? {
+    private mutating func rollbackDuringRollout(episode: inout RemediationHistory.Episode, actionable: [PodVerdict]) -> Candidate? {
         guard policy.ladder.contains(.rollback), !actionable.isEmpty,
               episode.step >= policy.ladder.count || policy.ladder[episode.step] != .rollback,
               !episode.acted.contains("deployment/rollback") else { return nil }
+        if let owner = GitOpsOwner(target.deployment.metadata),
+           let refusal = owner.refusal(of: .rollback, writesReplicas: false, acts: policy.gitOpsActs) {
+            if episode.acted.insert("gitops/rollback").inserted { note("no rollback: \(refusal)") }
+            return nil
+        }
         switch rollback(actionable: actionable, position: "rollback during a rollout") {
         case .success(let candidate): return candidate
         case .failure(let refusal):

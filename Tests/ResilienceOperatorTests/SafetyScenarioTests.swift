@@ -176,6 +176,49 @@ import Testing
         }
     }
 
+    /// A Deployment Flux manages (its Kustomization's labels): the rollout restart a sync would fight is
+    /// left to a human, with an alert in Alertmanager naming the Kustomization, for as long as the pod is
+    /// unhealthy; the Deployment's template is left as Git has it. The alert is resolved once the pod
+    /// recovers.
+    @Test func aFluxManagedDeploymentsRolloutRestartIsLeftToGitWithAnAlert() async throws {
+        let alertmanager = try AlertmanagerProcess()
+        defer { alertmanager.stop() }
+        try await alertmanager.ready()
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["rolloutRestart"]},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"},"alerting":{"alertmanager":{"url":"\#(alertmanager.url)"}}}"#
+        try await scenario("safe-flux", policies: [("web", spec)]) { client, ns, pods in
+            let labels = #"{"metadata":{"labels":{"kustomize.toolkit.fluxcd.io/name":"apps","kustomize.toolkit.fluxcd.io/namespace":"flux-system"}}}"#
+            _ = try await client.patch(Deployment.self, name: "web", namespace: ns, .merge(Array(labels.utf8)))
+            try await Task.sleep(for: .seconds(1))
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let alert = try await eventually("the GitOps alert in Alertmanager", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> (labels: [String: String], annotations: [String: String])? in
+                try await alertmanager.alerts().first { $0.labels["namespace"] == ns && $0.labels["alertname"] == "ResilienceGitOpsManaged" }
+            }
+            #expect(alert.annotations.values.contains { $0.contains("rolloutRestart left to Git: the Deployment is managed by Flux (Kustomization flux-system/apps)") }, "\(alert)")
+            let raw = String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self)
+            #expect(!raw.contains("kubectl.kubernetes.io/restartedAt"), "the template is left as Git has it")
+            #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.uid == pods[0].metadata.uid, "nothing else was done")
+            try await TestSimulation.setFaults(nil, on: pods[0].metadata.name!, in: ns, client: client)
+            try await eventually("the alert resolved", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                try await alertmanager.alerts().contains { $0.labels["namespace"] == ns && $0.labels["alertname"] == "ResilienceGitOpsManaged" } ? nil : true
+            }
+        }
+    }
+
+    /// The same with Argo CD (its tracking annotation) and `gitOps: act`: the rollout restart is made (its
+    /// annotation is not in Git, so a sync keeps it).
+    @Test func anArgoCDManagedDeploymentIsRestartedWhenThePolicySaysAct() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["rolloutRestart"],"gitOps":"act"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        try await scenario("safe-argo", policies: [("web", spec)]) { client, ns, pods in
+            let annotations = #"{"metadata":{"annotations":{"argocd.argoproj.io/tracking-id":"shop:apps/Deployment:\#(ns)/web"}}}"#
+            _ = try await client.patch(Deployment.self, name: "web", namespace: ns, .merge(Array(annotations.utf8)))
+            try await Task.sleep(for: .seconds(1))
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            try await eventually("the rollout restart", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self).contains("kubectl.kubernetes.io/restartedAt") ? true : nil
+            }
+        }
+    }
+
     /// Two policies on one Deployment: the later one leaves it to the older (Ready=False, Overlap, naming
     /// it), so only one acts; once the older goes, the later takes over.
     @Test func aSecondPolicyOnADeploymentIsRefusedAndTakesOverWhenTheFirstGoes() async throws {
