@@ -8,6 +8,8 @@ public struct AlertingConfig: Codable, Sendable, Equatable {
     /// An Alertmanager's base URL.
     public struct Alertmanager: Codable, Sendable, Equatable {
         public var url: String
+
+        public init(url: String) { self.url = url }
     }
 
     /// A webhook whose URL is read from a Secret, so it stays out of the policy and the logs.

@@ -37,6 +37,8 @@ public struct Decision: Sendable, Equatable, Codable {
     public enum SafetyCheck: String, Sendable, Codable, CaseIterable {
         /// A missing metric sample whose rule says `freeze`.
         case frozen
+        /// An alert named in `spec.safety.holdWhileAlerts` fires (or its source cannot be read).
+        case alertHold
         /// Too much is failing at once: alert only.
         case maxUnhealthy
         /// The same Deployment keeps coming back, or the ladder is exhausted.

@@ -26,6 +26,18 @@ public struct EffectivePolicy: Sendable, Equatable {
     public var cooldown: PolicyDuration
     public var minHealthy: Threshold
     public var maxUnhealthy: Threshold
+    /// Alerts that hold every action while they fire; nil when the policy names none.
+    public var holdWhileAlerts: AlertHold?
+
+    /// Alerts that hold every action while they fire.
+    public struct AlertHold: Sendable, Equatable {
+        /// Each: labels an alert must all carry.
+        public var alerts: [[String: String]]
+        /// The Alertmanager to read; nil: Prometheus's `ALERTS`.
+        public var alertmanager: String?
+        /// Hold when the source cannot be read (`onMissing: freeze`, the default).
+        public var freezesOnMissing: Bool
+    }
 
     /// An action budget.
     public struct Budget: Sendable, Equatable {
@@ -133,5 +145,8 @@ public struct EffectivePolicy: Sendable, Equatable {
         cooldown = safety.cooldown.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "2m", milliseconds: 120_000)
         minHealthy = safety.minHealthy.flatMap(Threshold.init) ?? .percent(50)
         maxUnhealthy = safety.maxUnhealthy.flatMap(Threshold.init) ?? .percent(40)
+        holdWhileAlerts = safety.holdWhileAlerts.map { hold in
+            AlertHold(alerts: hold.alerts, alertmanager: hold.alertmanager?.url, freezesOnMissing: (hold.onMissing ?? "freeze") == "freeze")
+        }
     }
 }

@@ -21,9 +21,10 @@ public enum Planner {
     /// `replaced` are the last plans of the targets planned now (or gone since): their pods' memory gives
     /// way to what planning finds now, so the cost follows the targets planned, not the policy's size.
     /// Without `unchanged`, only the pods planned now are remembered.
+    /// `held` (why, when an alert of `spec.safety.holdWhileAlerts` fires) halts every action of the policy.
     public static func plan(
         policy: EffectivePolicy, targets: [TargetObservation], unchanged: [TargetPlan] = [], replaced: [TargetPlan] = [],
-        history: RemediationHistory, now: Date
+        held: String? = nil, history: RemediationHistory, now: Date
     ) -> Plan {
         var history = history
         var budget = BudgetLedger(policy: policy, history: history, now: now)
@@ -51,7 +52,7 @@ public enum Planner {
         let frozen = freezes.min { $0.0 < $1.0 }?.1
         let budgetFrees = policy.budget.flatMap { limit in budget.oldestInWindow?.addingTimeInterval(limit.window.seconds) }
         for index in planners.indices {
-            planners[index].run(frozen: frozen, budget: &budget, history: &history)
+            planners[index].run(frozen: frozen, held: held, budget: &budget, history: &history)
             let planner = planners[index]
             memory.merge(planner.memory) { _, new in new }
             var summary = planner.summary

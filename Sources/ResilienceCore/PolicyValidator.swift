@@ -176,6 +176,17 @@ public enum PolicyValidator {
         problems.positive(safety.maxInFlight, "\(field).maxInFlight")
         problems.share(safety.minHealthy, "\(field).minHealthy")
         problems.share(safety.maxUnhealthy, "\(field).maxUnhealthy")
+        if let hold = safety.holdWhileAlerts {
+            let path = "\(field).holdWhileAlerts"
+            if hold.alerts.isEmpty { problems.add("\(path).alerts", "must name at least one alert") }
+            for (index, labels) in hold.alerts.enumerated() where labels.isEmpty {
+                problems.add("\(path).alerts[\(index)]", "must hold at least one label (an empty entry would match every alert)")
+            }
+            if let url = hold.alertmanager?.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                problems.add("\(path).alertmanager.url", "'\(url)' is not an http(s) URL")
+            }
+            problems.oneOf(hold.onMissing, ["freeze", "ignore"], "\(path).onMissing")
+        }
     }
 
     private static func alerting(_ alerting: AlertingConfig, _ problems: inout Problems) {

@@ -137,6 +137,10 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         if decision.step != nil, var episode = episodes[decision.target] {
             if episode.stepStartedAt == nil { episode.stepStartedAt = time }
             episodes[decision.target] = episode
+            // The loop breaker counts episodes in which the operator acted, from their opening.
+            if episodeStarts[decision.target]?.contains(episode.openedAt) != true {
+                episodeStarts[decision.target, default: []].append(episode.openedAt)
+            }
         }
         guard succeeded else { return }
         if decision.step != nil, var episode = episodes[decision.target] {

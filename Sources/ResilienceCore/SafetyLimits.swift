@@ -12,8 +12,26 @@ public struct SafetyLimits: Codable, Sendable, Equatable {
     public var minHealthy: IntOrString?
     /// Above this share unhealthy the failure is systemic: alert only.
     public var maxUnhealthy: IntOrString?
+    /// Alerts that hold every action while they fire.
+    public var holdWhileAlerts: AlertHold?
 
     public init() {}
+
+    /// Alerts that hold every action while they fire (a regional outage, a cluster upgrade).
+    public struct AlertHold: Codable, Sendable, Equatable {
+        /// Each: labels an alert must all carry; a firing alert matching any entry holds.
+        public var alerts: [[String: String]]
+        /// Where the firing alerts are read; without it, Prometheus's `ALERTS` series.
+        public var alertmanager: AlertingConfig.Alertmanager?
+        /// `freeze` (hold when the source cannot be read) or `ignore`.
+        public var onMissing: String?
+
+        public init(alerts: [[String: String]], alertmanager: AlertingConfig.Alertmanager? = nil, onMissing: String? = nil) {
+            self.alerts = alerts
+            self.alertmanager = alertmanager
+            self.onMissing = onMissing
+        }
+    }
 
     /// A count of actions per window.
     public struct ActionBudget: Codable, Sendable, Equatable {

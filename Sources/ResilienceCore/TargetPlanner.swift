@@ -88,9 +88,9 @@ struct TargetPlanner {
 
     // MARK: Planning
 
-    /// Plans the target's actions, with the history that every target shares. `frozen` halts every action
-    /// of the policy.
-    mutating func run(frozen: String?, budget: inout BudgetLedger, history shared: inout RemediationHistory) {
+    /// Plans the target's actions, with the history that every target shares. `frozen` and `held` halt
+    /// every action of the policy.
+    mutating func run(frozen: String?, held: String? = nil, budget: inout BudgetLedger, history shared: inout RemediationHistory) {
         swap(&history, &shared)
         defer { swap(&history, &shared) }
         forgetScalingChangedByOthers()
@@ -106,13 +106,15 @@ struct TargetPlanner {
             gate.halt = (.frozen, "frozen: \(frozen); no action until the sample is back")
             // The target whose sample is missing says so; the others it halts are only halted.
             if let own = freeze { alert(.frozen, "\(key): frozen: \(own); no action on any target of the policy until the sample is back", gate: gate) }
+        } else if let held {
+            gate.halt = (.alertHold, "held: \(held)")
         } else if down > policy.maxUnhealthy.atMost(of: desired) {
             let reason = "\(down) of \(desired) pods down (\(actionable.count) unhealthy, \(inFlight) disruptions not yet replaced) exceed maxUnhealthy \(policy.maxUnhealthy) (at most \(policy.maxUnhealthy.atMost(of: desired)) pods): the failure looks systemic, so the operator only alerts"
             gate.halt = (.maxUnhealthy, reason)
             alert(.shortCircuit, "\(key): \(reason)", gate: gate)
         }
         var episode = openEpisode(actionable: actionable)
-        if gate.halt == nil, let loop = loopBreaker() {
+        if gate.halt == nil, let loop = loopBreaker(episode) {
             gate.halt = (.loopBreaker, loop)
             alert(.loopBreaker, "\(key): \(loop)", gate: gate)
         }
@@ -184,8 +186,6 @@ struct TargetPlanner {
         for start in history.episodeStarts[key] ?? [] { wake.at(start.addingTimeInterval(window)) }
         guard var episode = history.episodes[key] else {
             guard !actionable.isEmpty else { return nil }
-            history.episodeStarts[key, default: []].append(now)
-            wake.at(now.addingTimeInterval(window))
             return RemediationHistory.Episode(openedAt: now, step: 0)
         }
         let timeout = policy.stepTimeout.seconds
@@ -218,10 +218,15 @@ struct TargetPlanner {
         alert(.refused, "\(key): \(actionable.count) pods unhealthy since \(Timestamp(since)), a stepTimeout (\(policy.stepTimeout)) and more, and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
     }
 
-    private func loopBreaker() -> String? {
+    /// An episode counts once the operator acted in it (``RemediationHistory/record(_:at:succeeded:)``):
+    /// a pod that flaps while every action is held or refused opens and closes episodes of nothing done,
+    /// which are not a Deployment coming back after remediation. The open episode counts as if it acted,
+    /// since acting is what the breaker would stop.
+    private func loopBreaker(_ episode: RemediationHistory.Episode?) -> String? {
         let starts = history.episodeStarts[key] ?? []
-        guard starts.count >= EffectivePolicy.loopEpisodes else { return nil }
-        return "keeps coming back: \(starts.count) remediation episodes in the last \(Seconds(policy.loopWindow)) (the loop breaker trips at \(EffectivePolicy.loopEpisodes)); acting stopped until fewer remain in the window"
+        let current = episode.map { open in starts.contains(open.openedAt) ? 0 : 1 } ?? 0
+        guard starts.count + current >= EffectivePolicy.loopEpisodes else { return nil }
+        return "keeps coming back: \(starts.count + current) remediation episodes in the last \(Seconds(policy.loopWindow)) (the loop breaker trips at \(EffectivePolicy.loopEpisodes)); acting stopped until fewer remain in the window"
     }
 
     /// The current step's actions, skipping steps that cannot apply.

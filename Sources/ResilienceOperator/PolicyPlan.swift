@@ -37,7 +37,7 @@ public struct PolicyPlan: Sendable {
     /// planned, and the others keep their plans in `last` (see ``Planner``); without, every target is.
     public static func make(
         _ policy: ResiliencePolicy, source: some TargetSource, metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:],
-        history: RemediationHistory, now: Date, last: [TargetPlan] = [], replanning: Set<String>? = nil
+        alertHold: AlertHoldReading? = nil, history: RemediationHistory, now: Date, last: [TargetPlan] = [], replanning: Set<String>? = nil
     ) -> PolicyPlan {
         let name = "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")"
         if let problem = policy.decodingProblem {
@@ -63,7 +63,12 @@ public struct PolicyPlan: Sendable {
             let owned = resolved.owned
             let unchanged = replanning.map { names in last.filter { !names.contains($0.target) && owned.contains($0.target) } } ?? []
             let replaced = replanning.map { names in last.filter { names.contains($0.target) || !owned.contains($0.target) } } ?? []
-            let plan = Planner.plan(policy: effective, targets: targets, unchanged: unchanged, replaced: replaced, history: history, now: now)
+            // Until the first reading, the source is as good as unreadable: onMissing decides.
+            let held = effective.holdWhileAlerts.flatMap { hold in
+                (alertHold ?? AlertHoldReading(source: hold.alertmanager.map { "Alertmanager \($0)" } ?? "Prometheus ALERTS", error: "not read yet"))
+                    .holdReason(freezesOnMissing: hold.freezesOnMissing)
+            }
+            let plan = Planner.plan(policy: effective, targets: targets, unchanged: unchanged, replaced: replaced, held: held, history: history, now: now)
             return PolicyPlan(policy: name, outcome: .planned(plan), overlaps: resolved.overlaps)
         }
     }

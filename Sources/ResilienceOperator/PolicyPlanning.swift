@@ -8,11 +8,14 @@ import OperatorRuntime
 import ResilienceCore
 
 /// The planning part of a reconcile: the policy's targets as the caches hold them (through their
-/// indexes: only the target's own objects), its probe and metric samples, and the pure planner.
+/// indexes: only the target's own objects), its probe and metric samples, the alerts it holds on, and the
+/// pure planner.
 struct PolicyPlanning: Sendable {
     let caches: OperatorCaches
     let prober: Prober?
     let querier: MetricQuerier?
+    /// The alerts policies hold on; nil in tests that plan without.
+    var holds: AlertHoldReader? = nil
 
     /// Plans the policy's targets named in `replanning` (every target when nil), keeping the others' plans
     /// in `last`.
@@ -26,7 +29,8 @@ struct PolicyPlanning: Sendable {
             metrics = results.metrics
             errors = results.errors
         }
-        return PolicyPlan.make(policy, source: caches.targets(probes: prober), metrics: metrics, metricErrors: errors, history: history, now: now,
+        return PolicyPlan.make(policy, source: caches.targets(probes: prober), metrics: metrics, metricErrors: errors,
+                               alertHold: holds?.reading(for: key), history: history, now: now,
                                last: last, replanning: replanning)
     }
 }

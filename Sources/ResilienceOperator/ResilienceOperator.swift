@@ -207,13 +207,14 @@ private struct Term: Sendable {
         }
         let prober = Prober(caches: caches, logger: logger)
         let querier = configuration.prometheus.map { MetricQuerier(caches: caches, prometheus: $0, interval: configuration.metricsInterval, logger: logger) }
+        let holds = AlertHoldReader(caches: caches, prometheus: configuration.prometheus, interval: configuration.metricsInterval, logger: logger)
         let notifier = Notifier(
             client: client, events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
             logger: logger, metrics: metrics)
         let statusWriter = StatusWriter(client: client, logger: logger, leading: leading)
         let executor = ActionExecutor(client: client, policyVersion: policyVersion)
         let reconciler = PolicyReconciler(
-            caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier),
+            caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier, holds: holds),
             executor: executor, notifier: notifier, statusWriter: statusWriter,
             budget: budget, metrics: OperatorMetrics(factory: metrics), finalizer: PolicyFinalizer(client: client, caches: caches, executor: executor),
             leading: leading)
@@ -221,7 +222,7 @@ private struct Term: Sendable {
         let controller = Controller(name: "policies", queue: queue, concurrency: configuration.workers, logger: logger, metrics: metrics) { key, context in
             try await reconciler.reconcile(key, context: context)
         }
-        slot.set(queue, reconciler: reconciler, prober: prober, querier: querier)
+        slot.set(queue, reconciler: reconciler, prober: prober, querier: querier, holds: holds)
         for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key, reason: .requested("a new term of leadership")) } }
         await withDiscardingTaskGroup { tasks in
             tasks.addTask { await controller.run(waitingFor: caches.essential) }
@@ -234,6 +235,13 @@ private struct Term: Sendable {
                     await queue.add(key, reason: .requested("a probe round"))
                 }
             }
+            // A hold starting or lifting changes what every target may do.
+            tasks.addTask {
+                await holds.run { key in
+                    reconciler.changed(key, target: nil)
+                    await queue.add(key, reason: .requested("an alert hold changed"))
+                }
+            }
             if let querier {
                 tasks.addTask {
                     await querier.run { key in
@@ -243,14 +251,14 @@ private struct Term: Sendable {
                 }
             }
         }
-        slot.set(nil, reconciler: nil, prober: nil, querier: nil)
+        slot.set(nil, reconciler: nil, prober: nil, querier: nil, holds: nil)
         // The workers have stopped: what they did is still told and remembered before the Lease goes.
         await statusWriter.drain(within: .seconds(5))
         await notifier.drain(within: .seconds(5))
     }
 }
 
-/// The queue, prober and querier of the current term, which the watch triggers feed; between terms,
+/// The queue, prober, querier and alert reader of the current term, which the watch triggers feed; between terms,
 /// changes are dropped (a new term queues every policy anyway).
 private final class QueueSlot: Sendable {
     private struct Current {
@@ -258,12 +266,13 @@ private final class QueueSlot: Sendable {
         var reconciler: PolicyReconciler?
         var prober: Prober?
         var querier: MetricQuerier?
+        var holds: AlertHoldReader?
     }
 
     private let current = Mutex(Current())
 
-    func set(_ queue: WorkQueue<ObjectKey, ContinuousClock>?, reconciler: PolicyReconciler?, prober: Prober?, querier: MetricQuerier?) {
-        current.withLock { $0 = Current(queue: queue, reconciler: reconciler, prober: prober, querier: querier) }
+    func set(_ queue: WorkQueue<ObjectKey, ContinuousClock>?, reconciler: PolicyReconciler?, prober: Prober?, querier: MetricQuerier?, holds: AlertHoldReader?) {
+        current.withLock { $0 = Current(queue: queue, reconciler: reconciler, prober: prober, querier: querier, holds: holds) }
     }
 
     /// Queues the policy, to plan `target` (`namespace/name`) again, or every target when nil.
@@ -273,10 +282,11 @@ private final class QueueSlot: Sendable {
         await queue?.add(key, reason: reason)
     }
 
-    /// A policy changed: the prober and querier look at their rules again.
+    /// A policy changed: the prober, querier and alert reader look at their rules again.
     func policiesChanged() {
-        let (prober, querier) = current.withLock { ($0.prober, $0.querier) }
+        let (prober, querier, holds) = current.withLock { ($0.prober, $0.querier, $0.holds) }
         prober?.policiesChanged()
         querier?.policiesChanged()
+        holds?.policiesChanged()
     }
 }

@@ -20,7 +20,8 @@ struct PlanCommand: AsyncParsableCommand {
         discussion: """
             Planned from the cluster as it is now and the memory the operator keeps in each policy's status
             (its actions, cooldowns, episodes and scale-ups), without the restart counts it observed before
-            this run. Probe and metric rules show their samples as unknown.
+            this run. Probe and metric rules show their samples as unknown; the alerts a policy holds on
+            (spec.safety.holdWhileAlerts) are read from its Alertmanager.
             """
     )
 
@@ -73,7 +74,9 @@ struct PlanCommand: AsyncParsableCommand {
             if objects[namespace] == nil {
                 objects[namespace] = try await NamespaceObjects.read(namespace: namespace, policyVersion: policyVersion, client: client)
             }
-            reports.append(PolicyPlan.make(policy, source: objects[namespace]!, history: policy.status?.memory ?? RemediationHistory(), now: Date()))
+            var hold: AlertHoldReading?
+            if let alerts = policy.spec.safety?.holdWhileAlerts { hold = await AlertHoldReader.read(alerts, prometheus: nil) }
+            reports.append(PolicyPlan.make(policy, source: objects[namespace]!, alertHold: hold, history: policy.status?.memory ?? RemediationHistory(), now: Date()))
         }
         return reports.sorted { $0.policy < $1.policy }
     }

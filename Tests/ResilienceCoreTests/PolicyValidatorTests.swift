@@ -79,6 +79,17 @@ import Testing
         Case(name: "percentage over 100", field: "spec.safety.minHealthy", message: "150% is outside 0% to 100%") { $0.safety?.minHealthy = .string("150%") },
         Case(name: "share not a percentage", field: "spec.safety.maxUnhealthy", message: "'half' is neither a percentage like \"50%\" nor a count of pods") { $0.safety?.maxUnhealthy = .string("half") },
         Case(name: "negative count", field: "spec.safety.minHealthy", message: "a count of pods cannot be negative (-1)") { $0.safety?.minHealthy = .int(-1) },
+        Case(name: "gitOps", field: "spec.recovery.gitOps", message: "'sync' is not one of: alert, act") { $0.recovery?.gitOps = "sync" },
+        Case(name: "hold on an empty entry", field: "spec.safety.holdWhileAlerts.alerts[1]", message: "must hold at least one label (an empty entry would match every alert)") {
+            $0.safety?.holdWhileAlerts = .init(alerts: [["alertname": "RegionDown"], [:]])
+        },
+        Case(name: "hold on nothing", field: "spec.safety.holdWhileAlerts.alerts", message: "must name at least one alert") { $0.safety?.holdWhileAlerts = .init(alerts: []) },
+        Case(name: "hold source url", field: "spec.safety.holdWhileAlerts.alertmanager.url", message: "'alertmanager:9093' is not an http(s) URL") {
+            $0.safety?.holdWhileAlerts = .init(alerts: [["alertname": "RegionDown"]], alertmanager: .init(url: "alertmanager:9093"))
+        },
+        Case(name: "hold onMissing", field: "spec.safety.holdWhileAlerts.onMissing", message: "'hold' is not one of: freeze, ignore") {
+            $0.safety?.holdWhileAlerts = .init(alerts: [["alertname": "RegionDown"]], onMissing: "hold")
+        },
         Case(name: "alertmanager url", field: "spec.alerting.alertmanager.url", message: "'alertmanager:9093' is not an http(s) URL") { $0.alerting?.alertmanager?.url = "alertmanager:9093" },
         Case(name: "webhook secret", field: "spec.alerting.webhooks[0].urlFrom.secretKeyRef.key", message: "must not be empty") { $0.alerting?.webhooks?[0].urlFrom.secretKeyRef.key = "" },
         Case(name: "webhook format", field: "spec.alerting.webhooks[0].format", message: "'teams' is not one of: generic, slack") { $0.alerting?.webhooks?[0].format = "teams" },

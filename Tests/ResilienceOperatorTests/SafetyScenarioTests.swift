@@ -219,6 +219,32 @@ import Testing
         }
     }
 
+    /// While an alert the policy names fires in a real Alertmanager (a regional outage, say), a
+    /// crash-looping pod is judged and reported but not restarted, and the status says which alert holds;
+    /// once the alert is resolved the pod is restarted.
+    @Test func aFiringAlertHoldsEveryActionUntilItIsResolved() async throws {
+        let alertmanager = try AlertmanagerProcess()
+        defer { alertmanager.stop() }
+        try await alertmanager.ready()
+        let region = "region-\(UInt32.random(in: 0...UInt32.max))"
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%","holdWhileAlerts":{"alerts":[{"alertname":"RegionDown","region":"\#(region)"}],"alertmanager":{"url":"\#(alertmanager.url)"}}}}"#
+        try await alertmanager.post(["alertname": "RegionDown", "region": region, "severity": "page"])
+        try await scenario("safe-hold", policies: [("web", spec)], configure: { $0.metricsInterval = .seconds(1) }) { client, ns, pods in
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let held = try await eventually("the hold in the status", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> String? in
+                try await status(in: ns, client: client)?.lastActions?.first { $0.result == "blocked" && $0.pod == pods[0].metadata.name }?.reason
+            }
+            #expect(held.contains("held: RegionDown{region=\"\(region)\",severity=\"page\"} fires (Alertmanager \(alertmanager.url), spec.safety.holdWhileAlerts)"), "\(held)")
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.uid == pods[0].metadata.uid, "not restarted while the alert fires")
+
+            try await alertmanager.post(["alertname": "RegionDown", "region": region, "severity": "page"], resolved: true)
+            try await eventually("the pod restarted once the alert is resolved", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                try await status(in: ns, client: client)?.lastActions?.contains { $0.step == "restartPod" && $0.pod == pods[0].metadata.name && $0.result == "succeeded" } == true ? true : nil
+            }
+        }
+    }
+
     /// Two policies on one Deployment: the later one leaves it to the older (Ready=False, Overlap, naming
     /// it), so only one acts; once the older goes, the later takes over.
     @Test func aSecondPolicyOnADeploymentIsRefusedAndTakesOverWhenTheFirstGoes() async throws {

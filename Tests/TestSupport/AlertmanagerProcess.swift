@@ -29,5 +29,19 @@ public final class AlertmanagerProcess: Sendable {
         return list.map { ($0["labels"] as? [String: String] ?? [:], $0["annotations"] as? [String: String] ?? [:]) }
     }
 
+    /// Posts an alert with `labels` as another Prometheus would: firing, or resolved when `resolved`.
+    public func post(_ labels: [String: String], resolved: Bool = false) async throws {
+        let now = Date()
+        let formatter = ISO8601DateFormatter()
+        var alert: [String: Any] = ["labels": labels, "startsAt": formatter.string(from: now.addingTimeInterval(-60))]
+        alert["endsAt"] = formatter.string(from: resolved ? now.addingTimeInterval(-1) : now.addingTimeInterval(3600))
+        var request = URLRequest(url: URL(string: "\(url)/api/v2/alerts")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: [alert])
+        let (_, response) = try await URLSession.shared.data(for: request)
+        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw TestSupportError("Alertmanager refused the alert: \(response)") }
+    }
+
     public func stop() { daemon.stop() }
 }
