@@ -94,6 +94,7 @@ let package = Package(
             name: "resilience-operator",
             dependencies: [
                 "CommandSupport",
+                "KubernetesAPI",
                 "KubernetesClient",
                 "OperatorRuntime",
                 "ResilienceOperator",

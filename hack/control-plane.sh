@@ -32,7 +32,7 @@ readonly NODE_NAME=sim-node-1
 readonly SERVICE_CIDR=10.0.0.0/24
 readonly APT_PACKAGES=(etcd-server etcd-client golang-go golang-github-modern-go-reflect2-dev rsync jq openssl curl
   dpkg-dev util-linux iproute2 libcurl4-openssl-dev libyaml-dev prometheus prometheus-alertmanager
-  buildah skopeo socat binutils ca-certificates python3 docker-registry)
+  buildah skopeo socat binutils ca-certificates python3 docker-registry tzdata)
 
 CACHE_DIR=${RO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/resilience-operator}
 BUILD_DIR=$CACHE_DIR/kubernetes-$K8S_VERSION

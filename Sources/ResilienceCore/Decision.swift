@@ -39,6 +39,10 @@ public struct Decision: Sendable, Equatable, Codable {
         case frozen
         /// An alert named in `spec.safety.holdWhileAlerts` fires (or its source cannot be read).
         case alertHold
+        /// A deny window of `spec.safety.windows` is open, or no allow window is.
+        case window
+        /// The operator is frozen (`--freeze`, or its freeze ConfigMap).
+        case freeze
         /// Too much is failing at once: alert only.
         case maxUnhealthy
         /// The same Deployment keeps coming back, or the ladder is exhausted.

@@ -28,6 +28,8 @@ public struct EffectivePolicy: Sendable, Equatable {
     public var maxUnhealthy: Threshold
     /// Alerts that hold every action while they fire; nil when the policy names none.
     public var holdWhileAlerts: AlertHold?
+    /// When actions are allowed or denied.
+    public var windows: [MaintenanceWindow]
 
     /// Alerts that hold every action while they fire.
     public struct AlertHold: Sendable, Equatable {
@@ -145,6 +147,11 @@ public struct EffectivePolicy: Sendable, Equatable {
         cooldown = safety.cooldown.flatMap(PolicyDuration.init) ?? PolicyDuration(text: "2m", milliseconds: 120_000)
         minHealthy = safety.minHealthy.flatMap(Threshold.init) ?? .percent(50)
         maxUnhealthy = safety.maxUnhealthy.flatMap(Threshold.init) ?? .percent(40)
+        windows = (safety.windows ?? []).enumerated().compactMap { index, window in
+            guard let schedule = try? CronSchedule(window.schedule), let duration = PolicyDuration(window.duration) else { return nil }
+            return MaintenanceWindow(schedule: schedule, duration: duration, timeZone: window.timeZone ?? "UTC", allows: window.type == "allow",
+                                     field: "spec.safety.windows[\(index)]")
+        }
         holdWhileAlerts = safety.holdWhileAlerts.map { hold in
             AlertHold(alerts: hold.alerts, alertmanager: hold.alertmanager?.url, freezesOnMissing: (hold.onMissing ?? "freeze") == "freeze")
         }

@@ -21,10 +21,11 @@ public enum Planner {
     /// `replaced` are the last plans of the targets planned now (or gone since): their pods' memory gives
     /// way to what planning finds now, so the cost follows the targets planned, not the policy's size.
     /// Without `unchanged`, only the pods planned now are remembered.
-    /// `held` (why, when an alert of `spec.safety.holdWhileAlerts` fires) halts every action of the policy.
+    /// `hold` (an alert that fires, a window, a freeze) halts every action of the policy; the plan wakes
+    /// at its end, and at `holdChangesAt` (when a hold would start or end next).
     public static func plan(
         policy: EffectivePolicy, targets: [TargetObservation], unchanged: [TargetPlan] = [], replaced: [TargetPlan] = [],
-        held: String? = nil, history: RemediationHistory, now: Date
+        hold: PolicyHold? = nil, holdChangesAt: Date? = nil, history: RemediationHistory, now: Date
     ) -> Plan {
         var history = history
         var budget = BudgetLedger(policy: policy, history: history, now: now)
@@ -39,6 +40,8 @@ public enum Planner {
         var decisions: [Decision] = []
         var wake = WakeTime(now: now)
         for plan in kept { wake.at(plan.wakeAt) }
+        wake.at(hold?.until)
+        wake.at(holdChangesAt)
         let keys = targets.map(key)
         let order = keys.indices.sorted { keys[$0] < keys[$1] }
         // Judge every target first: a missing sample whose rule says `freeze` stops the whole policy.
@@ -52,7 +55,7 @@ public enum Planner {
         let frozen = freezes.min { $0.0 < $1.0 }?.1
         let budgetFrees = policy.budget.flatMap { limit in budget.oldestInWindow?.addingTimeInterval(limit.window.seconds) }
         for index in planners.indices {
-            planners[index].run(frozen: frozen, held: held, budget: &budget, history: &history)
+            planners[index].run(frozen: frozen, hold: hold, budget: &budget, history: &history)
             let planner = planners[index]
             memory.merge(planner.memory) { _, new in new }
             var summary = planner.summary

@@ -176,6 +176,17 @@ public enum PolicyValidator {
         problems.positive(safety.maxInFlight, "\(field).maxInFlight")
         problems.share(safety.minHealthy, "\(field).minHealthy")
         problems.share(safety.maxUnhealthy, "\(field).maxUnhealthy")
+        for (index, window) in (safety.windows ?? []).enumerated() {
+            let path = "\(field).windows[\(index)]"
+            do { _ = try CronSchedule(window.schedule) } catch { problems.add("\(path).schedule", error.description) }
+            if let duration = problems.duration(window.duration, "\(path).duration"), duration.duration > .seconds(7 * 86_400) {
+                problems.add("\(path).duration", "\(window.duration) is longer than 7 days (168h)")
+            }
+            if let zone = window.timeZone, !Self.isZoneName(zone) {
+                problems.add("\(path).timeZone", "'\(zone)' is not a time zone name (such as Europe/Berlin or UTC)")
+            }
+            problems.oneOf(window.type, ["deny", "allow"], "\(path).type")
+        }
         if let hold = safety.holdWhileAlerts {
             let path = "\(field).holdWhileAlerts"
             if hold.alerts.isEmpty { problems.add("\(path).alerts", "must name at least one alert") }
@@ -199,6 +210,15 @@ public enum PolicyValidator {
             if webhook.urlFrom.secretKeyRef.name.isEmpty { problems.add("\(path).urlFrom.secretKeyRef.name", "must not be empty") }
             if webhook.urlFrom.secretKeyRef.key.isEmpty { problems.add("\(path).urlFrom.secretKeyRef.key", "must not be empty") }
             problems.oneOf(webhook.format, ["generic", "slack"], "\(path).format")
+        }
+    }
+
+    /// An IANA zone name's shape: names of letters, digits, `_`, `+` and `-`, joined by `/`; no `..`, so
+    /// it names a file under the zone folder and nothing else.
+    public static func isZoneName(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        return !parts.isEmpty && parts.allSatisfy { part in
+            !part.isEmpty && part != "." && part != ".." && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_+-".contains($0)) }
         }
     }
 }

@@ -14,8 +14,28 @@ public struct SafetyLimits: Codable, Sendable, Equatable {
     public var maxUnhealthy: IntOrString?
     /// Alerts that hold every action while they fire.
     public var holdWhileAlerts: AlertHold?
+    /// When actions are allowed or denied.
+    public var windows: [Window]?
 
     public init() {}
+
+    /// A maintenance window or a freeze: it opens when `schedule` fires and lasts `duration`.
+    public struct Window: Codable, Sendable, Equatable {
+        /// Cron's five fields, in `timeZone`'s wall-clock time.
+        public var schedule: String
+        public var duration: String
+        /// An IANA time zone name; UTC when absent.
+        public var timeZone: String?
+        /// `deny` (no action inside it, the default) or `allow` (actions only inside allow windows).
+        public var type: String?
+
+        public init(schedule: String, duration: String, timeZone: String? = nil, type: String? = nil) {
+            self.schedule = schedule
+            self.duration = duration
+            self.timeZone = timeZone
+            self.type = type
+        }
+    }
 
     /// Alerts that hold every action while they fire (a regional outage, a cluster upgrade).
     public struct AlertHold: Codable, Sendable, Equatable {

@@ -88,9 +88,9 @@ struct TargetPlanner {
 
     // MARK: Planning
 
-    /// Plans the target's actions, with the history that every target shares. `frozen` and `held` halt
+    /// Plans the target's actions, with the history that every target shares. `frozen` and `hold` halt
     /// every action of the policy.
-    mutating func run(frozen: String?, held: String? = nil, budget: inout BudgetLedger, history shared: inout RemediationHistory) {
+    mutating func run(frozen: String?, hold: PolicyHold? = nil, budget: inout BudgetLedger, history shared: inout RemediationHistory) {
         swap(&history, &shared)
         defer { swap(&history, &shared) }
         forgetScalingChangedByOthers()
@@ -106,8 +106,8 @@ struct TargetPlanner {
             gate.halt = (.frozen, "frozen: \(frozen); no action until the sample is back")
             // The target whose sample is missing says so; the others it halts are only halted.
             if let own = freeze { alert(.frozen, "\(key): frozen: \(own); no action on any target of the policy until the sample is back", gate: gate) }
-        } else if let held {
-            gate.halt = (.alertHold, "held: \(held)")
+        } else if let hold {
+            gate.halt = (hold.check, "held: \(hold.reason)")
         } else if down > policy.maxUnhealthy.atMost(of: desired) {
             let reason = "\(down) of \(desired) pods down (\(actionable.count) unhealthy, \(inFlight) disruptions not yet replaced) exceed maxUnhealthy \(policy.maxUnhealthy) (at most \(policy.maxUnhealthy.atMost(of: desired)) pods): the failure looks systemic, so the operator only alerts"
             gate.halt = (.maxUnhealthy, reason)

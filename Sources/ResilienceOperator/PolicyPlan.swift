@@ -37,7 +37,8 @@ public struct PolicyPlan: Sendable {
     /// planned, and the others keep their plans in `last` (see ``Planner``); without, every target is.
     public static func make(
         _ policy: ResiliencePolicy, source: some TargetSource, metrics: [String: [String: MetricSample]] = [:], metricErrors: [String: String] = [:],
-        alertHold: AlertHoldReading? = nil, history: RemediationHistory, now: Date, last: [TargetPlan] = [], replanning: Set<String>? = nil
+        alertHold: AlertHoldReading? = nil, freeze: String? = nil, zones: ZoneDatabase = .shared,
+        history: RemediationHistory, now: Date, last: [TargetPlan] = [], replanning: Set<String>? = nil
     ) -> PolicyPlan {
         let name = "\(policy.metadata.namespace ?? "")/\(policy.metadata.name ?? "")"
         if let problem = policy.decodingProblem {
@@ -48,6 +49,11 @@ public struct PolicyPlan: Sendable {
             effective = try EffectivePolicy(policy.spec)
         } catch {
             return PolicyPlan(policy: name, outcome: .invalid(error.problems))
+        }
+        let windowZones: [String: ZoneRules]
+        switch zones.zones(for: effective.windows) {
+        case .success(let found): windowZones = found
+        case .failure(let list): return PolicyPlan(policy: name, outcome: .invalid(list.problems))
         }
         if effective.suspend {
             let targets = (try? TargetResolver.targets(of: policy, in: source).get())?.targets ?? []
@@ -64,11 +70,16 @@ public struct PolicyPlan: Sendable {
             let unchanged = replanning.map { names in last.filter { !names.contains($0.target) && owned.contains($0.target) } } ?? []
             let replaced = replanning.map { names in last.filter { names.contains($0.target) || !owned.contains($0.target) } } ?? []
             // Until the first reading, the source is as good as unreadable: onMissing decides.
-            let held = effective.holdWhileAlerts.flatMap { hold in
+            let alerting = effective.holdWhileAlerts.flatMap { hold in
                 (alertHold ?? AlertHoldReading(source: hold.alertmanager.map { "Alertmanager \($0)" } ?? "Prometheus ALERTS", error: "not read yet"))
                     .holdReason(freezesOnMissing: hold.freezesOnMissing)
+                    .map { PolicyHold(check: .alertHold, reason: $0) }
             }
-            let plan = Planner.plan(policy: effective, targets: targets, unchanged: unchanged, replaced: replaced, held: held, history: history, now: now)
+            let windows = PolicyHold.windows(effective.windows, zones: windowZones, now: now)
+            // The operator's freeze first, then the windows, then the alerts: the first that holds is told.
+            let hold = freeze.map { PolicyHold(check: .freeze, reason: "the operator is frozen: \($0); no action until it is lifted") } ?? windows.hold ?? alerting
+            let plan = Planner.plan(policy: effective, targets: targets, unchanged: unchanged, replaced: replaced, hold: hold,
+                                    holdChangesAt: windows.changesAt, history: history, now: now)
             return PolicyPlan(policy: name, outcome: .planned(plan), overlaps: resolved.overlaps)
         }
     }

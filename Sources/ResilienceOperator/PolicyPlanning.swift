@@ -16,6 +16,8 @@ struct PolicyPlanning: Sendable {
     let querier: MetricQuerier?
     /// The alerts policies hold on; nil in tests that plan without.
     var holds: AlertHoldReader? = nil
+    /// The operator-wide freeze; nil in tests that plan without.
+    var freeze: FreezeSwitch? = nil
 
     /// Plans the policy's targets named in `replanning` (every target when nil), keeping the others' plans
     /// in `last`.
@@ -30,7 +32,7 @@ struct PolicyPlanning: Sendable {
             errors = results.errors
         }
         return PolicyPlan.make(policy, source: caches.targets(probes: prober), metrics: metrics, metricErrors: errors,
-                               alertHold: holds?.reading(for: key), history: history, now: now,
+                               alertHold: holds?.reading(for: key), freeze: freeze?.reason, history: history, now: now,
                                last: last, replanning: replanning)
     }
 }

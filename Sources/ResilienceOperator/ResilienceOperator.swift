@@ -51,6 +51,10 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         /// before it acts with what it can read: a kind RBAC does not let it list would otherwise keep it
         /// silent for good. Actions that need a missing kind are refused, and the status says so.
         public var optionalCacheSync: Duration = .seconds(60)
+        /// Every action frozen, with this reason (`--freeze`).
+        public var freeze: String?
+        /// The ConfigMap whose presence freezes every action, if any.
+        public var freezeConfigMap: ObjectKey?
 
         public init(namespace: String? = nil, endpoints: (host: String, port: Int)? = nil, instance: String) {
             self.namespace = namespace
@@ -90,6 +94,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger, metrics: metrics)
         let synced = SyncFlag()
         let slot = QueueSlot()
+        let freeze = FreezeSwitch(flag: configuration.freeze, configMap: configuration.freezeConfigMap, client: client, logger: logger)
         @Sendable func protecting(_ deployment: ObjectKey?, because reason: @autoclosure () -> ReconcileReason) async {
             guard let deployment else { return }
             let keys = caches.policies(protecting: deployment)
@@ -148,6 +153,15 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                     await trigger(event, previous) { OwnerChain.deployment(of: $0, replicaSets: caches.replicaSets.store) }
                 }
             }
+            tasks.addTask {
+                // A freeze starting or lifting: every policy plans again at once.
+                await freeze.run {
+                    if let reason = freeze.reason { logger.notice("frozen: every action stops", metadata: ["reason": "\(reason)"]) } else { logger.notice("not frozen") }
+                    for key in caches.policies.store.list().compactMap({ ObjectKey($0.metadata) }) {
+                        await slot.add(key, reason: .requested("the freeze changed"))
+                    }
+                }
+            }
             tasks.addTask { await caches.autoscalers.run() }
             tasks.addTask { await caches.services.run() }
             if let budgets = caches.budgets { tasks.addTask { await budgets.run() } }
@@ -162,7 +176,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             tasks.addTask {
                 func term(leading: @escaping @Sendable () -> Bool) -> Term {
                     Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics,
-                         logger: logger, leading: leading)
+                         logger: logger, freeze: freeze, leading: leading)
                 }
                 guard let election = configuration.leaderElection else { return await term(leading: { true }).lead() }
                 let elector = LeaderElector(configuration: election, client: client, clock: ContinuousClock(), logger: logger)
@@ -183,6 +197,7 @@ private struct Term: Sendable {
     let slot: QueueSlot
     let metrics: PrometheusMetricsFactory
     let logger: Logger
+    let freeze: FreezeSwitch
     /// Whether this replica still leads: every write an action or a status makes checks it first.
     let leading: @Sendable () -> Bool
 
@@ -214,7 +229,7 @@ private struct Term: Sendable {
         let statusWriter = StatusWriter(client: client, logger: logger, leading: leading)
         let executor = ActionExecutor(client: client, policyVersion: policyVersion)
         let reconciler = PolicyReconciler(
-            caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier, holds: holds),
+            caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier, holds: holds, freeze: freeze),
             executor: executor, notifier: notifier, statusWriter: statusWriter,
             budget: budget, metrics: OperatorMetrics(factory: metrics), finalizer: PolicyFinalizer(client: client, caches: caches, executor: executor),
             leading: leading)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CommandSupport
+import KubernetesAPI
 import KubernetesClient
 import Logging
 import OperatorRuntime
@@ -54,6 +55,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The window of --max-actions, in seconds.")
     var maxActionsWindow = 3600.0
 
+    @Option(help: "Freeze every action of every policy, with this reason (pods are still judged, the status written and serving gates opened).")
+    var freeze: String?
+
+    @Option(help: "A ConfigMap in the operator's namespace (the leader election namespace) whose presence freezes every action, its data.reason saying why; empty for none.")
+    var freezeConfigMap = "resilience-operator-freeze"
+
     @Option(help: "Log format: text or json.")
     var logFormat = "text"
 
@@ -95,6 +102,10 @@ struct RunCommand: AsyncParsableCommand {
         configuration.prometheus = prometheusURL
         configuration.metricsInterval = .milliseconds(Int64(metricsInterval * 1000))
         configuration.maxActions = maxActions.map { ($0, .milliseconds(Int64(maxActionsWindow * 1000))) }
+        configuration.freeze = freeze
+        if !freezeConfigMap.isEmpty {
+            configuration.freezeConfigMap = ObjectKey(namespace: leaderElectionNamespace ?? clientConfiguration.namespace, name: freezeConfigMap)
+        }
         if leaderElect {
             var election = LeaderElector<ContinuousClock>.Configuration(
                 leaseName: leaderElectionID, namespace: leaderElectionNamespace ?? clientConfiguration.namespace, identity: identity)

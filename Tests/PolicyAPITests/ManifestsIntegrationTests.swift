@@ -91,7 +91,10 @@ import Yams
         Access(verb: "get", group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: true),
         Access(verb: "create", group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: true),
         Access(verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: true),
+        Access(verb: "watch", resource: "configmaps", namespace: "resilience-system", allowed: true),
         // What it does not need.
+        Access(verb: "watch", resource: "configmaps", namespace: "kube-system", allowed: false),
+        Access(verb: "create", resource: "configmaps", namespace: "resilience-system", allowed: false),
         Access(verb: "list", resource: "secrets", allowed: false),
         Access(verb: "watch", resource: "secrets", allowed: false),
         Access(verb: "delete", group: "apps", resource: "deployments", allowed: false),
@@ -115,7 +118,7 @@ import Yams
     static let namespacedAccesses: [Access] = {
         let own = OperatorManifests.namespacedOverlayNamespace
         var result: [Access] = []
-        for access in accesses where access.namespace == "shop" && access.resource != "leases" {
+        for access in accesses where access.namespace == "shop" && access.resource != "leases" && access.resource != "configmaps" {
             var inside = access
             inside.namespace = own
             var outside = access
@@ -126,6 +129,8 @@ import Yams
             result.append(Access(verb: verb, group: "coordination.k8s.io", resource: "leases", namespace: own, allowed: true))
             result.append(Access(verb: verb, group: "coordination.k8s.io", resource: "leases", namespace: "resilience-system", allowed: false))
         }
+        result.append(Access(verb: "watch", resource: "configmaps", namespace: own, allowed: true))
+        result.append(Access(verb: "watch", resource: "configmaps", namespace: "resilience-system", allowed: false))
         return result + accesses.filter { $0.namespace.isEmpty }
     }()
 

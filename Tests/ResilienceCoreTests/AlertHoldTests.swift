@@ -25,7 +25,7 @@ import Testing
         let policy = try Scenario.policy(Self.spec)
         let hold = try #require(policy.holdWhileAlerts)
         let reading = AlertHoldReading(source: "Alertmanager http://alertmanager:9093", firing: [#"RegionDown{region="eu-west-1"}"#])
-        let held = Planner.plan(policy: policy, targets: [target], held: reading.holdReason(freezesOnMissing: hold.freezesOnMissing), history: .init(), now: now)
+        let held = Planner.plan(policy: policy, targets: [target], hold: reading.holdReason(freezesOnMissing: hold.freezesOnMissing).map { PolicyHold(check: .alertHold, reason: $0) }, history: .init(), now: now)
         let decision = try #require(held.decisions.first { $0.step == .restartPod })
         #expect(decision.disposition == .blocked)
         #expect(decision.blockedBy == .alertHold)
@@ -39,13 +39,13 @@ import Testing
         var history = held.history
         for second in 1...8 {
             let observed = second % 2 == 0 ? target : recovered
-            history = Planner.plan(policy: policy, targets: [observed], held: reading.holdReason(freezesOnMissing: true), history: history, now: now.addingTimeInterval(Double(second))).history
+            history = Planner.plan(policy: policy, targets: [observed], hold: reading.holdReason(freezesOnMissing: true).map { PolicyHold(check: .alertHold, reason: $0) }, history: history, now: now.addingTimeInterval(Double(second))).history
         }
         #expect(history.episodeStarts.isEmpty, "\(history.episodeStarts)")
-        let lifted = Planner.plan(policy: policy, targets: [target], held: nil, history: history, now: now.addingTimeInterval(9))
+        let lifted = Planner.plan(policy: policy, targets: [target], hold: nil, history: history, now: now.addingTimeInterval(9))
         #expect(lifted.executable.compactMap(\.step) == [.restartPod], "\(lifted.decisions.map(\.reason))")
         // Resolved: the same plan acts.
-        let free = Planner.plan(policy: policy, targets: [target], held: AlertHoldReading(source: "x").holdReason(freezesOnMissing: true), history: .init(), now: now)
+        let free = Planner.plan(policy: policy, targets: [target], hold: AlertHoldReading(source: "x").holdReason(freezesOnMissing: true).map { PolicyHold(check: .alertHold, reason: $0) }, history: .init(), now: now)
         #expect(free.executable.compactMap(\.step) == [.restartPod])
     }
 

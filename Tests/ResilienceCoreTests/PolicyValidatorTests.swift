@@ -90,6 +90,18 @@ import Testing
         Case(name: "hold onMissing", field: "spec.safety.holdWhileAlerts.onMissing", message: "'hold' is not one of: freeze, ignore") {
             $0.safety?.holdWhileAlerts = .init(alerts: [["alertname": "RegionDown"]], onMissing: "hold")
         },
+        Case(name: "window schedule", field: "spec.safety.windows[0].schedule", message: "'0 22 * *' needs 5 fields (minute hour day-of-month month day-of-week), has 4") {
+            $0.safety?.windows = [.init(schedule: "0 22 * *", duration: "8h")]
+        },
+        Case(name: "window too long", field: "spec.safety.windows[0].duration", message: "200h is longer than 7 days (168h)") {
+            $0.safety?.windows = [.init(schedule: "0 22 * * 5", duration: "200h")]
+        },
+        Case(name: "window zone", field: "spec.safety.windows[0].timeZone", message: "'../../etc/passwd' is not a time zone name (such as Europe/Berlin or UTC)") {
+            $0.safety?.windows = [.init(schedule: "0 22 * * 5", duration: "8h", timeZone: "../../etc/passwd")]
+        },
+        Case(name: "window type", field: "spec.safety.windows[0].type", message: "'maybe' is not one of: deny, allow") {
+            $0.safety?.windows = [.init(schedule: "0 22 * * 5", duration: "8h", type: "maybe")]
+        },
         Case(name: "alertmanager url", field: "spec.alerting.alertmanager.url", message: "'alertmanager:9093' is not an http(s) URL") { $0.alerting?.alertmanager?.url = "alertmanager:9093" },
         Case(name: "webhook secret", field: "spec.alerting.webhooks[0].urlFrom.secretKeyRef.key", message: "must not be empty") { $0.alerting?.webhooks?[0].urlFrom.secretKeyRef.key = "" },
         Case(name: "webhook format", field: "spec.alerting.webhooks[0].format", message: "'teams' is not one of: generic, slack") { $0.alerting?.webhooks?[0].format = "teams" },

@@ -245,6 +245,47 @@ import Testing
         }
     }
 
+    /// Inside a deny window (open now, in Berlin's time) a crash-looping pod is judged but not restarted,
+    /// and the status says until when; a window in a time zone that does not exist makes the policy
+    /// Ready=False naming the field, and the other policy keeps working.
+    @Test func aDenyWindowHoldsActionsAndTheStatusSaysUntilWhen() async throws {
+        let held = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%","windows":[{"schedule":"* * * * *","duration":"2h","timeZone":"Europe/Berlin"}]}}"#
+        let nowhere = #"{"targetRef":{"kind":"Deployment","name":"other"},"safety":{"windows":[{"schedule":"0 22 * * 5","duration":"8h","timeZone":"Mars/Olympus_Mons"}]}}"#
+        try await scenario("safe-window", policies: [("web", held), ("nowhere", nowhere)]) { client, ns, pods in
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let reason = try await eventually("the hold in the status", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> String? in
+                try await status(in: ns, client: client)?.lastActions?.first { $0.result == "blocked" && $0.pod == pods[0].metadata.name }?.reason
+            }
+            #expect(reason.contains("held: a deny window is open: spec.safety.windows[0] (deny, * * * * * for 2h, Europe/Berlin), until 20"), "\(reason)")
+            let invalid = try await eventually("the policy with an unknown zone refused", timeout: .seconds(30)) { () -> String? in
+                try await status(of: "nowhere", in: ns, client: client)?.conditions?.first { $0.type == "Ready" && $0.status == "False" }?.message
+            }
+            #expect(invalid.contains("spec.safety.windows[0].timeZone: 'Mars/Olympus_Mons' is not a time zone in"), "\(invalid)")
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.uid == pods[0].metadata.uid, "not restarted inside the window")
+        }
+    }
+
+    /// The operator-wide freeze: while the freeze ConfigMap exists, no policy acts (the status says why),
+    /// and once it is deleted the crash-looping pod is restarted at once.
+    @Test func theFreezeConfigMapStopsEveryActionUntilItIsDeleted() async throws {
+        try await scenario("safe-freeze", policies: [("web", Self.restarts)], configure: { configuration in
+            configuration.freezeConfigMap = ObjectKey(namespace: configuration.namespace, name: "resilience-operator-freeze")
+        }) { client, ns, pods in
+            _ = try await client.create(ConfigMap(metadata: ObjectMeta(name: "resilience-operator-freeze", namespace: ns), data: ["reason": "change freeze until Monday"]))
+            try await Task.sleep(for: .seconds(1))
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let reason = try await eventually("the freeze in the status", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> String? in
+                try await status(in: ns, client: client)?.lastActions?.first { $0.result == "blocked" && $0.pod == pods[0].metadata.name }?.reason
+            }
+            #expect(reason.contains("held: the operator is frozen: the ConfigMap \(ns)/resilience-operator-freeze exists: change freeze until Monday; no action until it is lifted"), "\(reason)")
+            try await client.delete(ConfigMap.self, name: "resilience-operator-freeze", namespace: ns)
+            try await eventually("the pod restarted once the freeze is lifted", timeout: .seconds(60), diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                try await status(in: ns, client: client)?.lastActions?.contains { $0.step == "restartPod" && $0.pod == pods[0].metadata.name && $0.result == "succeeded" } == true ? true : nil
+            }
+        }
+    }
+
     /// Two policies on one Deployment: the later one leaves it to the older (Ready=False, Overlap, naming
     /// it), so only one acts; once the older goes, the later takes over.
     @Test func aSecondPolicyOnADeploymentIsRefusedAndTakesOverWhenTheFirstGoes() async throws {
