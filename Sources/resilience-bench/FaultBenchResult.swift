@@ -12,7 +12,10 @@ struct FaultBenchResult: Codable {
         var taken: Int
         /// Pods the API server evicted more than once (each extra eviction counts).
         var duplicated: Int
-        /// Faults never acted on.
+        /// Faults not acted on because a safety check refused (the loop breaker, say), by design; by the
+        /// check's reason in the policy's status.
+        var refused: [String: Int]
+        /// Faults never acted on, with no refusal to say why.
         var lost: Int
         /// Pods acted on that no fault was written to.
         var healthyActedOn: Int
@@ -51,11 +54,13 @@ struct FaultBenchResult: Codable {
         var lines = [
             "\(pods) pods in \(deployments) Deployments, a fault every \(churnMilliseconds) ms, two replicas with leader election; \(machine)",
             "",
-            "| fault | injections | actions expected | taken | duplicated | lost | healthy pods acted on | two leaders acting | time to recover (max / median) | seen |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "| fault | injections | actions expected | taken | duplicated | refused by a safety check | lost | healthy pods acted on | two leaders acting | time to recover (max / median) | seen |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for row in rows {
-            lines.append("| \(row.fault) | \(row.injections) | \(row.expected) | \(row.taken) | \(row.duplicated) | \(row.lost) | \(row.healthyActedOn) | \(row.twoLeadersActing) | "
+            let refused = row.refused.values.reduce(0, +)
+            let why = row.refused.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            lines.append("| \(row.fault) | \(row.injections) | \(row.expected) | \(row.taken) | \(row.duplicated) | \(refused)\(why.isEmpty ? "" : " (\(why))") | \(row.lost) | \(row.healthyActedOn) | \(row.twoLeadersActing) | "
                          + String(format: "%.1f / %.1f s", row.recoverMaxSeconds, row.recoverMedianSeconds) + " | \(row.notes) |")
         }
         if !soak.isEmpty {

@@ -4,6 +4,7 @@ import Foundation
 import KubernetesAPI
 import KubernetesClient
 import Logging
+import ResilienceCore
 
 /// `resilience-bench faults`: the operator through API faults and incidents, with pods failing all along.
 ///
@@ -119,7 +120,7 @@ struct FaultBenchmark: AsyncParsableCommand {
             for row in rows.split(separator: ",").map(String.init) {
                 say("row \(row)…")
                 let figures = try await run.row(row) { minutes in result.soak = minutes }
-                say("  \(figures.expected) expected, \(figures.taken) taken, \(figures.duplicated) duplicated, \(figures.lost) lost, \(figures.twoLeadersActing) two leaders; \(figures.notes)")
+                say("  \(figures.expected) expected, \(figures.taken) taken, \(figures.duplicated) duplicated, \(figures.refused) refused, \(figures.lost) lost, \(figures.twoLeadersActing) two leaders; \(figures.notes)")
                 result.rows.append(figures)
             }
             churning.cancel()
@@ -192,12 +193,13 @@ struct FaultBenchmark: AsyncParsableCommand {
             var byPod: [String: Int] = [:]
             for action in actions { byPod["\(action.namespace ?? "")/\(action.name ?? "")", default: 0] += 1 }
             let taken = faults.filter { kubelet.deletionSeen($0.uid) != nil }.count
+            let refused = try await refusals(of: faults.filter { kubelet.deletionSeen($0.uid) == nil })
             let recoveries = injected.ends.compactMap { recovery(after: $0) }.sorted()
             let handovers = (try await lease().spec.leaseTransitions ?? 0) - transitions
             let restarted = replicas.map(\.starts).reduce(0, +) - starts
             return FaultBenchResult.Row(
                 fault: Self.titles[name] ?? name, injections: injected.count, expected: faults.count, taken: taken,
-                duplicated: byPod.values.reduce(0) { $0 + max(0, $1 - 1) }, lost: faults.count - taken,
+                duplicated: byPod.values.reduce(0) { $0 + max(0, $1 - 1) }, refused: refused, lost: faults.count - taken - refused.values.reduce(0, +),
                 healthyActedOn: actions.filter { !churn.touched($0.namespace ?? "", $0.name ?? "") }.count,
                 twoLeadersActing: Self.interleavings(actions, within: FaultBenchmark.leaseDuration),
                 recoverMaxSeconds: recoveries.last ?? 0, recoverMedianSeconds: recoveries.isEmpty ? 0 : recoveries[recoveries.count / 2],
@@ -323,6 +325,26 @@ struct FaultBenchmark: AsyncParsableCommand {
         }
 
         // MARK: Figures
+
+        /// Of the faults not acted on, those whose policy refuses by a safety check, by check: the
+        /// Remediating condition's reason (HaltedLoopBreaker, say), or the blocked entry's check.
+        private func refusals(of unacted: [FaultChurn.Fault]) async throws -> [String: Int] {
+            var counts: [String: Int] = [:]
+            var statuses: [String: PolicyStatus?] = [:]
+            for fault in unacted {
+                let deployment = fault.name.split(separator: "-").dropLast(2).joined(separator: "-")
+                if statuses[deployment] == nil {
+                    statuses[deployment] = try? await workload.client.get(ResiliencePolicy.self, name: deployment, namespace: fault.namespace).status
+                }
+                guard let status = statuses[deployment] ?? nil else { continue }
+                if let remediating = status.conditions?.first(where: { $0.type == "Remediating" }), remediating.reason.hasPrefix("Halted") {
+                    counts[remediating.reason, default: 0] += 1
+                } else if let blocked = status.lastActions?.first(where: { $0.pod == fault.name && $0.result == "blocked" }) {
+                    counts["blocked: \(blocked.reason.split(separator: ";").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")", default: 0] += 1
+                }
+            }
+            return counts
+        }
 
         /// After an injection ended at `end`: until every fault pending then was acted on, or, with none
         /// pending, until the next fault was; nil when one of them never was.
