@@ -332,7 +332,7 @@ struct FaultBenchmark: AsyncParsableCommand {
             var counts: [String: Int] = [:]
             var statuses: [String: PolicyStatus?] = [:]
             for fault in unacted {
-                let deployment = fault.name.split(separator: "-").dropLast(2).joined(separator: "-")
+                let deployment = FaultChurn.deployment(of: fault.name)
                 if statuses[deployment] == nil {
                     statuses[deployment] = try? await workload.client.get(ResiliencePolicy.self, name: deployment, namespace: fault.namespace).status
                 }

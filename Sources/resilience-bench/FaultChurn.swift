@@ -79,7 +79,7 @@ final class FaultChurn: Sendable {
     }
 
     /// The Deployment a pod belongs to, from its name (app-N-<replicaset hash>-<suffix>).
-    private static func deployment(of pod: String) -> String {
+    static func deployment(of pod: String) -> String {
         pod.split(separator: "-").dropLast(2).joined(separator: "-")
     }
 }
