@@ -7,6 +7,9 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
     public let daysOfMonth: Set<Int>
     public let months: Set<Int>
     public let daysOfWeek: Set<Int>
+    /// The times of day it fires, in minutes after midnight, in order (worked out once: a window looks
+    /// them up for every day it searches, at each plan).
+    public let timesOfDay: [Int]
     private let dayOfMonthRestricted: Bool
     private let dayOfWeekRestricted: Bool
     public let description: String
@@ -28,6 +31,7 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         daysOfMonth = try Self.field(fields[2], "day of month", 1...31)
         months = try Self.field(fields[3], "month", 1...12)
         daysOfWeek = Set(try Self.field(fields[4], "day of week", 0...7).map { $0 % 7 })
+        timesOfDay = hours.sorted().flatMap { [minutes] hour in minutes.sorted().map { hour * 60 + $0 } }
         dayOfMonthRestricted = !fields[2].hasPrefix("*")
         dayOfWeekRestricted = !fields[4].hasPrefix("*")
         description = fields.joined(separator: " ")
@@ -44,10 +48,6 @@ public struct CronSchedule: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The times of day it fires, in minutes after midnight, in order.
-    public var timesOfDay: [Int] {
-        hours.sorted().flatMap { hour in minutes.sorted().map { hour * 60 + $0 } }
-    }
 
     private static func field(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws(ParseError) -> Set<Int> {
         var values: Set<Int> = []

@@ -2,6 +2,7 @@ import KubernetesAPI
 import KubernetesClient
 import Logging
 import OperatorRuntime
+import Synchronization
 
 /// The operator-wide freeze: every action of every policy stops at once, while judgement, status and
 /// new pods' serving gates go on. It is on while the operator runs with `--freeze REASON`, or while its
@@ -40,13 +41,18 @@ public struct FreezeSwitch: Sendable {
         return "the ConfigMap \(configMap) exists\(why)"
     }
 
-    /// Watches the ConfigMap until cancelled; `changed` hears of each change to it.
+    /// Watches the ConfigMap until cancelled; `changed` hears of each change of ``reason`` (not of a
+    /// relist or an edit that leaves it as it was).
     public func run(changed: @escaping @Sendable () async -> Void) async {
         guard let reflector else { return }
+        let told = Mutex<String?>(nil)
         await reflector.run { event in
             switch event {
             case .initStart, .initPage: return
-            default: await changed()
+            default:
+                let now = reason
+                guard told.withLock({ last in defer { last = now }; return last != now }) else { return }
+                await changed()
             }
         }
     }

@@ -156,7 +156,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             tasks.addTask {
                 // A freeze starting or lifting: every policy plans again at once.
                 await freeze.run {
-                    if let reason = freeze.reason { logger.notice("frozen: every action stops", metadata: ["reason": "\(reason)"]) } else { logger.notice("not frozen") }
+                    if let reason = freeze.reason { logger.notice("frozen: every action stops", metadata: ["reason": "\(reason)"]) } else { logger.notice("the freeze is lifted") }
                     for key in caches.policies.store.list().compactMap({ ObjectKey($0.metadata) }) {
                         await slot.add(key, reason: .requested("the freeze changed"))
                     }

@@ -5,6 +5,8 @@ import Testing
 
 /// The ladder, rollback, scaling and every safety limit, planned on Deployments the API server returned.
 @Suite struct PlannerTests {
+    /// Restarts, then isolates a pod still unhealthy a stepTimeout (2m) later.
+    private let restartThenIsolate = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","isolate"],"stepTimeout":"2m"},"safety":{"cooldown":"1s","maxInFlight":2}}"#
     private let restartOnCrashLoop = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":"50%","maxUnhealthy":"40%","cooldown":"2m","maxInFlight":1}}"#
 
     private func plan(_ spec: String, _ target: TargetObservation, history: RemediationHistory = .init(), at now: Date) throws -> Plan {
@@ -226,7 +228,7 @@ import Testing
     @Test func theLadderEscalatesOnlyWhenTheStepDidNotHelpWithinStepTimeout() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)
-        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","isolate"],"stepTimeout":"2m"},"safety":{"cooldown":"1s","maxInFlight":2}}"#
+        let spec = restartThenIsolate
         let first = try plan(spec, target, at: start)
         #expect(first.executable.map(\.step) == [.restartPod])
         let afterFirst = executed(first, at: start)
@@ -255,7 +257,7 @@ import Testing
     @Test func aStepThatKeepsHelpingKeepsItsPlaceUnderChurn() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)
-        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod","isolate"],"stepTimeout":"2m"},"safety":{"cooldown":"1s","maxInFlight":2}}"#
+        let spec = restartThenIsolate
         let first = try plan(spec, target, at: start)
         #expect(first.executable.map(\.step) == [.restartPod])
         let afterFirst = executed(first, at: start)
