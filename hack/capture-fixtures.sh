@@ -159,3 +159,44 @@ api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dweb" | sav
 api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dweb" | save stable-pod-list.json
 # The Events of the crash-looping pod, as the evidence before a restart quotes them.
 api GET "/api/v1/namespaces/$ns/events?fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3D$sick" | save stable-pod-events.json
+
+# StatefulSets, whose pods the StatefulSet controller creates one at a time, each once the one before is
+# Ready (OrderedReady): `cache` finished with its two highest ordinals crash-looping, `db` in the middle
+# of a rollout to revision 2 whose first pod (the highest ordinal) crash-loops.
+statefulset() {
+  printf '{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"%s","labels":{"app":"%s"}},"spec":{"replicas":3,"serviceName":"%s","selector":{"matchLabels":{"app":"%s"}},"template":{"metadata":{"labels":{"app":"%s"}},"spec":{"containers":[{"name":"%s","image":"registry.example/%s:1"}]}}}}' \
+    "$1" "$1" "$1" "$1" "$1" "$1" "$1"
+}
+# ready_ordinals SET FIRST_ADDRESS: readies each pod as the controller creates it.
+ready_ordinals() {
+  for ordinal in 0 1 2; do
+    until kubectl -n "$ns" get pod "$1-$ordinal" >/dev/null 2>&1; do sleep 0.2; done
+    api PATCH "/api/v1/namespaces/$ns/pods/$1-$ordinal/status" "$(ready_status "registry.example/$1:1" "10.1.1.$(($2 + ordinal))")" >/dev/null
+  done
+  until [ "$(kubectl -n "$ns" get statefulset "$1" -o jsonpath='{.status.readyReplicas}')" = 3 ]; do sleep 0.2; done
+}
+api POST "/apis/apps/v1/namespaces/$ns/statefulsets" "$(statefulset cache)" >/dev/null
+ready_ordinals cache 10
+api PATCH "/api/v1/namespaces/$ns/pods/cache-1/status" "$(crashing_status registry.example/cache:1 10.1.1.11)" >/dev/null
+api PATCH "/api/v1/namespaces/$ns/pods/cache-2/status" "$(crashing_status registry.example/cache:1 10.1.1.12)" >/dev/null
+until [ "$(kubectl -n "$ns" get statefulset cache -o jsonpath='{.status.readyReplicas}')" = 1 ]; do sleep 0.2; done
+api GET "/apis/apps/v1/namespaces/$ns/statefulsets/cache" | save statefulset-stable.json
+api GET "/apis/apps/v1/namespaces/$ns/controllerrevisions?labelSelector=app%3Dcache" | save statefulset-stable-revisions.json
+api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dcache" | save statefulset-stable-pods.json
+
+api POST "/apis/apps/v1/namespaces/$ns/statefulsets" "$(statefulset db)" >/dev/null
+ready_ordinals db 20
+kubectl -n "$ns" set image statefulset/db db=registry.example/db:2 >/dev/null
+update=
+until [ -n "$update" ] && [ "$update" != "$(kubectl -n "$ns" get statefulset db -o jsonpath='{.status.currentRevision}')" ]; do
+  sleep 0.2; update=$(kubectl -n "$ns" get statefulset db -o jsonpath='{.status.updateRevision}')
+done
+# The controller deletes db-2 first; without a kubelet its termination is confirmed by force.
+until [ -n "$(kubectl -n "$ns" get pod db-2 -o jsonpath='{.metadata.deletionTimestamp}')" ]; do sleep 0.2; done
+kubectl -n "$ns" delete pod db-2 --grace-period=0 --force >/dev/null 2>&1
+until [ "$(kubectl -n "$ns" get pod db-2 -o jsonpath='{.metadata.labels.controller-revision-hash}' 2>/dev/null)" = "$update" ]; do sleep 0.2; done
+api PATCH "/api/v1/namespaces/$ns/pods/db-2/status" "$(crashing_status registry.example/db:2 10.1.1.29)" >/dev/null
+until [ "$(kubectl -n "$ns" get statefulset db -o jsonpath='{.status.readyReplicas}/{.status.updatedReplicas}')" = 2/1 ]; do sleep 0.2; done
+api GET "/apis/apps/v1/namespaces/$ns/statefulsets/db" | save statefulset-rollout.json
+api GET "/apis/apps/v1/namespaces/$ns/controllerrevisions?labelSelector=app%3Ddb" | save statefulset-rollout-revisions.json
+api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Ddb" | save statefulset-rollout-pods.json

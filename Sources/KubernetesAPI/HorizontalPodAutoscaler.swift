@@ -47,8 +47,8 @@ public struct HorizontalPodAutoscaler: KubernetesResource, Equatable {
         public var desiredReplicas: Int?
     }
 
-    /// Whether this autoscaler sets the replicas of the Deployment `name`.
-    public func scales(deployment name: String) -> Bool {
-        spec.scaleTargetRef.kind == "Deployment" && spec.scaleTargetRef.name == name
+    /// Whether this autoscaler sets the replicas of the `kind` (Deployment, StatefulSet) named `name`.
+    public func scales(kind: String, name: String) -> Bool {
+        spec.scaleTargetRef.kind == kind && spec.scaleTargetRef.name == name
     }
 }

@@ -52,6 +52,8 @@ public struct Decision: Sendable, Equatable, Codable {
         case cooldown
         case budget
         case maxInFlight
+        /// A StatefulSet's pods are disrupted one at a time, and a Ready one only while every other is Ready.
+        case quorum
         case minHealthy
         /// A PodDisruptionBudget would refuse the eviction.
         case disruptionBudget

@@ -5,7 +5,7 @@ import Foundation
 #endif
 import KubernetesAPI
 
-/// Judges the pods of one Deployment by the policy's health rules. Pure: the memory it needs comes in
+/// Judges the pods of one target by the policy's health rules. Pure: the memory it needs comes in
 /// and goes out.
 public enum HealthJudge {
     /// Judges every pod of `target`, in name order, and returns the pods' memory updated with what was
@@ -30,7 +30,8 @@ public enum HealthJudge {
             let pod = target.pods[index]
             let uid = pod.metadata.uid ?? pod.metadata.name ?? ""
             let name = pod.metadata.name ?? ""
-            let hash = pod.metadata.labels?["pod-template-hash"]
+            // The revision the pod is of: a ReplicaSet's hash, or a StatefulSet's ControllerRevision.
+            let hash = pod.metadata.labels?["pod-template-hash"] ?? pod.metadata.labels?["controller-revision-hash"]
             if pod.metadata.deletionTimestamp != nil {
                 verdicts.append(PodVerdict(pod: name, uid: uid, templateHash: hash, health: .terminating))
                 continue

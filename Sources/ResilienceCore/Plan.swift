@@ -46,8 +46,9 @@ public struct TargetPlan: Sendable, Equatable {
     public var freeze: String?
     /// When this target's plan changes with time alone; nil when only a change can change it.
     public var wakeAt: Date?
-    /// The UIDs of the target's ReplicaSets, whose revision verdicts the history keeps.
-    public var replicaSets: [String]
+    /// The UIDs of the target's revisions (ReplicaSets, or a StatefulSet's ControllerRevisions), whose
+    /// verdicts the history keeps.
+    public var revisions: [String]
 
     /// Whether the target's plan may change with time alone by `moment`.
     public func isDue(at moment: Date) -> Bool {

@@ -69,8 +69,8 @@ public enum Planner {
         }
         wake.at(budgetFrees)
         history.pods = memory
-        let replicaSets = Set(plans.flatMap(\.replicaSets))
-        history.revisions = history.revisions.filter { replicaSets.contains($0.key) }
+        let revisions = Set(plans.flatMap(\.revisions))
+        history.revisions = history.revisions.filter { revisions.contains($0.key) }
         prune(&history, policy: policy, targets: plans, now: now)
         if !kept.isEmpty { plans.sort { $0.target < $1.target } }
         return Plan(targets: plans, decisions: decisions, history: history, wakeAt: wake.earliest)
@@ -85,9 +85,10 @@ public enum Planner {
         }
     }
 
-    /// The key a target is planned, remembered and told by: `namespace/name` of its Deployment.
+    /// The key a target is planned, remembered and told by (``WorkloadKey``): `namespace/name` of a
+    /// Deployment, `namespace/statefulset/name` of a StatefulSet.
     public static func key(_ target: TargetObservation) -> String {
-        "\(target.deployment.metadata.namespace ?? "")/\(target.name)"
+        target.workload.key.description
     }
 
     /// The most action records the history keeps (more when the budget allows more in its window):

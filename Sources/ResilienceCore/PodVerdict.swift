@@ -8,7 +8,8 @@ import Foundation
 public struct PodVerdict: Sendable, Equatable, Codable {
     public var pod: String
     public var uid: String
-    /// The `pod-template-hash` of its ReplicaSet.
+    /// The revision it is of: its ReplicaSet's `pod-template-hash`, or its StatefulSet's
+    /// `controller-revision-hash` (a ControllerRevision's name).
     public var templateHash: String?
     public var health: PodHealth
     /// When it became unhealthy (for `unhealthy`): when its earliest rule started to hold.

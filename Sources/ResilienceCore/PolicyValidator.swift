@@ -69,15 +69,15 @@ public enum PolicyValidator {
     private static func target(_ spec: PolicySpec, _ problems: inout Problems) {
         switch (spec.targetRef, spec.selector) {
         case (nil, nil):
-            problems.add("spec", "needs targetRef (one Deployment) or selector (Deployments by label)")
+            problems.add("spec", "needs targetRef (one Deployment or StatefulSet) or selector (Deployments and StatefulSets by label)")
         case (.some, .some):
             problems.add("spec", "has both targetRef and selector; give one")
         case (let target?, nil):
-            if target.kind != "Deployment" { problems.add("spec.targetRef.kind", "'\(target.kind)' is not supported; only Deployment is") }
+            if WorkloadKind(rawValue: target.kind) == nil { problems.add("spec.targetRef.kind", "'\(target.kind)' is not supported; only Deployment and StatefulSet are") }
             if target.name.isEmpty { problems.add("spec.targetRef.name", "must not be empty") }
         case (nil, let selector?):
             if (selector.matchLabels ?? [:]).isEmpty && (selector.matchExpressions ?? []).isEmpty {
-                problems.add("spec.selector", "is empty and would select every Deployment in the namespace; name labels")
+                problems.add("spec.selector", "is empty and would select every Deployment and StatefulSet in the namespace; name labels")
             }
             for (index, requirement) in (selector.matchExpressions ?? []).enumerated() {
                 let field = "spec.selector.matchExpressions[\(index)]"

@@ -1,6 +1,6 @@
 import KubernetesAPI
 
-/// A `resilience.dev/v1alpha1 ResiliencePolicy`: which Deployments to watch, when a pod counts as
+/// A `resilience.dev/v1alpha1 ResiliencePolicy`: which Deployments and StatefulSets to watch, when a pod counts as
 /// unhealthy, how to recover it, and the limits that keep recovery from making an outage worse.
 ///
 /// The spec keeps durations, shares and choices as written (strings); ``PolicyValidator`` checks them
@@ -56,9 +56,9 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
 
 /// What a policy asks for.
 public struct PolicySpec: Codable, Sendable, Equatable {
-    /// One Deployment by name; or use ``selector``.
+    /// One Deployment or StatefulSet by kind and name; or use ``selector``.
     public var targetRef: TargetReference?
-    /// The Deployments whose labels match, in the policy's namespace.
+    /// The Deployments and StatefulSets whose labels match, in the policy's namespace.
     public var selector: LabelSelector?
     /// Judge, plan and report, but change nothing.
     public var dryRun: Bool?
@@ -77,7 +77,7 @@ public struct PolicySpec: Codable, Sendable, Equatable {
 
 /// The workload a policy protects.
 public struct TargetReference: Codable, Sendable, Equatable {
-    /// `Deployment`, the only kind supported.
+    /// `Deployment` or `StatefulSet` (``WorkloadKind``).
     public var kind: String
     public var name: String
 

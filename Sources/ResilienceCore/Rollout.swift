@@ -1,61 +1,102 @@
 import KubernetesAPI
 
-/// Where a Deployment's rollout stands, and which revision a rollback would return to.
+/// Where a target's rollout stands, and which revision a rollback would return to: a Deployment's
+/// revisions are its ReplicaSets, a StatefulSet's its ControllerRevisions.
 struct Rollout {
-    /// The ReplicaSet of the newest revision.
-    let newest: ReplicaSet?
-    /// The ReplicaSets of earlier revisions, newest first.
-    let earlier: [ReplicaSet]
+    /// One revision of the pod template.
+    struct Revision {
+        /// The UID of the ReplicaSet or ControllerRevision: what the history remembers it by.
+        let uid: String
+        let name: String
+        let number: Int
+        /// The label value its pods carry: `pod-template-hash` (a Deployment's) or
+        /// `controller-revision-hash` (a StatefulSet's, the ControllerRevision's name).
+        let hash: String?
+    }
+
+    /// The newest revision: the one the spec's template is.
+    let newest: Revision?
+    /// Earlier revisions, newest first.
+    let earlier: [Revision]
     /// The new template is not yet fully rolled out: its generation is unobserved, or pods of older
     /// revisions remain. (Fewer updated replicas than desired alone is a scale-up, not a rollout.)
     let inProgress: Bool
     let paused: Bool
     /// Why the rollout counts as in progress, in words.
     let progress: String
+    /// `ReplicaSet` or `ControllerRevision`, for messages.
+    let revisionKind: String
 
     init(_ target: TargetObservation) {
-        let deployment = target.deployment
-        let byRevision = target.replicaSets.filter { $0.revision != nil }.sorted { $0.revision! > $1.revision! }
-        newest = byRevision.first
-        earlier = Array(byRevision.dropFirst())
-        paused = deployment.spec?.paused == true
-        let desired = deployment.spec?.replicas ?? 1
-        let status = deployment.status
-        let generation = deployment.metadata.generation ?? 0
-        if let observed = status?.observedGeneration, observed < generation {
-            inProgress = true
-            progress = "generation \(generation) not yet observed by the Deployment controller"
-        } else if let total = status?.replicas, let updated = status?.updatedReplicas, total > updated {
-            inProgress = true
-            progress = "\(updated) of \(desired) replicas updated to revision \(newest?.revision.map(String.init) ?? "?"), \(total - updated) old still running"
-        } else {
-            inProgress = false
-            progress = "complete"
+        var revisions: [Revision]
+        switch target.workload {
+        case .deployment(let deployment):
+            revisionKind = ReplicaSet.kind
+            revisions = target.replicaSets.compactMap { set in
+                set.revision.map { Revision(uid: set.metadata.uid ?? "", name: set.metadata.name ?? "", number: $0, hash: set.templateHash) }
+            }
+            revisions.sort { $0.number > $1.number }
+            paused = deployment.spec?.paused == true
+            let desired = deployment.spec?.replicas ?? 1
+            let status = deployment.status
+            if target.workload.generationUnobserved {
+                inProgress = true
+                progress = "generation \(deployment.metadata.generation ?? 0) not yet observed by the Deployment controller"
+            } else if let total = status?.replicas, let updated = status?.updatedReplicas, total > updated {
+                inProgress = true
+                progress = "\(updated) of \(desired) replicas updated to revision \(revisions.first.map { String($0.number) } ?? "?"), \(total - updated) old still running"
+            } else {
+                inProgress = false
+                progress = "complete"
+            }
+        case .statefulSet(let statefulSet):
+            revisionKind = ControllerRevision.kind
+            revisions = target.controllerRevisions.map { revision in
+                let name = revision.metadata.name ?? ""
+                return Revision(uid: revision.metadata.uid ?? "", name: name, number: Int(revision.revision), hash: name)
+            }
+            // The spec's template is the update revision; a rollback to an old template makes an old
+            // ControllerRevision the update revision again (with a new number), so the number decides
+            // only when the status has not said yet.
+            let update = statefulSet.status?.updateRevision
+            revisions.sort { ($0.name == update ? 1 : 0, $0.number) > ($1.name == update ? 1 : 0, $1.number) }
+            paused = false
+            let status = statefulSet.status
+            let desired = statefulSet.spec?.replicas ?? 1
+            if target.workload.generationUnobserved {
+                inProgress = true
+                progress = "generation \(statefulSet.metadata.generation ?? 0) not yet observed by the StatefulSet controller"
+            } else if statefulSet.spec?.updateStrategy?.type != "OnDelete", let update, let current = status?.currentRevision, update != current {
+                inProgress = true
+                progress = "\(status?.updatedReplicas ?? 0) of \(desired) replicas updated to \(update), the others still at \(current)"
+            } else {
+                inProgress = false
+                progress = "complete"
+            }
         }
+        newest = revisions.first
+        earlier = Array(revisions.dropFirst())
     }
 
     /// The latest earlier revision that a rollback may return to: never one the operator rolled back from,
     /// and only one known healthy (remembered so, or with healthy pods now and none unhealthy).
-    func rollbackTarget(verdicts: [PodVerdict], history: RemediationHistory) -> Result<ReplicaSet, Refusal> {
-        guard let newest else { return .failure(.init("the Deployment has no ReplicaSet with a revision")) }
+    func rollbackTarget(verdicts: [PodVerdict], history: RemediationHistory) -> Result<Revision, Refusal> {
+        guard let newest else { return .failure(.init("there is no \(revisionKind) with a revision")) }
         var skipped: [String] = []
         for candidate in earlier {
-            let uid = candidate.metadata.uid ?? ""
-            let revision = candidate.revision ?? 0
-            if history.revisions[uid] == .unhealthy {
-                skipped.append("revision \(revision) was rolled back from")
+            if history.revisions[candidate.uid] == .unhealthy {
+                skipped.append("revision \(candidate.number) was rolled back from")
                 continue
             }
-            if history.revisions[uid] == .healthy { return .success(candidate) }
-            let pods = verdicts.filter { $0.templateHash == candidate.templateHash && $0.health != .terminating }
+            if history.revisions[candidate.uid] == .healthy { return .success(candidate) }
+            let pods = verdicts.filter { $0.templateHash == candidate.hash && $0.health != .terminating }
             if pods.contains(where: { $0.health == .healthy }), !pods.contains(where: { $0.health == .unhealthy }) {
                 return .success(candidate)
             }
-            skipped.append(pods.isEmpty ? "revision \(revision) was never seen healthy" : "revision \(revision) has unhealthy pods")
+            skipped.append(pods.isEmpty ? "revision \(candidate.number) was never seen healthy" : "revision \(candidate.number) has unhealthy pods")
         }
-        let newestRevision = newest.revision ?? 0
         return .failure(.init(skipped.isEmpty
-            ? "revision \(newestRevision) is the only revision"
+            ? "revision \(newest.number) is the only revision"
             : "no earlier revision is known healthy (\(skipped.joined(separator: ", ")))"))
     }
 }

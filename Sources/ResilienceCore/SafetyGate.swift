@@ -25,6 +25,10 @@ struct SafetyGate {
     let rolloutDisruption: Int
     var disruptionsLeft: [String: Int]
     let budgets: [PodDisruptionBudget]
+    /// For a StatefulSet (nil for a Deployment): its pods that are not Ready now, by UID, with their names.
+    /// Its pods are disrupted one at a time, and a Ready one only while every other is Ready, so a quorum
+    /// that holds is never broken by the operator.
+    var quorum: [(uid: String, name: String)]? = nil
 
     /// Decides on `action`, and counts it when admitted. Budget is policy-wide, so it is passed in.
     mutating func admit(_ action: Action, step: RecoveryStep?, pod: Pod?, healthyRemoved: Int = 0, budget: inout BudgetLedger) -> (Decision.Disposition, Decision.SafetyCheck?, String?) {
@@ -41,6 +45,9 @@ struct SafetyGate {
         }
         if let rolloutOnly, step != .rollback {
             return (.blocked, .rollout, "\(rolloutOnly): only the rollback step may act")
+        }
+        if action.isDisruption, let refusal = quorumRefusal(action, pod: pod) {
+            return (.blocked, .quorum, refusal)
         }
         if let last = lastActionAt, now.timeIntervalSince(last) < policy.cooldown.seconds {
             // Stable while it lasts (no elapsed time in it), so that repeats are one Event, counted.
@@ -66,6 +73,21 @@ struct SafetyGate {
         if case .restartPod(_, _, true) = action, let pod { consumeDisruption(pod) }
         if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
         return (.execute, nil, nil)
+    }
+
+    /// Why a StatefulSet's quorum forbids the disruption now: another disruption is not yet replaced by a
+    /// Ready pod, or the pod is Ready (a member serving now) while another is not. Restarting a pod that
+    /// is down already costs no member; a rollout (rolloutRestart, rollback) is paced by the StatefulSet
+    /// controller itself, one pod at a time, once nothing else is in flight.
+    private func quorumRefusal(_ action: Action, pod: Pod?) -> String? {
+        guard let quorum else { return nil }
+        if inFlight > 0 {
+            return "a StatefulSet's pods are disrupted one at a time, and \(inFlight) disruption is not yet replaced by a Ready pod"
+        }
+        guard let pod, pod.isReady else { return nil }
+        let others = quorum.filter { $0.uid != pod.metadata.uid }
+        guard let first = others.first else { return nil }
+        return "\(pod.metadata.name ?? "") is Ready, and \(others.count) other pod\(others.count == 1 ? " is" : "s are") not (\(first.name)): disrupting it would take one more member of the StatefulSet away"
     }
 
     /// Healthy pods the action takes away: none for pod actions (they aim at unhealthy pods), a rollout's

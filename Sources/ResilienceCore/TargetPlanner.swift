@@ -5,7 +5,7 @@ import Foundation
 #endif
 import KubernetesAPI
 
-/// Plans one target Deployment: settles earlier actions, judges the pods, moves the episode along the
+/// Plans one target (a Deployment or a StatefulSet): settles earlier actions, judges the pods, moves the episode along the
 /// ladder, and passes every action through the safety gate.
 struct TargetPlanner {
     let target: TargetObservation
@@ -83,7 +83,8 @@ struct TargetPlanner {
     var summary: TargetPlan {
         TargetPlan(
             target: key, verdicts: verdicts, desired: desired, healthy: healthyCount, unhealthy: unhealthy.count, inFlight: inFlight, down: down,
-            decisions: decisions, freeze: freeze, wakeAt: wake.earliest, replicaSets: target.replicaSets.compactMap(\.metadata.uid))
+            decisions: decisions, freeze: freeze, wakeAt: wake.earliest,
+            revisions: target.replicaSets.compactMap(\.metadata.uid) + target.controllerRevisions.compactMap(\.metadata.uid))
     }
 
     // MARK: Planning
@@ -97,7 +98,7 @@ struct TargetPlanner {
         if let scaled = history.scaledFrom[key], scaled.autoscaler == nil {
             desired = scaled.replicas
         } else {
-            desired = target.deployment.spec?.replicas ?? 1
+            desired = target.workload.replicas
         }
         rememberHealthyRevision()
         let actionable = unhealthy
@@ -153,7 +154,8 @@ struct TargetPlanner {
         return SafetyGate(
             policy: policy, now: now, halt: nil, rolloutOnly: nil, lastActionAt: lastAction, inFlight: inFlight,
             healthy: knownHealthyCount, unknown: healthyCount - knownHealthyCount, minHealthyPods: policy.minHealthy.atLeast(of: desired),
-            rolloutDisruption: rolloutDisruption(), disruptionsLeft: [:], budgets: target.disruptionBudgets)
+            rolloutDisruption: rolloutDisruption(), disruptionsLeft: [:], budgets: target.disruptionBudgets,
+            quorum: target.isStatefulSet ? target.pods.filter { !$0.isReady }.map { ($0.metadata.uid ?? "", $0.metadata.name ?? "") } : nil)
     }
 
     private mutating func admit(_ candidate: Candidate, gate: inout SafetyGate, budget: inout BudgetLedger) {
@@ -234,8 +236,15 @@ struct TargetPlanner {
         while episode.step < policy.ladder.count {
             let step = policy.ladder[episode.step]
             let position = "step \(episode.step + 1) of \(policy.ladder.count) (\(step.rawValue))"
+            if step == .isolate, target.isStatefulSet, policy.isolation == "quarantine" {
+                note("skipped \(step.rawValue): quarantine takes a pod out of its controller, and a StatefulSet cannot replace a pod whose name is still taken; isolation: readinessGate works for StatefulSets")
+                episode.step += 1
+                episode.stepStartedAt = nil
+                continue
+            }
             if step.isPerPod {
-                let fresh = actionable.filter { !episode.acted.contains("\($0.uid)/\(step.rawValue)") }
+                var fresh = actionable.filter { !episode.acted.contains("\($0.uid)/\(step.rawValue)") }
+                if let statefulSet = target.workload.statefulSet { fresh.sort(by: Self.restartOrder(statefulSet)) }
                 if fresh.isEmpty {
                     if !actionable.isEmpty { note(waiting(step, episode: episode)) }
                     return []
@@ -253,7 +262,7 @@ struct TargetPlanner {
                 return []
             }
             if actionable.isEmpty && (step != .scaleUp || remediating.isEmpty) { return [] }
-            if let owner = GitOpsOwner(target.deployment.metadata),
+            if let owner = GitOpsOwner(target.workload.metadata),
                let refusal = owner.refusal(of: step, writesReplicas: target.autoscaler == nil, acts: policy.gitOpsActs) {
                 note("skipped \(step.rawValue): \(refusal)")
                 episode.acted.insert("gitops/\(step.rawValue)")
@@ -285,6 +294,23 @@ struct TargetPlanner {
         return []
     }
 
+    /// Which of a StatefulSet's sick pods goes first. With `Parallel` pod management, the highest ordinal,
+    /// as its controller scales down and rolls: the lowest ordinals (often the primary, the seed) stay up
+    /// longest. With `OrderedReady` (the default) the lowest: its controller creates a pod only once every
+    /// lower ordinal is Running and Ready, so a higher ordinal restarted while a lower one is down would
+    /// stay gone until a human stepped in.
+    static func restartOrder(_ statefulSet: StatefulSet) -> (PodVerdict, PodVerdict) -> Bool {
+        if statefulSet.spec?.podManagementPolicy == "Parallel" {
+            return { ordinal($0.pod) > ordinal($1.pod) }
+        }
+        return { ordinal($0.pod) < ordinal($1.pod) }
+    }
+
+    /// A StatefulSet pod's ordinal: the number its name ends in (`db-2`: 2), -1 for none.
+    static func ordinal(_ pod: String) -> Int {
+        pod.split(separator: "-").last.flatMap { Int($0) } ?? -1
+    }
+
     private func waiting(_ step: RecoveryStep, episode: RemediationHistory.Episode) -> String {
         let left = episode.stepStartedAt.map { Seconds(policy.stepTimeout.seconds - now.timeIntervalSince($0)).description } ?? policy.stepTimeout.text
         return "waiting for \(step.rawValue) to help: the outcome is checked \(left) from now (stepTimeout \(policy.stepTimeout))"
@@ -294,8 +320,8 @@ struct TargetPlanner {
     /// or Flux), a human is told which, and by whom the Deployment is managed.
     private mutating func alertLeftToGit(_ episode: RemediationHistory.Episode, actionable: [PodVerdict], gate: SafetyGate) {
         let left = episode.acted.filter { $0.hasPrefix("gitops/") }.map { String($0.dropFirst("gitops/".count)) }.sorted()
-        guard !left.isEmpty, !actionable.isEmpty, let owner = GitOpsOwner(target.deployment.metadata) else { return }
-        alert(.gitOps, "\(key): \(actionable.count) pods unhealthy and \(left.joined(separator: ", ")) left to Git: the Deployment is managed by \(owner) (spec.recovery.gitOps \(policy.gitOpsActs ? "act" : "alert"))", gate: gate)
+        guard !left.isEmpty, !actionable.isEmpty, let owner = GitOpsOwner(target.workload.metadata) else { return }
+        alert(.gitOps, "\(key): \(actionable.count) pods unhealthy and \(left.joined(separator: ", ")) left to Git: the \(target.workload.kind.rawValue) is managed by \(owner) (spec.recovery.gitOps \(policy.gitOpsActs ? "act" : "alert"))", gate: gate)
     }
 
     /// During a rollout only rollback may act: it is considered even when it is not the current step.
@@ -303,7 +329,7 @@ struct TargetPlanner {
         guard policy.ladder.contains(.rollback), !actionable.isEmpty,
               episode.step >= policy.ladder.count || policy.ladder[episode.step] != .rollback,
               !episode.acted.contains("deployment/rollback") else { return nil }
-        if let owner = GitOpsOwner(target.deployment.metadata),
+        if let owner = GitOpsOwner(target.workload.metadata),
            let refusal = owner.refusal(of: .rollback, writesReplicas: false, acts: policy.gitOpsActs) {
             if episode.acted.insert("gitops/rollback").inserted { note("no rollback: \(refusal)") }
             return nil
@@ -317,10 +343,11 @@ struct TargetPlanner {
     }
 
     private func rollback(actionable: [PodVerdict], position: String) -> Result<Candidate, Refusal> {
-        guard let newest = rollout.newest, let revision = newest.revision else {
-            return .failure(.init("the Deployment has no ReplicaSet with a revision"))
+        guard let newest = rollout.newest else {
+            return .failure(.init("the \(target.workload.kind.rawValue) has no \(rollout.revisionKind) with a revision"))
         }
-        let others = actionable.filter { $0.templateHash != newest.templateHash }
+        let revision = newest.number
+        let others = actionable.filter { $0.templateHash != newest.hash }
         guard others.isEmpty else {
             return .failure(.init("\(others.count) unhealthy pods are not of the newest revision \(revision) (\(others[0].pod)), so the new revision is not to blame"))
         }
@@ -329,20 +356,23 @@ struct TargetPlanner {
         case .success(let previous):
             let first = actionable[0]
             return .success(Candidate(
-                action: .rollback(replicaSet: previous.metadata.name ?? "", revision: previous.revision ?? 0, from: newest.metadata.uid ?? ""),
+                action: .rollback(replicaSet: previous.name, revision: previous.number, from: newest.uid),
                 step: .rollback, pod: nil,
-                reason: "\(actionable.count) pods of the newest revision \(revision) are unhealthy (\(first.pod): \(first.summary)) and revision \(previous.revision ?? 0) was healthy; \(position)"))
+                reason: "\(actionable.count) pods of the newest revision \(revision) are unhealthy (\(first.pod): \(first.summary)) and revision \(previous.number) was healthy; \(position)"))
         }
     }
 
     private func scaleUp(actionable: [PodVerdict], position: String) -> Result<Candidate, Refusal> {
+        if target.isStatefulSet {
+            return .failure(.init("a StatefulSet's new replicas need data of their own (volumes, membership), so the operator never adds them; a human decides"))
+        }
         guard let maxSurge = policy.maxSurge else { return .failure(.init("spec.recovery.scaleUp.maxSurge is not set")) }
         let surge = min(maxSurge, max(1, actionable.count + remediating.count))
         let why = "\(actionable.count) unhealthy and \(remediating.count) isolated pods; \(position)"
         if let autoscaler = target.autoscaler {
             let name = autoscaler.metadata.name ?? ""
             let current = autoscaler.spec.minReplicas ?? 1
-            let raised = min(autoscaler.spec.maxReplicas, max(current, target.deployment.spec?.replicas ?? current) + surge)
+            let raised = min(autoscaler.spec.maxReplicas, max(current, target.workload.replicas) + surge)
             guard raised > current else {
                 return .failure(.init("HPA \(name) manages the replicas and its maxReplicas \(autoscaler.spec.maxReplicas) leaves no room above minReplicas \(current)"))
             }
@@ -350,7 +380,7 @@ struct TargetPlanner {
                 action: .setAutoscalerMinimum(autoscaler: name, from: current, to: raised), step: .scaleUp, pod: nil,
                 reason: "\(why); HPA \(name) manages the replicas, so its minReplicas is raised \(current)→\(raised) for the duration instead of writing replicas behind its back"))
         }
-        let replicas = target.deployment.spec?.replicas ?? 1
+        let replicas = target.workload.replicas
         return .success(Candidate(action: .scale(from: replicas, to: replicas + surge), step: .scaleUp, pod: nil, reason: "\(why); adding \(surge) replicas (maxSurge \(maxSurge))"))
     }
 
@@ -365,7 +395,7 @@ struct TargetPlanner {
             current = target.autoscaler.flatMap { $0.metadata.name == name ? $0.spec.minReplicas ?? 1 : nil }
         } else {
             what = "replicas"
-            current = target.deployment.spec?.replicas
+            current = target.workload.replicas
         }
         guard let current, current != set, current != scaled.replicas else { return }
         history.scaledFrom[key] = nil
@@ -380,12 +410,12 @@ struct TargetPlanner {
             guard let autoscaler = target.autoscaler, autoscaler.metadata.name == name else { return nil }
             let current = autoscaler.spec.minReplicas ?? 1
             guard current != scaled.replicas else { return forgetRestored() }
-            let removed = max(0, (target.deployment.spec?.replicas ?? current) - max(scaled.replicas, autoscaler.status?.desiredReplicas ?? 0))
+            let removed = max(0, target.workload.replicas - max(scaled.replicas, autoscaler.status?.desiredReplicas ?? 0))
             return Candidate(
                 action: .setAutoscalerMinimum(autoscaler: name, from: current, to: scaled.replicas), step: nil, pod: nil,
                 reason: "no pod unhealthy or isolated: returning HPA \(name) minReplicas to \(scaled.replicas)", healthyRemoved: max(0, removed - notHealthy))
         }
-        let replicas = target.deployment.spec?.replicas ?? 1
+        let replicas = target.workload.replicas
         guard replicas > scaled.replicas else { return forgetRestored() }
         return Candidate(
             action: .scale(from: replicas, to: scaled.replicas), step: nil, pod: nil,
@@ -449,7 +479,12 @@ struct TargetPlanner {
                     continue
                 }
                 // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
-                let after = { (pod: Pod) in !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) >= record.time.wholeSeconds }
+                // A StatefulSet's replacement is known exactly: the pod of the same name, with a new UID.
+                let sameName = target.isStatefulSet ? record.action.podName : nil
+                let after = { (pod: Pod) in
+                    !claimed.contains(pod.metadata.uid ?? "") && (pod.metadata.creationTimestamp ?? .distantPast) >= record.time.wholeSeconds
+                        && (sameName == nil || pod.metadata.name == sameName)
+                }
                 if let replacement = replacements().first(where: after) {
                     claimed.insert(replacement.metadata.uid ?? "")
                     history.actions[index].settledAt = now
@@ -461,7 +496,7 @@ struct TargetPlanner {
                         standIns.insert(standIn.metadata.uid ?? "")
                     }
                 }
-            } else if rollout.inProgress || (target.deployment.status?.observedGeneration ?? 0) < (target.deployment.metadata.generation ?? 0) {
+            } else if rollout.inProgress || target.workload.generationUnobserved {
                 inFlight += 1
             } else {
                 history.actions[index].settledAt = now
@@ -510,7 +545,7 @@ struct TargetPlanner {
 
     /// Remembers the newest revision as healthy once the rollout is complete and every pod is healthy.
     private mutating func rememberHealthyRevision() {
-        guard !rollout.inProgress, let newest = rollout.newest, let uid = newest.metadata.uid,
+        guard !rollout.inProgress, let uid = rollout.newest?.uid, !uid.isEmpty,
               history.revisions[uid] == nil, inFlight == 0, healthyCount >= desired,
               verdicts.allSatisfy({ $0.health == .healthy || $0.health == .terminating }) else { return }
         history.revisions[uid] = .healthy
@@ -519,10 +554,11 @@ struct TargetPlanner {
     /// Healthy pods a rollout takes down at once: maxUnavailable of a RollingUpdate (rounded down, and 1
     /// when both limits round to 0, as the Deployment controller does), or every pod for Recreate.
     private func rolloutDisruption() -> Int {
-        let spec = target.deployment.spec
-        let replicas = spec?.replicas ?? 1
-        if spec?.strategy?.type == "Recreate" { return replicas }
-        let rolling = spec?.strategy?.rollingUpdate
+        // A StatefulSet's controller rolls one pod at a time.
+        guard let spec = target.workload.deployment?.spec else { return 1 }
+        let replicas = spec.replicas ?? 1
+        if spec.strategy?.type == "Recreate" { return replicas }
+        let rolling = spec.strategy?.rollingUpdate
         let unavailable = resolve(rolling?.maxUnavailable ?? .string("25%"), of: replicas, roundUp: false)
         let surge = resolve(rolling?.maxSurge ?? .string("25%"), of: replicas, roundUp: true)
         return unavailable == 0 && surge == 0 ? 1 : unavailable

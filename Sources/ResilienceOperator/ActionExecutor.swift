@@ -41,22 +41,24 @@ public struct ActionExecutor: Sendable {
         case failed(String)
     }
 
-    /// Carries out `action` on the Deployment `deployment` in `namespace`, or on one of its pods.
-    /// `serviceLabels`: the label keys the pod's Services select it by, which quarantine removes along
-    /// with its ReplicaSet's selector. `judged`: for a rollback, the name of the ReplicaSet whose revision
-    /// was judged unhealthy; the Deployment is rolled back only while its template is still that one.
-    public func execute(_ action: Action, namespace: String, deployment: String, reason: String, serviceLabels: Set<String> = [], judged: String? = nil) async -> Outcome {
+    /// Carries out `action` on the target `workload` (a Deployment or a StatefulSet), or on one of its
+    /// pods. `serviceLabels`: the label keys the pod's Services select it by, which quarantine removes
+    /// along with its ReplicaSet's selector. `judged`: for a rollback, the name of the ReplicaSet (or
+    /// ControllerRevision) whose revision was judged unhealthy; the workload is rolled back only while its
+    /// template is still that one.
+    public func execute(_ action: Action, workload: WorkloadKey, reason: String, serviceLabels: Set<String> = [], judged: String? = nil) async -> Outcome {
+        let namespace = workload.namespace
         do {
             switch action {
             case .restartPod(let pod, let uid, true): return try await evict(pod, uid: uid, namespace: namespace)
             case .restartPod(let pod, let uid, false): return try await delete(pod, uid: uid, namespace: namespace)
             case .isolate(let pod, let uid, "quarantine"): return try await quarantine(pod, uid: uid, namespace: namespace, reason: reason, serviceLabels: serviceLabels)
             case .isolate(let pod, let uid, _): return try await closeGate(pod, uid: uid, namespace: namespace, reason: reason)
-            case .scale(let from, let to): return try await scale(deployment, namespace: namespace, from: from, to: to)
+            case .scale(let from, let to): return try await scale(workload, from: from, to: to)
             case .setAutoscalerMinimum(let name, let from, let to): return try await setMinimum(name, namespace: namespace, from: from, to: to)
-            case .rollback(let replicaSet, let revision, _): return try await rollback(deployment, to: replicaSet, revision: revision, judged: judged, namespace: namespace)
+            case .rollback(let revisionName, let revision, _): return try await rollback(workload, to: revisionName, revision: revision, judged: judged)
             case .release(let pod, let uid), .admit(let pod, let uid): return try await openGate(pod, uid: uid, namespace: namespace)
-            case .rolloutRestart: return try await restart(deployment, namespace: namespace)
+            case .rolloutRestart: return try await restart(workload)
             case .alert: return .done("an alert changes nothing in the cluster")
             }
         } catch let error as KubernetesError {
@@ -151,7 +153,9 @@ public struct ActionExecutor: Sendable {
         }
     }
 
-    private func scale(_ deployment: String, namespace: String, from: Int, to: Int) async throws -> Outcome {
+    private func scale(_ workload: WorkloadKey, from: Int, to: Int) async throws -> Outcome {
+        guard workload.kind == .deployment else { return .failed("the operator never scales a \(workload.kind.rawValue)") }
+        let deployment = workload.name, namespace = workload.namespace
         // The Deployment controller writes the object all the time: a conflict is retried on a fresh read,
         // as long as the replicas are still those planned from.
         for _ in 0..<5 {
@@ -184,34 +188,59 @@ public struct ActionExecutor: Sendable {
         return .done("set minReplicas of HPA \(name) from \(from) to \(to)")
     }
 
-    /// Puts the earlier ReplicaSet's pod template back, as `kubectl rollout undo` does, but only while the
-    /// Deployment still has the template of `judged` (the revision judged unhealthy): a template someone
-    /// changed since is theirs to keep. The patch tests the resourceVersion the comparison was made on, so
-    /// nothing changes in between; a Deployment that keeps changing is read again, up to five times.
-    private func rollback(_ deployment: String, to replicaSet: String, revision: Int, judged: String?, namespace: String) async throws -> Outcome {
-        guard let template = try await self.replicaSet(replicaSet, namespace: namespace).spec.template.map(Self.withoutHash), case .object = template else {
-            return .failed("ReplicaSet \(replicaSet) has no pod template")
+    /// Puts the earlier revision's pod template back, as `kubectl rollout undo` does (a ReplicaSet's
+    /// template for a Deployment, a ControllerRevision's for a StatefulSet), but only while the workload
+    /// still has the template of `judged` (the revision judged unhealthy): a template someone changed since
+    /// is theirs to keep. The patch tests the resourceVersion the comparison was made on, so nothing
+    /// changes in between; a workload that keeps changing is read again, up to five times.
+    private func rollback(_ workload: WorkloadKey, to revisionName: String, revision: Int, judged: String?) async throws -> Outcome {
+        let namespace = workload.namespace, name = workload.name
+        guard let template = try await self.template(of: revisionName, for: workload.kind, namespace: namespace), case .object = template else {
+            return .failed("\(revisionName) has no pod template")
         }
         var bad: JSONValue?
-        if let judged { bad = try await self.replicaSet(judged, namespace: namespace).spec.template.map(Self.withoutHash) }
+        if let judged { bad = try await self.template(of: judged, for: workload.kind, namespace: namespace) }
+        let path = workload.kind == .deployment ? Deployment.path(namespace: namespace, name: name) : StatefulSet.path(namespace: namespace, name: name)
         for _ in 0..<5 {
-            let current = try KubernetesJSON.decoder().decode(DeploymentTemplate.self, from: Data(try await client.send(.GET, Deployment.path(namespace: namespace, name: deployment))))
-            if current.spec.template == template { return .done("\(deployment) already has the template of revision \(revision)") }
+            let current = try KubernetesJSON.decoder().decode(WorkloadTemplate.self, from: Data(try await client.send(.GET, path)))
+            if current.spec.template == template { return .done("\(name) already has the template of revision \(revision)") }
             if let judged, current.spec.template != bad {
-                return .blocked("\(deployment)'s pod template is no longer that of \(judged), the revision judged unhealthy: someone changed it since, and the operator leaves it")
+                return .blocked("\(name)'s pod template is no longer that of \(judged), the revision judged unhealthy: someone changed it since, and the operator leaves it")
             }
             var operations = [JSONPatchOperation(op: "replace", path: "/spec/template", value: template)]
             if let version = current.metadata.resourceVersion {
                 operations.insert(JSONPatchOperation(op: "test", path: "/metadata/resourceVersion", value: .string(version)), at: 0)
             }
             do {
-                _ = try await client.patch(Deployment.self, name: deployment, namespace: namespace, try .json(operations))
-                return .done("rolled \(deployment) back to revision \(revision) (the template of \(replicaSet))")
+                let patch = try Patch.json(operations)
+                _ = try await client.send(.PATCH, path, body: patch.body, contentType: patch.contentType)
+                return .done("rolled \(workload.named) back to revision \(revision) (the template of \(revisionName))")
             } catch let error as KubernetesError where error.reason == .invalid {
                 continue
             }
         }
-        return .blocked("\(deployment) kept changing while rolling back; planned again")
+        return .blocked("\(name) kept changing while rolling back; planned again")
+    }
+
+    /// The pod template of a revision as the workload's spec has it: a ReplicaSet's without its hash
+    /// label, or a ControllerRevision's (its data is the patch `{"spec":{"template":{..., "$patch":
+    /// "replace"}}}`) without the patch directive.
+    private func template(of revision: String, for kind: WorkloadKind, namespace: String) async throws -> JSONValue? {
+        switch kind {
+        case .deployment:
+            return try await replicaSet(revision, namespace: namespace).spec.template.map(Self.withoutHash)
+        case .statefulSet:
+            let stored = try KubernetesJSON.decoder().decode(
+                RevisionData.self, from: Data(try await client.send(.GET, ControllerRevision.path(namespace: namespace, name: revision))))
+            guard case .object(let data)? = stored.data, case .object(let spec)? = data["spec"], case .object(var template)? = spec["template"] else { return nil }
+            template["$patch"] = nil
+            return .object(template)
+        }
+    }
+
+    /// A ControllerRevision's data (which the projection leaves out).
+    private struct RevisionData: Decodable {
+        var data: JSONValue?
     }
 
     /// A pod template without the ReplicaSet's own hash label, which the Deployment's template lacks.
@@ -225,8 +254,8 @@ public struct ActionExecutor: Sendable {
         return .object(template)
     }
 
-    /// A Deployment's resourceVersion and whole pod template.
-    private struct DeploymentTemplate: Decodable {
+    /// A Deployment's or StatefulSet's resourceVersion and whole pod template.
+    private struct WorkloadTemplate: Decodable {
         var metadata: ObjectMeta
         var spec: Spec
         struct Spec: Decodable {
@@ -247,10 +276,14 @@ public struct ActionExecutor: Sendable {
         }
     }
 
-    private func restart(_ deployment: String, namespace: String) async throws -> Outcome {
+    /// Rolls every pod, as `kubectl rollout restart` does for both kinds.
+    private func restart(_ workload: WorkloadKey) async throws -> Outcome {
         let now = KubernetesJSON.formatTimestamp(Date())
-        let patch = #"{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"\#(now)"}}}}}"#
-        _ = try await client.patch(Deployment.self, name: deployment, namespace: namespace, .strategicMerge(Array(patch.utf8)))
-        return .done("restarted \(deployment) (kubectl.kubernetes.io/restartedAt=\(now))")
+        let patch = Patch.strategicMerge(Array(#"{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"\#(now)"}}}}}"#.utf8))
+        switch workload.kind {
+        case .deployment: _ = try await client.patch(Deployment.self, name: workload.name, namespace: workload.namespace, patch)
+        case .statefulSet: _ = try await client.patch(StatefulSet.self, name: workload.name, namespace: workload.namespace, patch)
+        }
+        return .done("restarted \(workload.named) (kubectl.kubernetes.io/restartedAt=\(now))")
     }
 }

@@ -26,18 +26,19 @@ public struct AlertSender: Sendable {
         public var endsAt: String
     }
 
-    /// Sends the alert of `condition` about the Deployment `target` (`namespace/name`) of `policy`: firing
-    /// for 5 minutes unless sent again, or, `resolved`, ended now. Its labels (the condition's alertname,
-    /// namespace, policy, Deployment) are the alert's identity in Alertmanager.
+    /// Sends the alert of `condition` about the target `target` (``WorkloadKey``) of `policy`: firing for 5
+    /// minutes unless sent again, or, `resolved`, ended now. Its labels (the condition's alertname,
+    /// namespace, policy, and `deployment` or `statefulset` with the target's name, as kube-state-metrics
+    /// names them) are the alert's identity in Alertmanager.
     public func send(
         _ condition: AlertCondition, summary: String, policy: ObjectKey, target: String, to alertmanager: String, resolved: Bool = false,
         now: Date = Date()
     ) async throws {
+        var labels = ["alertname": condition.alertname, "severity": "critical", "namespace": policy.namespace, "policy": policy.name]
+        let workload = WorkloadKey(target)
+        labels[workload?.kind.rawValue.lowercased() ?? "deployment"] = workload?.name ?? target
         let alert = Alert(
-            labels: [
-                "alertname": condition.alertname, "severity": "critical",
-                "namespace": policy.namespace, "policy": policy.name, "deployment": String(target.split(separator: "/").last ?? ""),
-            ],
+            labels: labels,
             annotations: ["summary": summary],
             startsAt: KubernetesJSON.formatTimestamp(now), endsAt: KubernetesJSON.formatTimestamp(resolved ? now : now.addingTimeInterval(300)))
         var request = HTTPClientRequest(url: (alertmanager.hasSuffix("/") ? String(alertmanager.dropLast()) : alertmanager) + "/api/v2/alerts")

@@ -2,8 +2,9 @@ import KubernetesAPI
 import OperatorRuntime
 import ResilienceCore
 
-/// The watch caches as a ``TargetSource``: a Deployment by key, its ReplicaSets and their pods through
-/// the stores' owner index, so that reading one target never touches the rest of its namespace.
+/// The watch caches as a ``TargetSource``: a target by key, its ReplicaSets (or ControllerRevisions) and
+/// pods through the stores' owner index, so that reading one target never touches the rest of its
+/// namespace.
 public struct CachedTargets: TargetSource {
     let caches: OperatorCaches
     let prober: Prober?
@@ -16,14 +17,26 @@ public struct CachedTargets: TargetSource {
         caches.deployments.store.list(namespace: namespace, selector: selector)
     }
 
+    public func statefulSet(_ key: ObjectKey) -> StatefulSet? {
+        caches.statefulSets.store.get(key)
+    }
+
+    public func statefulSets(in namespace: String, matching selector: LabelSelector) -> [StatefulSet] {
+        caches.statefulSets.store.list(namespace: namespace, selector: selector)
+    }
+
     public func replicaSets(controlledBy deployment: Deployment) -> [ReplicaSet] {
         guard let uid = deployment.metadata.uid else { return [] }
         return caches.replicaSets.store.owned(by: uid).filter { $0.metadata.controllerReference?.uid == uid }
     }
 
-    public func pods(controlledBy replicaSet: ReplicaSet) -> [Pod] {
-        guard let uid = replicaSet.metadata.uid else { return [] }
-        return caches.pods.store.owned(by: uid).filter { $0.metadata.controllerReference?.uid == uid }
+    public func controllerRevisions(controlledBy statefulSet: StatefulSet) -> [ControllerRevision] {
+        guard let uid = statefulSet.metadata.uid else { return [] }
+        return caches.controllerRevisions.store.owned(by: uid).filter { $0.metadata.controllerReference?.uid == uid }
+    }
+
+    public func pods(controlledBy owner: String) -> [Pod] {
+        caches.pods.store.owned(by: owner).filter { $0.metadata.controllerReference?.uid == owner }
     }
 
     public func disruptionBudgets(in namespace: String) -> [PodDisruptionBudget] {
@@ -38,8 +51,7 @@ public struct CachedTargets: TargetSource {
         prober?.sample(of: pod)
     }
 
-    public func policies(protecting deployment: Deployment) -> [ResiliencePolicy] {
-        guard let key = ObjectKey(deployment.metadata) else { return [] }
-        return caches.policies(protecting: key).compactMap(caches.policies.store.get)
+    public func policies(protecting workload: Workload) -> [ResiliencePolicy] {
+        caches.policies(protecting: workload.key).compactMap(caches.policies.store.get)
     }
 }

@@ -52,11 +52,11 @@ public final class Notifier: Sendable {
         queue.submit { await events.record(object, type: type, reason: reason, action: action, message: message) }
     }
 
-    /// Records the Events of an action carried out: on the policy, the Deployment and the pod it aimed at.
+    /// Records the Events of an action carried out: on the policy, the target and the pod it aimed at.
     /// For a pod it removed or isolated, the evidence (the pod's state as last seen, and its recent
     /// Events, read now) goes into the policy's and the pod's Events.
     func acted(
-        policy: ObjectReference, deployment: ObjectReference, pod: ObjectReference?, lastSeen: Pod?,
+        policy: ObjectReference, workload: ObjectReference, pod: ObjectReference?, lastSeen: Pod?,
         type: EventRecorder.EventType, step: String, what: String, reason: String
     ) {
         let events = self.events
@@ -79,7 +79,7 @@ public final class Notifier: Sendable {
                 said = " Evidence: \(evidence)"
             }
             await events.record(policy, type: .normal, reason: "ActionSucceeded", action: step, message: "\(what): \(reason)\(said)")
-            await events.record(deployment, type: type, reason: "Resilience\(step.prefix(1).uppercased())\(step.dropFirst())", action: step, message: "\(what): \(reason)")
+            await events.record(workload, type: type, reason: "Resilience\(step.prefix(1).uppercased())\(step.dropFirst())", action: step, message: "\(what): \(reason)")
             if let pod {
                 await events.record(pod, type: .warning, reason: ["isolate": "Isolated", "release": "Released"][step] ?? "Restarted", action: step, message: "\(reason)\(said)")
             }

@@ -5,12 +5,16 @@ import Metrics
 import OperatorRuntime
 import ResilienceCore
 
-/// The watch caches the operator plans from: policies, Deployments, ReplicaSets, pods, the budgets (in
-/// the policy version the server serves) and autoscalers, in one namespace or all.
+/// The watch caches the operator plans from: policies, Deployments, ReplicaSets, StatefulSets, their
+/// ControllerRevisions, pods, the budgets (in the policy version the server serves) and autoscalers, in
+/// one namespace or all.
 public struct OperatorCaches: Sendable {
     public let policies: Reflector<KubernetesListWatch<ResiliencePolicy>, ContinuousClock>
     public let deployments: Reflector<KubernetesListWatch<Deployment>, ContinuousClock>
     public let replicaSets: Reflector<KubernetesListWatch<ReplicaSet>, ContinuousClock>
+    public let statefulSets: Reflector<KubernetesListWatch<StatefulSet>, ContinuousClock>
+    /// A StatefulSet's revisions, without their templates (read when a rollback needs one).
+    public let controllerRevisions: Reflector<KubernetesListWatch<ControllerRevision>, ContinuousClock>
     public let pods: Reflector<KubernetesListWatch<Pod>, ContinuousClock>
     public let autoscalers: Reflector<KubernetesListWatch<HorizontalPodAutoscaler>, ContinuousClock>
     /// For quarantine: the labels a pod's Services select it by.
@@ -29,6 +33,11 @@ public struct OperatorCaches: Sendable {
         replicaSets = Reflector(
             KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
             transform: Self.withoutAppliedConfiguration)
+        statefulSets = Reflector(
+            KubernetesListWatch(StatefulSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
+            transform: Self.withoutAppliedConfiguration)
+        controllerRevisions = Reflector(
+            KubernetesListWatch(ControllerRevision.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         pods = Reflector(
             KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
             transform: Self.podProjection)
@@ -97,10 +106,12 @@ public struct OperatorCaches: Sendable {
         [policies.store, deployments.store, replicaSets.store, pods.store]
     }
 
-    /// The caches the operator can act without, refusing what needs them: HPAs (scaling), Services
-    /// (quarantine), PodDisruptionBudgets (the API server enforces them on evictions anyway).
+    /// The caches the operator can act without, refusing what needs them: StatefulSets and their
+    /// ControllerRevisions (StatefulSet targets; an install from before they were targets may not grant
+    /// them), HPAs (scaling), Services (quarantine), PodDisruptionBudgets (the API server enforces them on
+    /// evictions anyway).
     public var optional: [any SyncedCache] {
-        var caches: [any SyncedCache] = [autoscalers.store, services.store]
+        var caches: [any SyncedCache] = [statefulSets.store, controllerRevisions.store, autoscalers.store, services.store]
         if let budgets { caches.append(budgets.store) }
         if let legacyBudgets { caches.append(legacyBudgets.store) }
         return caches
@@ -126,38 +137,74 @@ public struct OperatorCaches: Sendable {
         Set(services.store.list(namespace: pod.metadata.namespace).filter { $0.selects(pod.metadata.labels) }.flatMap { ($0.spec?.selector ?? [:]).keys })
     }
 
-    /// The policies that protect the Deployment `deployment` (by name or by its labels): looked up by the
-    /// name in the policies' index; only the namespace's selector policies are matched one by one.
-    public func policies(protecting deployment: ObjectKey) -> [ObjectKey] {
-        let labels = deployments.store.get(deployment)?.metadata.labels
-        let named = policies.store.indexed("\(deployment.namespace)/\(deployment.name)")
-        let selecting = policies.store.indexed(Self.selectorIndex(deployment.namespace)).filter { $0.spec.selector?.matches(labels) ?? false }
+    /// The policies that protect the target `workload` (by name or by its labels): looked up by its key in
+    /// the policies' index; only the namespace's selector policies are matched one by one.
+    public func policies(protecting workload: WorkloadKey) -> [ObjectKey] {
+        let labels = switch workload.kind {
+        case .deployment: deployments.store.get(workload.object)?.metadata.labels
+        case .statefulSet: statefulSets.store.get(workload.object)?.metadata.labels
+        }
+        let named = policies.store.indexed(workload.description)
+        let selecting = policies.store.indexed(Self.selectorIndex(workload.namespace)).filter { $0.spec.selector?.matches(labels) ?? false }
         return (named + selecting).compactMap { ObjectKey($0.metadata) }
     }
 
-    /// The Deployments that `policies` name or select, as the cache holds them.
-    public func deployments(protectedBy policies: [ResiliencePolicy]) -> Set<ObjectKey> {
-        var keys: Set<ObjectKey> = []
+    /// The targets that `policies` name or select, as the caches hold them.
+    public func workloads(protectedBy policies: [ResiliencePolicy]) -> Set<WorkloadKey> {
+        var keys: Set<WorkloadKey> = []
         for policy in policies {
             let namespace = policy.metadata.namespace ?? ""
-            if let reference = policy.spec.targetRef {
-                keys.insert(ObjectKey(namespace: namespace, name: reference.name))
+            if let reference = policy.spec.targetRef, let kind = WorkloadKind(rawValue: reference.kind) {
+                keys.insert(WorkloadKey(kind: kind, namespace: namespace, name: reference.name))
             } else if let selector = policy.spec.selector {
-                keys.formUnion(deployments.store.list(namespace: namespace, selector: selector).compactMap { ObjectKey($0.metadata) })
+                keys.formUnion(deployments.store.list(namespace: namespace, selector: selector).map { Workload.deployment($0).key })
+                keys.formUnion(statefulSets.store.list(namespace: namespace, selector: selector).map { Workload.statefulSet($0).key })
             }
         }
         return keys
     }
 
-    /// What a policy is found by: `namespace/name` of the Deployment its targetRef names, or, for a
+    /// The target that controls `pod`: its Deployment through its ReplicaSet, or its StatefulSet.
+    public func workload(of pod: Pod) -> WorkloadKey? {
+        if let statefulSet = OwnerChain.controller(of: pod.metadata, kind: StatefulSet.kind) {
+            return WorkloadKey(kind: .statefulSet, namespace: statefulSet.namespace, name: statefulSet.name)
+        }
+        return OwnerChain.deployment(of: pod, replicaSets: replicaSets.store).map { WorkloadKey(kind: .deployment, namespace: $0.namespace, name: $0.name) }
+    }
+
+    /// The name of the revision (ReplicaSet or ControllerRevision) with `uid` that `workload` controls, if
+    /// it still exists.
+    public func revision(of workload: WorkloadKey, uid: String) -> String? {
+        switch workload.kind {
+        case .deployment:
+            guard let owner = deployments.store.get(workload.object)?.metadata.uid else { return nil }
+            return replicaSets.store.owned(by: owner).first { $0.metadata.uid == uid }?.metadata.name
+        case .statefulSet:
+            guard let owner = statefulSets.store.get(workload.object)?.metadata.uid else { return nil }
+            return controllerRevisions.store.owned(by: owner).first { $0.metadata.uid == uid }?.metadata.name
+        }
+    }
+
+    /// The target's UID, as the cache holds it.
+    public func uid(of workload: WorkloadKey) -> String? {
+        switch workload.kind {
+        case .deployment: return deployments.store.get(workload.object)?.metadata.uid
+        case .statefulSet: return statefulSets.store.get(workload.object)?.metadata.uid
+        }
+    }
+
+    /// What a policy is found by: the key (``WorkloadKey``) of the target its targetRef names, or, for a
     /// selector, its namespace's selector entry.
     @Sendable private static func protected(_ policy: ResiliencePolicy) -> [String] {
         let namespace = policy.metadata.namespace ?? ""
-        if let reference = policy.spec.targetRef { return ["\(namespace)/\(reference.name)"] }
+        if let reference = policy.spec.targetRef {
+            guard let kind = WorkloadKind(rawValue: reference.kind) else { return [] }
+            return [WorkloadKey(kind: kind, namespace: namespace, name: reference.name).description]
+        }
         return policy.spec.selector == nil ? [] : [selectorIndex(namespace)]
     }
 
-    /// The index entry of a namespace's selector policies (no Deployment name contains a space).
+    /// The index entry of a namespace's selector policies (no object name contains a space).
     private static func selectorIndex(_ namespace: String) -> String {
         "\(namespace) selector"
     }

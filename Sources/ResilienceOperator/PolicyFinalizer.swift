@@ -45,16 +45,16 @@ struct PolicyFinalizer: Sendable {
         }
     }
 
-    /// What was undone, in words, with the Deployment each concerned; throws when something could not be
+    /// What was undone, in words, with the target each concerned; throws when something could not be
     /// (the finalizer stays, and the reconcile is tried again).
-    func release(_ policy: ResiliencePolicy, history: RemediationHistory) async throws -> [(what: String, deployment: String)] {
+    func release(_ policy: ResiliencePolicy, history: RemediationHistory) async throws -> [(what: String, workload: WorkloadKey)] {
         guard let name = policy.metadata.name, let namespace = policy.metadata.namespace,
               let index = policy.metadata.finalizers?.firstIndex(of: Self.name) else { return [] }
-        var undone: [(what: String, deployment: String)] = []
+        var undone: [(what: String, workload: WorkloadKey)] = []
         var failures: [String] = []
-        for (action, deployment) in Self.undoing(history, namespace: namespace, caches: caches) {
-            switch await executor.execute(action, namespace: namespace, deployment: deployment, reason: "policy \(name) is deleted") {
-            case .done(let what): undone.append((what, deployment))
+        for (action, workload) in Self.undoing(history, namespace: namespace, caches: caches) {
+            switch await executor.execute(action, workload: workload, reason: "policy \(name) is deleted") {
+            case .done(let what): undone.append((what, workload))
             case .unchanged, .blocked: break
             case .failed(let why): failures.append("\(action.summary): \(why)")
             }
@@ -69,32 +69,29 @@ struct PolicyFinalizer: Sendable {
     }
 
     /// The actions that undo what `history` says the policy holds, as the caches show the cluster now:
-    /// each with the Deployment it concerns.
-    static func undoing(_ history: RemediationHistory, namespace: String, caches: OperatorCaches) -> [(Action, String)] {
-        var actions: [(Action, String)] = []
+    /// each with the target it concerns.
+    static func undoing(_ history: RemediationHistory, namespace: String, caches: OperatorCaches) -> [(Action, WorkloadKey)] {
+        var actions: [(Action, WorkloadKey)] = []
         for record in history.actions where record.succeeded && record.settledAt == nil {
             guard case .isolate(let pod, let uid, "readinessGate") = record.action,
                   let current = caches.pods.store.get(ObjectKey(namespace: namespace, name: pod)), current.metadata.uid == uid,
-                  current.condition(Action.servingGate)?.status == "False" else { continue }
-            actions.append((.release(pod: pod, uid: uid), deploymentName(record.target)))
+                  current.condition(Action.servingGate)?.status == "False", let workload = WorkloadKey(record.target) else { continue }
+            actions.append((.release(pod: pod, uid: uid), workload))
         }
         for (target, scaled) in history.scaledFrom.sorted(by: { $0.key < $1.key }) {
-            let deployment = deploymentName(target)
+            // Only Deployments are ever scaled up.
+            guard let deployment = WorkloadKey(target) else { continue }
             if let autoscaler = scaled.autoscaler {
                 guard let current = caches.autoscalers.store.get(ObjectKey(namespace: namespace, name: autoscaler))?.spec.minReplicas,
                       current != scaled.replicas, scaled.set.map({ $0 == current }) ?? true else { continue }
                 actions.append((.setAutoscalerMinimum(autoscaler: autoscaler, from: current, to: scaled.replicas), deployment))
             } else {
-                guard let current = caches.deployments.store.get(ObjectKey(namespace: namespace, name: deployment))?.spec?.replicas,
+                guard let current = caches.deployments.store.get(deployment.object)?.spec?.replicas,
                       current > scaled.replicas, scaled.set.map({ $0 == current }) ?? true else { continue }
                 actions.append((.scale(from: current, to: scaled.replicas), deployment))
             }
         }
         return actions
-    }
-
-    private static func deploymentName(_ target: String) -> String {
-        String(target.split(separator: "/").last ?? "")
     }
 
     /// Some of what the policy holds could not be undone yet.

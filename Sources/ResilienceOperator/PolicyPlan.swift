@@ -11,7 +11,7 @@ public struct PolicyPlan: Sendable {
     /// `namespace/name`.
     public var policy: String
     public var outcome: Outcome
-    /// The Deployments the policy names or selects but leaves to an older policy, and why.
+    /// The targets the policy names or selects but leaves to an older policy, and why.
     public var overlaps: [String]
 
     public init(policy: String, outcome: Outcome, overlaps: [String] = []) {
@@ -63,7 +63,7 @@ public struct PolicyPlan: Sendable {
         case .failure(let missing):
             return PolicyPlan(policy: name, outcome: .targetMissing(missing.reason))
         case .success(let resolved) where resolved.owned.isEmpty:
-            return PolicyPlan(policy: name, outcome: .targetMissing("every Deployment it protects is protected by an older policy"), overlaps: resolved.overlaps)
+            return PolicyPlan(policy: name, outcome: .targetMissing("every target it protects is protected by an older policy"), overlaps: resolved.overlaps)
         case .success(let resolved):
             let targets = resolved.targets
             let owned = resolved.owned
@@ -97,7 +97,7 @@ public struct PolicyPlan: Sendable {
             lines.append("  suspended (spec.suspend): nothing is judged or done until it is false again")
         case .planned(let plan):
             for target in plan.targets {
-                lines.append("  deployment \(target.target): \(target.healthy) of \(target.desired) healthy, \(target.unhealthy) unhealthy, \(target.inFlight) in flight")
+                lines.append("  \(WorkloadKey(target.target).map { $0.kind.rawValue.lowercased() } ?? "target") \(target.target): \(target.healthy) of \(target.desired) healthy, \(target.unhealthy) unhealthy, \(target.inFlight) in flight")
                 for verdict in target.verdicts {
                     lines.append("    pod \(verdict.pod): \(verdict.health.rawValue)\(verdict.findings.isEmpty ? "" : " - \(verdict.summary)")")
                 }

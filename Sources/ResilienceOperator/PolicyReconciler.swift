@@ -128,7 +128,7 @@ public final class PolicyReconciler: Sendable {
             // Deleted: undo what it holds, then let it go (PolicyFinalizer).
             for undone in try await finalizer.release(policy, history: real) {
                 logger.info("undone", metadata: ["policy": "\(key)", "action": "\(undone.what)"])
-                notifier.record(deploymentReference(namespace: key.namespace, name: undone.deployment), type: .normal, reason: "ResilienceUndone",
+                notifier.record(reference(undone.workload), type: .normal, reason: "ResilienceUndone",
                                 action: "Finalize", message: "\(undone.what): policy \(key.name) is deleted")
             }
             return .awaitChange
@@ -219,9 +219,8 @@ public final class PolicyReconciler: Sendable {
         context: ReconcileContext
     ) async -> StatusBuilder.Entry? {
         let logger = context.logger
-        guard let action = decision.action else { return nil }
-        let deployment = String(decision.target.split(separator: "/").last ?? "")
-        let namespace = policy.metadata.namespace ?? ""
+        guard let action = decision.action, let workload = WorkloadKey(decision.target) else { return nil }
+        let namespace = workload.namespace
         let step = StatusBuilder.stepName(decision)
         if case .alert = action {
             // Raised, kept up and resolved with the plan's other alerts (``tellAlerts``).
@@ -230,7 +229,7 @@ public final class PolicyReconciler: Sendable {
         if case .admit(let pod, _) = action {
             // Housekeeping, not remediation: no Event, no status entry, no budget.
             guard leading() else { return nil }
-            if case .failed(let why) = await executor.execute(action, namespace: namespace, deployment: deployment, reason: decision.reason) {
+            if case .failed(let why) = await executor.execute(action, workload: workload, reason: decision.reason) {
                 logger.warning("cannot open a new pod's serving gate", metadata: ["pod": "\(namespace)/\(pod)", "error": "\(why)"])
             }
             return nil
@@ -247,13 +246,13 @@ public final class PolicyReconciler: Sendable {
         let sent = ContinuousClock.now
         // Only a quarantine needs the labels the pod's Services select it by (a scan of the namespace's Services).
         let quarantines: Bool = if case .isolate(_, _, "quarantine") = action { true } else { false }
-        // A rollback holds to the template judged unhealthy: its ReplicaSet, by the UID the plan names.
+        // A rollback holds to the template judged unhealthy: its ReplicaSet (or ControllerRevision), by the
+        // UID the plan names.
         var judged: String?
         if case .rollback(_, _, let from) = action {
-            let owner = caches.deployments.store.get(ObjectKey(namespace: namespace, name: deployment))?.metadata.uid
-            judged = owner.flatMap { caches.replicaSets.store.owned(by: $0).first { $0.metadata.uid == from }?.metadata.name }
+            judged = caches.revision(of: workload, uid: from)
             if judged == nil {
-                return .init(decision: decision, result: "blocked", evidence: "the ReplicaSet judged unhealthy is gone: the Deployment changed since it was judged")
+                return .init(decision: decision, result: "blocked", evidence: "the revision judged unhealthy is gone: the \(workload.kind.rawValue) changed since it was judged")
             }
         }
         // A kind the operator cannot read (RBAC, say) refuses what needs it: writing replicas an HPA it
@@ -271,7 +270,7 @@ public final class PolicyReconciler: Sendable {
         // An action under way when the term ends (SIGTERM) is finished, not cut off mid-request: its outcome
         // is then remembered in the status the successor reads.
         let outcome = await Shielded.run(grace: BackgroundQueue.grace) {
-            await executor.execute(action, namespace: namespace, deployment: deployment, reason: reason, serviceLabels: labels, judged: judgedName)
+            await executor.execute(action, workload: workload, reason: reason, serviceLabels: labels, judged: judgedName)
         }
         let answered = ContinuousClock.now
         let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: []) } : nil
@@ -288,7 +287,7 @@ public final class PolicyReconciler: Sendable {
                 "queuedFor": "\(context.waited)", "plannedIn": "\(sent - started)", "requestTook": "\(answered - sent)",
             ])
             notifier.acted(
-                policy: ObjectReference(policy), deployment: deploymentReference(namespace: namespace, name: deployment),
+                policy: ObjectReference(policy), workload: reference(workload),
                 pod: podReference(action, namespace: namespace), lastSeen: action.isDisruption ? pod : nil,
                 type: action.isDisruption ? .warning : .normal, step: step, what: what, reason: decision.reason)
             return .init(decision: decision, result: "succeeded", evidence: evidence)
@@ -369,7 +368,7 @@ public final class PolicyReconciler: Sendable {
         }
     }
 
-    /// Tells the policy, the Deployment, and the pod an action was aimed at, of each refusal that was not
+    /// Tells the policy, the target, and the pod an action was aimed at, of each refusal that was not
     /// there at the last reconcile; the refusals that started now. The refusals of targets not `planned`
     /// now stand as they were.
     private func announceRefusals(_ entries: [StatusBuilder.Entry], policy: ResiliencePolicy, planned: Set<String>) -> Set<String> {
@@ -384,11 +383,11 @@ public final class PolicyReconciler: Sendable {
             now.insert(signature)
             guard !before.contains(signature) else { continue }
             started.insert(signature)
-            let deployment = String(decision.target.split(separator: "/").last ?? "")
+            guard let workload = WorkloadKey(decision.target) else { continue }
             let why = "\(entry.evidence.map { "\($0); " } ?? "")\(decision.reason)"
             event(policy, type: .warning, reason: "ActionBlocked", action: step, message: why)
             let message = "\(why) (policy \(key.name))"
-            notifier.record(deploymentReference(namespace: key.namespace, name: deployment), type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
+            notifier.record(reference(workload), type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
             if let pod = decision.action.flatMap({ podReference($0, namespace: key.namespace) }) {
                 notifier.record(pod, type: .warning, reason: "ResilienceActionBlocked", action: step, message: message)
             }
@@ -403,9 +402,10 @@ public final class PolicyReconciler: Sendable {
         return "\(decision.target)|\(StatusBuilder.stepName(decision))|\(decision.action?.podUID ?? "")|\(decision.blockedBy?.rawValue ?? "refused")"
     }
 
-    private func deploymentReference(namespace: String, name: String) -> ObjectReference {
-        ObjectReference(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: name,
-                        uid: caches.deployments.store.get(ObjectKey(namespace: namespace, name: name))?.metadata.uid)
+    /// The target as Events name it, with its UID from the cache.
+    private func reference(_ workload: WorkloadKey) -> ObjectReference {
+        ObjectReference(apiVersion: "apps/v1", kind: workload.kind.rawValue, namespace: workload.namespace, name: workload.name,
+                        uid: caches.uid(of: workload))
     }
 
     /// The pod a pod action is aimed at, by the UID it was planned for.

@@ -12,12 +12,13 @@ import ResilienceCore
 import ServiceLifecycle
 import Synchronization
 
-/// The running operator: watch caches (policies, Deployments, ReplicaSets, pods, PDBs, HPAs, Services),
+/// The running operator: watch caches (policies, Deployments, ReplicaSets, StatefulSets, ControllerRevisions,
+/// pods, PDBs, HPAs, Services),
 /// triggers that map every change that can change a plan (``ChangePredicates``) to the policies it
 /// concerns, the HTTP endpoints, and, while this replica leads, the controller that reconciles the
 /// policies with the active probes and metric queries that feed it.
 ///
-/// A pod's change reaches its policies through its ReplicaSet and Deployment, each looked up by key in
+/// A pod's change reaches its policies through its ReplicaSet and Deployment (or its StatefulSet), each looked up by key in
 /// the caches: the cost of a change does not grow with the namespace.
 ///
 /// Every replica keeps its caches warm and serves its endpoints; only the leader acts. Each term of
@@ -95,15 +96,15 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         let synced = SyncFlag()
         let slot = QueueSlot()
         let freeze = FreezeSwitch(flag: configuration.freeze, configMap: configuration.freezeConfigMap, client: client, logger: logger)
-        @Sendable func protecting(_ deployment: ObjectKey?, because reason: @autoclosure () -> ReconcileReason) async {
-            guard let deployment else { return }
-            let keys = caches.policies(protecting: deployment)
+        @Sendable func protecting(_ workload: WorkloadKey?, because reason: @autoclosure () -> ReconcileReason) async {
+            guard let workload else { return }
+            let keys = caches.policies(protecting: workload)
             guard !keys.isEmpty else { return }
             let reason = reason()
-            for key in keys { await slot.add(key, reason: reason, target: "\(deployment)") }
+            for key in keys { await slot.add(key, reason: reason, target: "\(workload)") }
         }
         /// Maps one event of a kind the policies' targets are made of to the policies it concerns.
-        @Sendable func trigger<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?, deployment: (R) -> ObjectKey?) async {
+        @Sendable func trigger<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?, workload: (R) -> WorkloadKey?) async {
             switch event {
             case .initStart, .initPage:
                 return
@@ -115,7 +116,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                 }
             case .apply(let object), .delete(let object):
                 if case .apply = event, !ChangePredicates.matters(object, previous: previous) { return }
-                await protecting(deployment(object), because: .objectChanged(kind: R.kind, object: "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"))
+                await protecting(workload(object), because: .objectChanged(kind: R.kind, object: "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"))
             }
         }
         try await withThrowingDiscardingTaskGroup { tasks in
@@ -132,25 +133,35 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                     for policy in policies {
                         guard let key = ObjectKey(policy.metadata) else { continue }
                         await slot.add(key, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)"))
-                        // Another policy on the same Deployments may own them now, or no longer (PolicyOverlap).
-                        for deployment in caches.deployments(protectedBy: [policy] + (previous.map { [$0] } ?? [])) {
-                            for other in caches.policies(protecting: deployment) where other != key {
-                                await slot.add(other, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)"), target: "\(deployment)")
+                        // Another policy on the same targets may own them now, or no longer (PolicyOverlap).
+                        for workload in caches.workloads(protectedBy: [policy] + (previous.map { [$0] } ?? [])) {
+                            for other in caches.policies(protecting: workload) where other != key {
+                                await slot.add(other, reason: .objectChanged(kind: ResiliencePolicy.kind, object: "\(key)"), target: "\(workload)")
                             }
                         }
                     }
                     if !policies.isEmpty || event.isRelist { slot.policiesChanged() }
                 }
             }
-            tasks.addTask { await caches.deployments.run { event, previous in await trigger(event, previous) { ObjectKey($0.metadata) } } }
+            tasks.addTask { await caches.deployments.run { event, previous in await trigger(event, previous) { Workload.deployment($0).key } } }
             tasks.addTask {
                 await caches.replicaSets.run { event, previous in
-                    await trigger(event, previous) { OwnerChain.controller(of: $0.metadata, kind: "Deployment") }
+                    await trigger(event, previous) { set in
+                        OwnerChain.controller(of: set.metadata, kind: Deployment.kind).map { WorkloadKey(kind: .deployment, namespace: $0.namespace, name: $0.name) }
+                    }
+                }
+            }
+            tasks.addTask { await caches.statefulSets.run { event, previous in await trigger(event, previous) { Workload.statefulSet($0).key } } }
+            tasks.addTask {
+                await caches.controllerRevisions.run { event, previous in
+                    await trigger(event, previous) { revision in
+                        OwnerChain.controller(of: revision.metadata, kind: StatefulSet.kind).map { WorkloadKey(kind: .statefulSet, namespace: $0.namespace, name: $0.name) }
+                    }
                 }
             }
             tasks.addTask {
                 await caches.pods.run { event, previous in
-                    await trigger(event, previous) { OwnerChain.deployment(of: $0, replicaSets: caches.replicaSets.store) }
+                    await trigger(event, previous) { caches.workload(of: $0) }
                 }
             }
             tasks.addTask {

@@ -68,7 +68,7 @@ enum StatusBuilder {
             status.conditions = [
                 report.overlaps.isEmpty
                     ? condition("Ready", true, "Planned", policy?.dryRun == true ? "dry run: decisions are shown, not carried out" : "judging \(total) pods")
-                    : condition("Ready", false, "Overlap", "\(report.overlaps.joined(separator: "; ")); judging the \(total) pods of its other Deployments"),
+                    : condition("Ready", false, "Overlap", "\(report.overlaps.joined(separator: "; ")); judging the \(total) pods of its other targets"),
                 condition("Healthy", unhealthy.isEmpty, unhealthy.isEmpty ? "AllHealthy" : "PodsUnhealthy",
                           unhealthy.isEmpty ? "\(healthy) of \(total) pods healthy" : "\(unhealthy.count) unhealthy; \(first ?? "")"),
                 condition("Remediating", remediating, halted.map { "Halted\($0.blockedBy!.rawValue.prefix(1).uppercased())\($0.blockedBy!.rawValue.dropFirst())" } ?? (remediating ? "InProgress" : "Idle"),

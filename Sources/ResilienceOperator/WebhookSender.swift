@@ -12,8 +12,8 @@ import ResilienceCore
 /// Posts alerts to the webhooks a policy names. Each URL is read from its Secret when the alert is sent
 /// and never logged, written to status or put in an Event: errors name the Secret and key instead.
 ///
-/// Formats: `generic` (a JSON object with `alertname`, `severity`, `namespace`, `policy`, `deployment`,
-/// `summary`, `time`) and `slack` (an incoming-webhook `{"text": ...}`).
+/// Formats: `generic` (a JSON object with `alertname`, `severity`, `namespace`, `policy`, `deployment` or
+/// `statefulset` (the target's name), `summary`, `time`) and `slack` (an incoming-webhook `{"text": ...}`).
 struct WebhookSender: Sendable {
     let client: KubernetesClient
     var http: HTTPClient = OutboundHTTP.client
@@ -56,14 +56,14 @@ struct WebhookSender: Sendable {
     }
 
     static func payload(_ condition: AlertCondition, format: String, summary: String, policy: ObjectKey, target: String, now: Date) throws -> [UInt8] {
-        let deployment = String(target.split(separator: "/").last ?? "")
+        let workload = WorkloadKey(target) ?? WorkloadKey(kind: .deployment, namespace: policy.namespace, name: target)
         let encoder = KubernetesJSON.encoder()
         if format == "slack" {
-            return Array(try encoder.encode(["text": ":rotating_light: resilience-operator needs a human: policy \(policy), Deployment \(deployment): \(summary)"]))
+            return Array(try encoder.encode(["text": ":rotating_light: resilience-operator needs a human: policy \(policy), \(workload.named): \(summary)"]))
         }
         return Array(try encoder.encode([
             "alertname": condition.alertname, "severity": "critical", "namespace": policy.namespace, "policy": policy.name,
-            "deployment": deployment, "summary": summary, "time": KubernetesJSON.formatTimestamp(now),
+            workload.kind.rawValue.lowercased(): workload.name, "summary": summary, "time": KubernetesJSON.formatTimestamp(now),
         ]))
     }
 }

@@ -94,7 +94,7 @@ import Testing
     static let invalid: [Invalid] = [
         Invalid(field: "spec", spec: #"{"dryRun":true}"#),
         Invalid(field: "spec", spec: #"{\#(target),"selector":{"matchLabels":{"app":"web"}}}"#),
-        Invalid(field: "spec.targetRef.kind", spec: #"{"targetRef":{"kind":"StatefulSet","name":"web"}}"#),
+        Invalid(field: "spec.targetRef.kind", spec: #"{"targetRef":{"kind":"DaemonSet","name":"web"}}"#),
         Invalid(field: "spec.targetRef.name", spec: #"{"targetRef":{"kind":"Deployment"}}"#),
         Invalid(field: "spec.dryRun", spec: #"{\#(target),"dryRun":"yes"}"#),
         Invalid(field: "spec.selector.matchExpressions.operator", spec: #"{"selector":{"matchExpressions":[{"key":"a","operator":"Near"}]}}"#),

@@ -17,11 +17,11 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "no target", field: "spec", message: "needs targetRef (one Deployment) or selector (Deployments by label)") { $0.targetRef = nil },
+        Case(name: "no target", field: "spec", message: "needs targetRef (one Deployment or StatefulSet) or selector (Deployments and StatefulSets by label)") { $0.targetRef = nil },
         Case(name: "two targets", field: "spec", message: "has both targetRef and selector; give one") { $0.selector = LabelSelector(matchLabels: ["app": "web"]) },
-        Case(name: "unknown kind", field: "spec.targetRef.kind", message: "'StatefulSet' is not supported; only Deployment is") { $0.targetRef?.kind = "StatefulSet" },
+        Case(name: "unknown kind", field: "spec.targetRef.kind", message: "'DaemonSet' is not supported; only Deployment and StatefulSet are") { $0.targetRef?.kind = "DaemonSet" },
         Case(name: "empty name", field: "spec.targetRef.name", message: "must not be empty") { $0.targetRef?.name = "" },
-        Case(name: "empty selector", field: "spec.selector", message: "is empty and would select every Deployment in the namespace; name labels") {
+        Case(name: "empty selector", field: "spec.selector", message: "is empty and would select every Deployment and StatefulSet in the namespace; name labels") {
             $0.targetRef = nil
             $0.selector = LabelSelector()
         },

@@ -27,6 +27,24 @@ enum Scenario {
             autoscaler: try decode(HorizontalPodAutoscaler.self, "rollout-hpa.json"))
     }
 
+    /// StatefulSet `cache`: 3 replicas, rollout complete, its two highest ordinals (cache-1, cache-2)
+    /// crash-looping after an OOM kill, cache-0 Ready.
+    static func statefulSetStable() throws -> TargetObservation {
+        TargetObservation(
+            workload: .statefulSet(try decode(StatefulSet.self, "statefulset-stable.json")),
+            controllerRevisions: try decode(ResourceList<ControllerRevision>.self, "statefulset-stable-revisions.json").items,
+            pods: try decode(ResourceList<Pod>.self, "statefulset-stable-pods.json").items)
+    }
+
+    /// StatefulSet `db` in the middle of a rollout to revision 2: the controller replaced db-2 first, and
+    /// it crash-loops; db-0 and db-1 are Ready at revision 1.
+    static func statefulSetRollout() throws -> TargetObservation {
+        TargetObservation(
+            workload: .statefulSet(try decode(StatefulSet.self, "statefulset-rollout.json")),
+            controllerRevisions: try decode(ResourceList<ControllerRevision>.self, "statefulset-rollout-revisions.json").items,
+            pods: try decode(ResourceList<Pod>.self, "statefulset-rollout-pods.json").items)
+    }
+
     /// The crash-looping pod of ``stable()``.
     static var crashing: String {
         (try? stable().pods.first { $0.status?.containerStatuses?.first?.restartCount == 4 }?.metadata.name) ?? "missing"
@@ -108,5 +126,13 @@ extension Pod {
             return container
         }
         self.status = status
+    }
+}
+
+extension TargetObservation {
+    /// The Deployment of a Deployment target, to change in a test.
+    var deployment: Deployment {
+        get { workload.deployment! }
+        set { workload = .deployment(newValue) }
     }
 }

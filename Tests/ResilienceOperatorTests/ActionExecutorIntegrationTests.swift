@@ -33,12 +33,12 @@ import Testing
             let (executor, pods) = try await setUp(ns, client: client)
             let pod = pods[0]
             let action = Action.restartPod(pod: pod.metadata.name!, uid: pod.metadata.uid!, evict: true)
-            #expect(await executor.execute(action, namespace: ns, deployment: "web", reason: "test") == .done("evicted pod \(pod.metadata.name!)"))
+            #expect(await executor.execute(action, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("evicted pod \(pod.metadata.name!)"))
             try await eventually("a Ready replacement") { () -> Bool? in
                 let now = try await client.list(Pod.self, namespace: ns).items
                 return now.count == 2 && !now.contains { $0.metadata.uid == pod.metadata.uid } && now.allSatisfy(\.isReady) ? true : nil
             }
-            #expect(await executor.execute(action, namespace: ns, deployment: "web", reason: "test") == .done("pod \(pod.metadata.name!) is already gone"))
+            #expect(await executor.execute(action, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("pod \(pod.metadata.name!) is already gone"))
         }
     }
 
@@ -54,7 +54,7 @@ import Testing
                     .contains(#""currentHealthy":2"#) ? true : nil
             }
             let pod = pods[0]
-            let outcome = await executor.execute(.restartPod(pod: pod.metadata.name!, uid: pod.metadata.uid!, evict: true), namespace: ns, deployment: "web", reason: "test")
+            let outcome = await executor.execute(.restartPod(pod: pod.metadata.name!, uid: pod.metadata.uid!, evict: true), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test")
             guard case .blocked(let why) = outcome else { Issue.record("\(outcome)"); return }
             #expect(why.contains("disruption budget"), "\(why)")
             #expect(try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns).metadata.deletionTimestamp == nil)
@@ -70,7 +70,7 @@ import Testing
             try await client.delete(Pod.self, name: "p", namespace: ns, options: DeleteOptions(gracePeriodSeconds: 0))
             try await eventually("p gone") { () -> Bool? in (try? await client.get(Pod.self, name: "p", namespace: ns)) == nil ? true : nil }
             try await client.send(.POST, Pod.path(namespace: ns), body: bare)
-            let outcome = await executor.execute(.restartPod(pod: "p", uid: first.metadata.uid!, evict: false), namespace: ns, deployment: "web", reason: "test")
+            let outcome = await executor.execute(.restartPod(pod: "p", uid: first.metadata.uid!, evict: false), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test")
             #expect(outcome == .done("pod p was already replaced (another pod has its name now)"))
             #expect(try await client.get(Pod.self, name: "p", namespace: ns).metadata.deletionTimestamp == nil)
         }
@@ -89,18 +89,18 @@ import Testing
             }
             let pod = pods[0]
             let action = Action.isolate(pod: pod.metadata.name!, uid: pod.metadata.uid!, mode: "readinessGate")
-            #expect(await executor.execute(action, namespace: ns, deployment: "web", reason: "probe failed 3 times") == .done("isolated pod \(pod.metadata.name!): readiness gate resilience.dev/serving is False"))
+            #expect(await executor.execute(action, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "probe failed 3 times") == .done("isolated pod \(pod.metadata.name!): readiness gate resilience.dev/serving is False"))
             try await eventually("the isolated pod not ready in the endpoints") { () -> Bool? in
                 let endpoints = try await TestSimulation.endpoints("web", namespace: ns, client: client)
                 return endpoints[pod.status!.podIP!] == false && endpoints[pods[1].status!.podIP!] == true ? true : nil
             }
             let isolated = try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns)
             #expect(isolated.condition(ActionExecutor.servingGate)?.message == "probe failed 3 times")
-            #expect(await executor.execute(action, namespace: ns, deployment: "web", reason: "again") == .done("pod \(pod.metadata.name!) is already isolated"))
+            #expect(await executor.execute(action, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "again") == .done("pod \(pod.metadata.name!) is already isolated"))
             // A release opens the gate; a second one (planned before the first was seen) changes nothing and says so.
             let release = Action.release(pod: pod.metadata.name!, uid: pod.metadata.uid!)
-            #expect(await executor.execute(release, namespace: ns, deployment: "web", reason: "healthy") == .done("released pod \(pod.metadata.name!): readiness gate resilience.dev/serving is True"))
-            #expect(await executor.execute(release, namespace: ns, deployment: "web", reason: "healthy") == .unchanged("pod \(pod.metadata.name!) is serving already"))
+            #expect(await executor.execute(release, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "healthy") == .done("released pod \(pod.metadata.name!): readiness gate resilience.dev/serving is True"))
+            #expect(await executor.execute(release, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "healthy") == .unchanged("pod \(pod.metadata.name!) is serving already"))
         }
     }
 
@@ -111,7 +111,7 @@ import Testing
             // A second Service selects the pod by a label its ReplicaSet does not use: quarantine removes it too.
             _ = try await client.patch(Pod.self, name: pod.metadata.name!, namespace: ns, .merge(Array(#"{"metadata":{"labels":{"tier":"front"}}}"#.utf8)))
             try await client.send(.POST, "/api/v1/namespaces/\(ns)/services", body: Array(#"{"apiVersion":"v1","kind":"Service","metadata":{"name":"front"},"spec":{"selector":{"tier":"front"},"ports":[{"port":80}]}}"#.utf8))
-            let outcome = await executor.execute(.isolate(pod: pod.metadata.name!, uid: pod.metadata.uid!, mode: "quarantine"), namespace: ns, deployment: "web", reason: "crash loop", serviceLabels: ["tier"])
+            let outcome = await executor.execute(.isolate(pod: pod.metadata.name!, uid: pod.metadata.uid!, mode: "quarantine"), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "crash loop", serviceLabels: ["tier"])
             guard case .done = outcome else { Issue.record("\(outcome)"); return }
             let kept = try await client.get(Pod.self, name: pod.metadata.name!, namespace: ns)
             #expect(kept.metadata.labels?["app"] == nil)
@@ -132,10 +132,10 @@ import Testing
     @Test func scalingComparesAndSwapsAndGoesBack() async throws {
         try await run { client, ns in
             let (executor, _) = try await setUp(ns, client: client)
-            #expect(await executor.execute(.scale(from: 2, to: 3), namespace: ns, deployment: "web", reason: "test") == .done("scaled web from 2 to 3 replicas"))
-            #expect(await executor.execute(.scale(from: 2, to: 3), namespace: ns, deployment: "web", reason: "test") == .done("web already has 3 replicas"))
-            #expect(await executor.execute(.scale(from: 5, to: 6), namespace: ns, deployment: "web", reason: "test") == .blocked("web has 3 replicas, not the 5 planned from: someone else scaled it"))
-            #expect(await executor.execute(.scale(from: 3, to: 2), namespace: ns, deployment: "web", reason: "test") == .done("scaled web from 3 to 2 replicas"))
+            #expect(await executor.execute(.scale(from: 2, to: 3), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("scaled web from 2 to 3 replicas"))
+            #expect(await executor.execute(.scale(from: 2, to: 3), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("web already has 3 replicas"))
+            #expect(await executor.execute(.scale(from: 5, to: 6), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .blocked("web has 3 replicas, not the 5 planned from: someone else scaled it"))
+            #expect(await executor.execute(.scale(from: 3, to: 2), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("scaled web from 3 to 2 replicas"))
         }
     }
 
@@ -146,16 +146,16 @@ import Testing
                 {"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"web"},
                  "spec":{"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"web"},"minReplicas":2,"maxReplicas":6}}
                 """#.utf8))
-            #expect(await executor.execute(.setAutoscalerMinimum(autoscaler: "web", from: 2, to: 3), namespace: ns, deployment: "web", reason: "test") == .done("set minReplicas of HPA web from 2 to 3"))
-            #expect(await executor.execute(.setAutoscalerMinimum(autoscaler: "web", from: 2, to: 3), namespace: ns, deployment: "web", reason: "test") == .done("HPA web already has minReplicas 3"))
-            #expect(await executor.execute(.setAutoscalerMinimum(autoscaler: "web", from: 4, to: 5), namespace: ns, deployment: "web", reason: "test") == .blocked("HPA web has minReplicas 3, not the 4 planned from"))
+            #expect(await executor.execute(.setAutoscalerMinimum(autoscaler: "web", from: 2, to: 3), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("set minReplicas of HPA web from 2 to 3"))
+            #expect(await executor.execute(.setAutoscalerMinimum(autoscaler: "web", from: 2, to: 3), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .done("HPA web already has minReplicas 3"))
+            #expect(await executor.execute(.setAutoscalerMinimum(autoscaler: "web", from: 4, to: 5), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test") == .blocked("HPA web has minReplicas 3, not the 4 planned from"))
         }
     }
 
     @Test func rolloutRestartAndRollbackAsKubectlDoes() async throws {
         try await run { client, ns in
             let (executor, _) = try await setUp(ns, client: client)
-            let outcome = await executor.execute(.rolloutRestart, namespace: ns, deployment: "web", reason: "test")
+            let outcome = await executor.execute(.rolloutRestart, workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test")
             guard case .done = outcome else { Issue.record("\(outcome)"); return }
             let raw = String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self)
             #expect(raw.contains("kubectl.kubernetes.io/restartedAt"))
@@ -171,18 +171,59 @@ import Testing
             let judged = try #require(try await client.list(ReplicaSet.self, namespace: ns).items.first { $0.revision == 3 })
             // On-call rolls forward after revision 3 was judged unhealthy: the rollback would undo them.
             try await plane(client).kubectl(["-n", ns, "set", "image", "deployment/web", "app=registry.example/web:4"])
-            let refused = await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: judged.metadata.uid!), namespace: ns, deployment: "web", reason: "test", judged: judged.metadata.name)
+            let refused = await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: judged.metadata.uid!), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test", judged: judged.metadata.name)
             guard case .blocked(let why) = refused else { Issue.record("\(refused)"); return }
             #expect(why.contains("no longer that of \(judged.metadata.name!)"), "\(why)")
             #expect(String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self).contains("registry.example/web:4"))
             // Judged on what it is now, the rollback goes through.
             let fourth = try await eventually("revision 4") { try await client.list(ReplicaSet.self, namespace: ns).items.first { $0.revision == 4 } }
-            #expect(await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: fourth.metadata.uid!), namespace: ns, deployment: "web", reason: "test", judged: fourth.metadata.name)
-                    == .done("rolled web back to revision 1 (the template of \(first.metadata.name!))"))
+            #expect(await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: fourth.metadata.uid!), workload: WorkloadKey(kind: .deployment, namespace: ns, name: "web"), reason: "test", judged: fourth.metadata.name)
+                    == .done("rolled Deployment web back to revision 1 (the template of \(first.metadata.name!))"))
             let template = String(decoding: try await client.send(.GET, Deployment.path(namespace: ns, name: "web")), as: UTF8.self)
             #expect(template.contains("registry.example/web:1"))
             #expect(!template.contains("registry.example/web:2") && !template.contains("registry.example/web:4"))
             #expect(!template.contains("restartedAt"), "revision 1's template had no restart annotation")
+        }
+    }
+
+    /// A StatefulSet rolls and rolls back as `kubectl rollout restart` and `undo` do for StatefulSets: the
+    /// restart annotation in its template, then the template of an earlier ControllerRevision (its data,
+    /// without the patch directive), but only while the template is still the one judged unhealthy.
+    @Test func aStatefulSetRestartsAndRollsBackToAControllerRevision() async throws {
+        try await run { client, ns in
+            let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
+            let executor = ActionExecutor(client: client, policyVersion: policyVersion)
+            let db = TestSimulation.statefulSet("db", replicas: 2)
+            try await client.send(.POST, "/api/v1/namespaces/\(ns)/services", body: db.service)
+            try await client.send(.POST, StatefulSet.path(namespace: ns), body: db.statefulSet)
+            _ = try await TestSimulation.readyPods(2, in: ns, selector: "app=db", timeout: .seconds(180), client: client)
+            let workload = WorkloadKey(kind: .statefulSet, namespace: ns, name: "db")
+            let raw = { String(decoding: try await client.send(.GET, StatefulSet.path(namespace: ns, name: "db")), as: UTF8.self) }
+            let outcome = await executor.execute(.rolloutRestart, workload: workload, reason: "test")
+            guard case .done(let what) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(what.hasPrefix("restarted StatefulSet db (kubectl.kubernetes.io/restartedAt="), "\(what)")
+            #expect(try await raw().contains("kubectl.kubernetes.io/restartedAt"))
+            let revisions = { try await client.list(ControllerRevision.self, namespace: ns).items.sorted { $0.revision < $1.revision } }
+            let restarted = try await eventually("revision 2, the restart") { () -> ControllerRevision? in try await revisions().first { $0.revision == 2 } }
+            try await plane(client).kubectl(["-n", ns, "set", "image", "statefulset/db", "app=registry.example/db:3"])
+            let third = try await eventually("revision 3") { () -> ControllerRevision? in try await revisions().first { $0.revision == 3 } }
+            // Judged on revision 2, but the template is revision 3's now: someone changed it since.
+            let refused = await executor.execute(.rollback(replicaSet: restarted.metadata.name!, revision: 2, from: restarted.metadata.uid!), workload: workload, reason: "test", judged: restarted.metadata.name)
+            guard case .blocked(let why) = refused else { Issue.record("\(refused)"); return }
+            #expect(why.contains("no longer that of \(restarted.metadata.name!)"), "\(why)")
+            let first = try #require(try await revisions().first { $0.revision == 1 })
+            #expect(await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: third.metadata.uid!), workload: workload, reason: "test", judged: third.metadata.name)
+                    == .done("rolled StatefulSet db back to revision 1 (the template of \(first.metadata.name!))"))
+            let template = try await raw()
+            #expect(template.contains("registry.example/db:1") && !template.contains("registry.example/db:3"))
+            #expect(!template.contains("restartedAt"), "revision 1's template had no restart annotation")
+            #expect(!template.contains("$patch"), "the ControllerRevision's patch directive stays out of the template")
+            #expect(await executor.execute(.rollback(replicaSet: first.metadata.name!, revision: 1, from: third.metadata.uid!), workload: workload, reason: "test", judged: third.metadata.name)
+                    == .done("db already has the template of revision 1"))
+            // The StatefulSet controller takes the template back: revision 1's hash is the update revision again.
+            try await eventually("the update revision back at revision 1's template") { () -> Bool? in
+                try await client.get(StatefulSet.self, name: "db", namespace: ns).status?.updateRevision == first.metadata.name ? true : nil
+            }
         }
     }
 

@@ -36,9 +36,11 @@ public enum TestSimulation {
     }
 
     /// Waits until `namespace` has exactly `count` pods (of those `selector` matches) that are not being
-    /// deleted, all Ready.
-    public static func readyPods(_ count: Int, in namespace: String, selector: String? = nil, client: KubernetesClient) async throws -> [Pod] {
-        try await eventually("\(count) Ready pods") { () -> [Pod]? in
+    /// deleted, all Ready. A StatefulSet's come one after the other, each once the one before is Ready.
+    public static func readyPods(
+        _ count: Int, in namespace: String, selector: String? = nil, timeout: Duration = .seconds(60), client: KubernetesClient
+    ) async throws -> [Pod] {
+        try await eventually("\(count) Ready pods", timeout: timeout) { () -> [Pod]? in
             let pods = try await client.list(Pod.self, namespace: namespace, options: ListOptions(labelSelector: selector)).items
                 .filter { $0.metadata.deletionTimestamp == nil }
             return pods.count == count && pods.allSatisfy(\.isReady) ? pods : nil
@@ -71,6 +73,26 @@ public enum TestSimulation {
              "spec":{"selector":{"app":"\#(name)"},"ports":[{"port":80,"targetPort":8080}]}}
             """#
         return (Array(deployment.utf8), Array(service.utf8))
+    }
+
+    /// A StatefulSet for the simulated node (OrderedReady: the controller creates each pod once the one
+    /// before it is Ready), as JSON, with its headless Service.
+    public static func statefulSet(_ name: String, replicas: Int) -> (statefulSet: [UInt8], service: [UInt8]) {
+        let statefulSet = #"""
+            {"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"\#(name)","labels":{"app":"\#(name)"}},
+             "spec":{"replicas":\#(replicas),"serviceName":"\#(name)","selector":{"matchLabels":{"app":"\#(name)"}},
+              "template":{"metadata":{"labels":{"app":"\#(name)"}},
+               "spec":{"nodeSelector":{"kubernetes.io/hostname":"\#(node)"},
+                       "tolerations":[{"key":"\#(taint.key)","operator":"Equal","value":"true","effect":"NoSchedule"}],
+                       "terminationGracePeriodSeconds":5,
+                       "containers":[{"name":"app","image":"registry.example/\#(name):1","ports":[{"containerPort":8080}],
+                                      "readinessProbe":{"httpGet":{"path":"/ready","port":8080}}}]}}}}
+            """#
+        let service = #"""
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"\#(name)"},
+             "spec":{"clusterIP":"None","selector":{"app":"\#(name)"},"ports":[{"port":80,"targetPort":8080}]}}
+            """#
+        return (Array(statefulSet.utf8), Array(service.utf8))
     }
 
     /// The addresses of the Service's EndpointSlices, with whether each is ready.
