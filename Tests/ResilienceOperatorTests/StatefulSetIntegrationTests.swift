@@ -79,6 +79,11 @@ import Testing
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "db", spec: spec))
                 try await TestSimulation.setFaults("crashLoop", on: "db-1", in: ns, client: client)
                 try await TestSimulation.setFaults("crashLoop", on: "db-2", in: ns, client: client)
+                // `plan` shows the StatefulSet as it shows a Deployment, under its own key.
+                let plan = try await ProcessRunner.run(try LocalControlPlane.operatorExecutable(), ["plan", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "db"])
+                #expect(plan.exitCode == 0, "\(plan.output)")
+                #expect(plan.output.contains("statefulset \(ns)/statefulset/db: "), "\(plan.output)")
+                #expect(plan.output.contains("pod db-0: healthy"), "\(plan.output)")
                 try await OperatorHarness.with(ns, client: client) { _ in
                     let recovered = try await eventually("db-1 and db-2 replaced by Ready pods", timeout: .seconds(90), diagnose: {
                         let status = try? await client.get(ResiliencePolicy.self, name: "db", namespace: ns).status
