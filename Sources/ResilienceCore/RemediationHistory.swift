@@ -16,7 +16,8 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
     public var actions: [ActionRecord] = []
     /// By Deployment (`namespace/name`): the open remediation episode.
     public var episodes: [String: Episode] = [:]
-    /// By Deployment: when its recent episodes opened, for the loop breaker.
+    /// By target: when its recent relapses opened (episodes that came back after remediation, in which
+    /// the operator acted), for the loop breaker.
     public var episodeStarts: [String: [Date]] = [:]
     /// By ReplicaSet UID: whether its revision proved healthy or was rolled back from.
     public var revisions: [String: RevisionVerdict] = [:]
@@ -76,12 +77,16 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var stepStartedAt: Date?
         /// `uid/step` of every pod action taken in this episode: a pod gets each step once.
         public var acted: Set<String> = []
+        /// Whether the episode opened as the target coming back after remediation (the loop breaker
+        /// counts these); nil in memory written before it was kept, read as not.
+        public var relapse: Bool?
 
-        public init(openedAt: Date, step: Int, stepStartedAt: Date? = nil, acted: Set<String> = []) {
+        public init(openedAt: Date, step: Int, stepStartedAt: Date? = nil, acted: Set<String> = [], relapse: Bool? = nil) {
             self.openedAt = openedAt
             self.step = step
             self.stepStartedAt = stepStartedAt
             self.acted = acted
+            self.relapse = relapse
         }
     }
 
@@ -137,8 +142,8 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         if decision.step != nil, var episode = episodes[decision.target] {
             if episode.stepStartedAt == nil { episode.stepStartedAt = time }
             episodes[decision.target] = episode
-            // The loop breaker counts episodes in which the operator acted, from their opening.
-            if episodeStarts[decision.target]?.contains(episode.openedAt) != true {
+            // The loop breaker counts relapses in which the operator acted, from their opening.
+            if episode.relapse == true, episodeStarts[decision.target]?.contains(episode.openedAt) != true {
                 episodeStarts[decision.target, default: []].append(episode.openedAt)
             }
         }

@@ -188,7 +188,7 @@ struct TargetPlanner {
         for start in history.episodeStarts[key] ?? [] { wake.at(start.addingTimeInterval(window)) }
         guard var episode = history.episodes[key] else {
             guard !actionable.isEmpty else { return nil }
-            return RemediationHistory.Episode(openedAt: now, step: 0)
+            return RemediationHistory.Episode(openedAt: now, step: 0, relapse: relapses(actionable))
         }
         let timeout = policy.stepTimeout.seconds
         wake.at(episode.stepStartedAt?.addingTimeInterval(timeout))
@@ -220,15 +220,37 @@ struct TargetPlanner {
         alert(.refused, "\(key): \(actionable.count) pods unhealthy since \(Timestamp(since)), a stepTimeout (\(policy.stepTimeout)) and more, and every action is refused by a safety check (\(checks)): \(refusal.reason)", gate: gate)
     }
 
-    /// An episode counts once the operator acted in it (``RemediationHistory/record(_:at:succeeded:)``):
-    /// a pod that flaps while every action is held or refused opens and closes episodes of nothing done,
-    /// which are not a Deployment coming back after remediation. The open episode counts as if it acted,
-    /// since acting is what the breaker would stop.
+    /// Whether a new episode is the target coming back after remediation: one of its unhealthy pods is a
+    /// pod the operator acted on within the loop window, or the Ready replacement that settled such an
+    /// action, or the target was rolled (rolloutRestart, rollback) within it, which made every pod. A pod
+    /// that nobody touched failing is not a relapse: on a 100-pod Deployment, independent failures an hour
+    /// apart are the operator's daily work, not a loop.
+    private func relapses(_ actionable: [PodVerdict]) -> Bool {
+        let since = now.addingTimeInterval(-policy.loopWindow)
+        var remediated: Set<String> = []
+        for record in history.actions where record.target == key && record.succeeded && record.step != nil && record.time > since {
+            switch record.action {
+            case .rolloutRestart, .rollback: return true
+            default: break
+            }
+            if let uid = record.action.podUID { remediated.insert(uid) }
+            if let replacement = record.settledBy { remediated.insert(replacement) }
+        }
+        return actionable.contains { remediated.contains($0.uid) }
+    }
+
+    /// The loop breaker counts a target's remediation and the episodes that came back from it
+    /// (``relapses(_:)``) in which the operator acted (``RemediationHistory/record(_:at:succeeded:)``): a
+    /// pod that flaps while every action is held or refused opens and closes episodes of nothing done,
+    /// which are not a target coming back after remediation. An open relapse counts as if it acted, since
+    /// acting is what the breaker would stop.
     private func loopBreaker(_ episode: RemediationHistory.Episode?) -> String? {
+        guard let episode else { return nil }
         let starts = history.episodeStarts[key] ?? []
-        let current = episode.map { open in starts.contains(open.openedAt) ? 0 : 1 } ?? 0
-        guard starts.count + current >= EffectivePolicy.loopEpisodes else { return nil }
-        return "keeps coming back: \(starts.count + current) remediation episodes in the last \(Seconds(policy.loopWindow)) (the loop breaker trips at \(EffectivePolicy.loopEpisodes)); acting stopped until fewer remain in the window"
+        let open = episode.relapse == true && !starts.contains(episode.openedAt) ? 1 : 0
+        let episodes = 1 + starts.count + open
+        guard episodes >= EffectivePolicy.loopEpisodes else { return nil }
+        return "keeps coming back: \(episodes) remediation episodes in the last \(Seconds(policy.loopWindow)), \(episodes - 1) of them with a pod the operator remediated (or its replacement, or a rolled pod) unhealthy again (the loop breaker trips at \(EffectivePolicy.loopEpisodes)); acting stopped until fewer remain in the window"
     }
 
     /// The current step's actions, skipping steps that cannot apply.

@@ -427,6 +427,50 @@ import Testing
         #expect(try self.plan(restartOnCrashLoop, target, history: history, at: now.addingTimeInterval(3600)).executable.first?.step == .restartPod)
     }
 
+    /// Episodes driven through the planner: each a pod crash-looping, restarted, replaced by a Ready pod,
+    /// and the Deployment healthy for a stepTimeout. When the pod that fails each time is a different one
+    /// nobody touched, the Deployment is not looping and every failure is restarted; when it is the
+    /// replacement of the last one restarted, the third episode trips the breaker.
+    @Test(arguments: [false, true])
+    func theLoopBreakerCountsOnlyPodsThatComeBackAfterRemediation(relapsing: Bool) throws {
+        var target = try Scenario.stable()
+        let spec = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"stepTimeout":"1m"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
+        let sick = try #require(target.pod(Scenario.crashing))
+        var history = RemediationHistory()
+        var now = Scenario.after(5, target)
+        var failing = Scenario.crashing
+        var tripped: [Bool] = []
+        for round in 1...3 {
+            let plan = try plan(spec, target, history: history, at: now)
+            tripped.append(plan.decisions.contains { $0.blockedBy == .loopBreaker })
+            if tripped.last == true { break }
+            #expect(plan.executable.map(\.action?.podName) == [failing], "round \(round): \(plan.decisions)")
+            history = executed(plan, at: now)
+            // The pod is gone; its replacement is Ready a few seconds later.
+            var replacement = sick
+            replacement.metadata.name = "web-replacement-\(round)"
+            replacement.metadata.uid = "replacement-\(round)"
+            replacement.metadata.creationTimestamp = now.addingTimeInterval(2).wholeSecondsForTests
+            replacement.makeReady(at: now.addingTimeInterval(4))
+            target.pods.removeAll { $0.metadata.name == failing }
+            target.pods.append(replacement)
+            history = try self.plan(spec, target, history: history, at: now.addingTimeInterval(5)).history
+            let recovered = try self.plan(spec, target, history: history, at: now.addingTimeInterval(70))
+            #expect(recovered.decisions.contains { $0.reason.hasPrefix("recovered") }, "round \(round): \(recovered.decisions)")
+            history = recovered.history
+            guard round < 3 else { break }
+            // Ten minutes later a pod fails: the replacement, or a Ready pod nobody touched.
+            now = now.addingTimeInterval(600)
+            let next = relapsing ? replacement.metadata.name! : try #require(target.pods.first { $0.isReady && !$0.metadata.name!.hasPrefix("web-replacement") }?.metadata.name)
+            target = target.changing(next) { pod in
+                pod.status = sick.status
+                pod.metadata.creationTimestamp = now.addingTimeInterval(-300)
+            }
+            failing = next
+        }
+        #expect(tripped == (relapsing ? [false, false, true] : [false, false, false]))
+    }
+
     @Test func duringARolloutOnlyRollbackActsAndItReturnsToTheHealthyRevision() throws {
         let target = try Scenario.rollout()
         let now = Scenario.after(5, target)
