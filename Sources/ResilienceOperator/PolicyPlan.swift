@@ -97,7 +97,8 @@ public struct PolicyPlan: Sendable {
             lines.append("  suspended (spec.suspend): nothing is judged or done until it is false again")
         case .planned(let plan):
             for target in plan.targets {
-                lines.append("  \(WorkloadKey(target.target).map { $0.kind.rawValue.lowercased() } ?? "target") \(target.target): \(target.healthy) of \(target.desired) healthy, \(target.unhealthy) unhealthy, \(target.inFlight) in flight")
+                let named = WorkloadKey(target.target).map { "\($0.kind.rawValue.lowercased()) \($0.namespace)/\($0.name)" } ?? target.target
+                lines.append("  \(named): \(target.healthy) of \(target.desired) healthy, \(target.unhealthy) unhealthy, \(target.inFlight) in flight")
                 for verdict in target.verdicts {
                     lines.append("    pod \(verdict.pod): \(verdict.health.rawValue)\(verdict.findings.isEmpty ? "" : " - \(verdict.summary)")")
                 }

@@ -82,7 +82,7 @@ import Testing
                 // `plan` shows the StatefulSet as it shows a Deployment, under its own key.
                 let plan = try await ProcessRunner.run(try LocalControlPlane.operatorExecutable(), ["plan", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "db"])
                 #expect(plan.exitCode == 0, "\(plan.output)")
-                #expect(plan.output.contains("statefulset \(ns)/statefulset/db: "), "\(plan.output)")
+                #expect(plan.output.contains("statefulset \(ns)/db: "), "\(plan.output)")
                 #expect(plan.output.contains("pod db-0: healthy"), "\(plan.output)")
                 try await OperatorHarness.with(ns, client: client) { _ in
                     let recovered = try await eventually("db-1 and db-2 replaced by Ready pods", timeout: .seconds(90), diagnose: {
