@@ -190,6 +190,12 @@ struct TargetPlanner {
             guard !actionable.isEmpty else { return nil }
             return RemediationHistory.Episode(openedAt: now, step: 0, relapse: relapses(actionable))
         }
+        // A pod gets each step once while it lives: the steps of pods gone are forgotten, or under steady
+        // churn (an episode that never closes) the episode would keep every pod it ever restarted.
+        episode.acted = episode.acted.filter { entry in
+            let owner = entry.prefix { $0 != "/" }
+            return owner == "deployment" || owner == "gitops" || podIndex[String(owner)] != nil
+        }
         let timeout = policy.stepTimeout.seconds
         wake.at(episode.stepStartedAt?.addingTimeInterval(timeout))
         let stepSettled = episode.stepStartedAt.map { now.timeIntervalSince($0) >= timeout } ?? true

@@ -402,6 +402,23 @@ import Testing
         #expect(bounded.first?.action.podUID == "u44", "the oldest go first")
     }
 
+    /// Under steady churn an episode may never close: it forgets the steps of pods that are gone, so its
+    /// memory (and the status that carries it) stays the size of the Deployment, not of the churn. (Found
+    /// by the 10,000-pod soak: an episode open for 35 minutes remembered 70 pods restarted.)
+    @Test func anOpenEpisodeForgetsThePodsThatAreGone() throws {
+        let target = try Scenario.stable()
+        let now = Scenario.after(5, target)
+        let key = "\(target.deployment.metadata.namespace!)/web"
+        let sick = try #require(target.pod(Scenario.crashing)?.metadata.uid)
+        var history = RemediationHistory()
+        let gone = (0..<50).map { "gone-\($0)/restartPod" }
+        history.episodes[key] = .init(openedAt: now.addingTimeInterval(-1800), step: 0, stepStartedAt: now.addingTimeInterval(-10),
+                                      acted: Set(gone + ["\(sick)/restartPod", "deployment/rolloutRestart", "gitops/rollback"]))
+        let plan = try plan(restartOnCrashLoop, target, history: history, at: now)
+        #expect(plan.history.episodes[key]?.acted == ["\(sick)/restartPod", "deployment/rolloutRestart", "gitops/rollback"])
+        #expect(plan.executable.isEmpty, "the sick pod still has had its restart: \(plan.decisions)")
+    }
+
     @Test func anExhaustedLadderAlertsAndStops() throws {
         let target = try Scenario.stable()
         let start = Scenario.after(5, target)
