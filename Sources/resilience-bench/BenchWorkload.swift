@@ -74,6 +74,20 @@ struct BenchWorkload: Sendable {
         }
     }
 
+    /// Waits until the operator has taken up every policy: its status written for the policy's
+    /// generation (after the finalizer, which comes first).
+    func waitUntilPoliciesTakenUp() async throws {
+        let client = client, spaces = spaces, count = targets.count
+        try await waitUntil("the operator to take up the new policies", timeout: .seconds(120)) {
+            var taken = 0
+            for namespace in spaces {
+                let policies = (try? await client.list(ResiliencePolicy.self, namespace: namespace).items) ?? []
+                taken += policies.filter { $0.status?.observedGeneration != nil && $0.status?.observedGeneration == $0.metadata.generation }.count
+            }
+            return taken == count
+        }
+    }
+
     /// Deletes the run's namespaces, and plays the kubelet until their pods are gone: without one, a pod
     /// bound to a node stays Terminating, and the next run's cluster-wide watch would list it.
     func cleanUp(timeout: Duration) async throws {
