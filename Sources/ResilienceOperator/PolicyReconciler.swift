@@ -244,6 +244,9 @@ public final class PolicyReconciler: Sendable {
         // The pod as last seen, for the evidence: read from the cache, so the action goes first.
         let pod = action.podName.flatMap { caches.pods.store.get(ObjectKey(namespace: namespace, name: $0)) }
         let sent = ContinuousClock.now
+        // The disruption starts when the request goes out: a replacement the controller makes before the
+        // answer returns (its creationTimestamp in an earlier second, under load) still settles it.
+        let sentAt = Date()
         // Only a quarantine needs the labels the pod's Services select it by (a scan of the namespace's Services).
         let quarantines: Bool = if case .isolate(_, _, "quarantine") = action { true } else { false }
         // A rollback holds to the template judged unhealthy: its ReplicaSet (or ControllerRevision), by the
@@ -277,7 +280,7 @@ public final class PolicyReconciler: Sendable {
         switch outcome {
         case .done(let what):
             // A release is seen in the pod itself (its gate is True again); it is no action to budget.
-            if !releases { history.record(decision, at: Date(), succeeded: true) }
+            if !releases { history.record(decision, at: sentAt, succeeded: true) }
             if releases, let uid = action.podUID { releasing.withLock { $0[uid] = Date() } }
             if let plan, let since = detected(decision, in: plan) {
                 metrics.detectionToAction(step: step, seconds: Date().timeIntervalSince(since))
