@@ -64,7 +64,7 @@ import Testing
                     properties:
                       spec: {type: object, properties: {size: {type: integer}, labels: {type: object, additionalProperties: {type: string}}}}
             """)
-        try await plane.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/widgets.\(group)"])
+        try await plane.waitUntilEstablished(crd: "widgets.\(group)")
         let client = try KubernetesClient(configuration: plane.configuration())
         let (listed, ready) = try await withClient(client) { client in
             let path = "/apis/\(group)/v1/namespaces/default/widgets"

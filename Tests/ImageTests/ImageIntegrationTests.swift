@@ -97,7 +97,7 @@ import Testing
         let (plane, _) = try await Self.simulation.value
         try await Self.removeNamespace("resilience-system", plane: plane)
         try await plane.currentKubectl(["apply", "-k", RepositoryPaths.root + "/manifests"])
-        try await plane.currentKubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/resiliencepolicies.resilience.dev"])
+        try await plane.waitUntilEstablished(crd: "resiliencepolicies.resilience.dev")
         try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in
             try await withNamespace("image-app", client: admin) { app in
                 try await Self.recoverFromTheImage(kustomization: RepositoryPaths.root + "/manifests", app: app, plane: plane, admin: admin)
@@ -132,7 +132,7 @@ import Testing
         let overlay = RepositoryPaths.root + "/manifests/namespaced"
         // A cluster admin installs the CRD; the team applies the overlay into its namespace.
         try await plane.currentKubectl(["apply", "-k", RepositoryPaths.root + "/crds"])
-        try await plane.currentKubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/resiliencepolicies.resilience.dev"])
+        try await plane.waitUntilEstablished(crd: "resiliencepolicies.resilience.dev")
         let spec = try await OperatorPodSpec.rendered(overlay)
         try await Self.removeNamespace(spec.namespace, plane: plane)
         try await withClient(KubernetesClient(configuration: plane.configuration())) { admin in

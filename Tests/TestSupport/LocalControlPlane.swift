@@ -97,6 +97,16 @@ public struct LocalControlPlane: Sendable {
         return result.output
     }
 
+    /// Waits until the CustomResourceDefinition `name` is Established. `kubectl wait
+    /// --for=condition=Established` fails at once, rather than waiting, while a CRD just created has no
+    /// `status.conditions` yet (seen in CI: "accessor error: <nil> is of the type <nil>").
+    public func waitUntilEstablished(crd name: String, timeout: Duration = .seconds(60)) async throws {
+        let established = #"jsonpath={.status.conditions[?(@.type=="Established")].status}"#
+        try await eventually("CRD \(name) Established", timeout: timeout) { () -> Bool? in
+            (try? await currentKubectl(["get", "crd", name, "-o", established])) == "True" ? true : nil
+        }
+    }
+
     /// The process id of one of the plane's daemons (`kube-apiserver`, `etcd`, ...), for tests that
     /// signal it (SIGSTOP freezes it: connections stay open, nothing answers).
     public func pid(of daemon: String) throws -> pid_t {

@@ -12,7 +12,7 @@ public enum PolicyCRD {
     private static let installation = Task<LocalControlPlane, any Error> {
         let plane = try await LocalControlPlane.shared()
         try await plane.kubectl(["apply", "-f", RepositoryPaths.root + "/crds/resilience.dev_resiliencepolicies.yaml"])
-        try await plane.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/resiliencepolicies.resilience.dev"])
+        try await plane.waitUntilEstablished(crd: "resiliencepolicies.resilience.dev")
         // kubectl caches discovery; wait until it knows the short name.
         try await eventually("kubectl to know 'rp'", timeout: .seconds(30)) { () -> Bool? in
             (try? await plane.kubectl(["get", "rp", "-A"])) != nil ? true : nil
