@@ -164,8 +164,16 @@ until [ "$(kubectl -n "$ns" get deployment web -o jsonpath='{.status.readyReplic
 api GET "/apis/apps/v1/namespaces/$ns/deployments/web" | save stable-deployment.json
 api GET "/apis/apps/v1/namespaces/$ns/replicasets?labelSelector=app%3Dweb" | save stable-replicaset-list.json
 api GET "/api/v1/namespaces/$ns/pods?labelSelector=app%3Dweb" | save stable-pod-list.json
-# The Events of the crash-looping pod, as the evidence before a restart quotes them.
-api GET "/api/v1/namespaces/$ns/events?fieldSelector=involvedObject.kind%3DPod%2CinvolvedObject.name%3D$sick" | save stable-pod-events.json
+# The pods' Warning Events, as the operator's cache lists them for the evidence: the kubelet's, written
+# here as a kubelet writes them (there is none), beside the scheduler's Normal one, which the list leaves out.
+sick_uid=$(kubectl -n "$ns" get pod "$sick" -o jsonpath='{.metadata.uid}')
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+kubelet_event() { # NAME-SUFFIX REASON COUNT MESSAGE
+  api POST "/api/v1/namespaces/$ns/events" '{"metadata":{"name":"'"$sick.$1"'"},"involvedObject":{"kind":"Pod","namespace":"'"$ns"'","name":"'"$sick"'","uid":"'"$sick_uid"'","apiVersion":"v1","fieldPath":"spec.containers{app}"},"reason":"'"$2"'","message":"'"$4"'","source":{"component":"kubelet","host":"sim-node-1"},"firstTimestamp":"'"$now"'","lastTimestamp":"'"$now"'","count":'"$3"',"type":"Warning","reportingComponent":"","reportingInstance":""}' >/dev/null
+}
+kubelet_event 1 BackOff 5 "Back-off restarting failed container"
+kubelet_event 2 Unhealthy 3 "Liveness probe failed: HTTP probe failed with statuscode: 500; body: $(printf 'upstream timed out %.0s' $(seq 20))"
+api GET "/api/v1/namespaces/$ns/events?fieldSelector=involvedObject.kind%3DPod%2Ctype%3DWarning" | save stable-pod-warnings.json
 
 # StatefulSets, whose pods the StatefulSet controller creates one at a time, each once the one before is
 # Ready (OrderedReady): `cache` finished with its two highest ordinals crash-looping, `db` in the middle

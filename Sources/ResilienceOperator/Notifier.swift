@@ -11,13 +11,12 @@ import OperatorRuntime
 import ResilienceCore
 import Synchronization
 
-/// Tells people what the operator did, after the fact and off the reconciler's path: Events (quoting,
-/// for a pod it disrupted, the pod's recent Events as evidence), Alertmanager and webhooks.
+/// Tells people what the operator did, after the fact and off the reconciler's path: Events (with, for
+/// a pod it disrupted, the evidence), Alertmanager and webhooks.
 ///
 /// Every call returns at once; the work waits in a bounded ``BackgroundQueue``, so a slow API server or
 /// a black-holed receiver delays the telling, never the next action.
 public final class Notifier: Sendable {
-    private let client: KubernetesClient
     private let events: EventRecorder
     private let alerts = AlertSender()
     private let webhooks: WebhookSender
@@ -29,7 +28,6 @@ public final class Notifier: Sendable {
     static let webhookRepeat: TimeInterval = 15 * 60
 
     public init(client: KubernetesClient, events: EventRecorder, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
-        self.client = client
         self.events = events
         self.webhooks = WebhookSender(client: client)
         self.queue = BackgroundQueue(name: "notifications", metrics: metrics)
@@ -53,31 +51,15 @@ public final class Notifier: Sendable {
     }
 
     /// Records the Events of an action carried out: on the policy, the target and the pod it aimed at.
-    /// For a pod it removed or isolated, the evidence (the pod's state as last seen, and its recent
-    /// Events, read now) goes into the policy's and the pod's Events.
+    /// For a pod it removed or isolated, the `evidence` (``Evidence``) goes into the policy's and the
+    /// pod's Events.
     func acted(
-        policy: ObjectReference, workload: ObjectReference, pod: ObjectReference?, lastSeen: Pod?,
+        policy: ObjectReference, workload: ObjectReference, pod: ObjectReference?, evidence: String?,
         type: EventRecorder.EventType, step: String, what: String, reason: String
     ) {
         let events = self.events
-        let client = self.client
-        let logger = self.logger
+        let said = evidence.map { " Evidence: \($0)" } ?? ""
         queue.submit {
-            var said = ""
-            if let lastSeen, let name = lastSeen.metadata.name, let namespace = lastSeen.metadata.namespace {
-                var options = ListOptions()
-                options.fieldSelector = "involvedObject.kind=Pod,involvedObject.name=\(name)"
-                var found: [Event] = []
-                do {
-                    found = try await client.list(Event.self, namespace: namespace, options: options).items
-                } catch where Task.isCancelled {
-                    // The term ended and its drain ran out: the Events go without the pod's own.
-                } catch {
-                    logger.warning("cannot read a pod's Events for the evidence", metadata: ["pod": "\(namespace)/\(name)", "error": "\(error)"])
-                }
-                let evidence = Evidence.of(lastSeen, events: found.filter { $0.involvedObject.uid == nil || $0.involvedObject.uid == lastSeen.metadata.uid })
-                said = " Evidence: \(evidence)"
-            }
             await events.record(policy, type: .normal, reason: "ActionSucceeded", action: step, message: "\(what): \(reason)\(said)")
             await events.record(workload, type: type, reason: "Resilience\(step.prefix(1).uppercased())\(step.dropFirst())", action: step, message: "\(what): \(reason)")
             if let pod {

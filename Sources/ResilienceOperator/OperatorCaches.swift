@@ -7,7 +7,7 @@ import ResilienceCore
 
 /// The watch caches the operator plans from: policies, Deployments, ReplicaSets, StatefulSets, their
 /// ControllerRevisions, pods, the budgets (in the policy version the server serves) and autoscalers, in
-/// one namespace or all.
+/// one namespace or all; and the pods' Warning Events, quoted as evidence.
 public struct OperatorCaches: Sendable {
     public let policies: Reflector<KubernetesListWatch<ResiliencePolicy>, ContinuousClock>
     public let deployments: Reflector<KubernetesListWatch<Deployment>, ContinuousClock>
@@ -21,6 +21,10 @@ public struct OperatorCaches: Sendable {
     public let services: Reflector<KubernetesListWatch<Service>, ContinuousClock>
     public let budgets: Reflector<KubernetesListWatch<PodDisruptionBudget>, ContinuousClock>?
     public let legacyBudgets: Reflector<KubernetesListWatch<LegacyPodDisruptionBudget>, ContinuousClock>?
+    /// The pods' Warning Events (the kubelet's BackOff, Unhealthy, Failed...), found by the pod's UID: the
+    /// evidence quotes them. Listing a pod's Events when it acts would read every Event of the namespace
+    /// from etcd (the API server keeps no watch cache for Events) for each action.
+    public let podWarnings: Reflector<KubernetesListWatch<Event>, ContinuousClock>
 
     public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
         let clock = ContinuousClock()
@@ -43,6 +47,9 @@ public struct OperatorCaches: Sendable {
             transform: Self.podProjection)
         autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         services = Reflector(KubernetesListWatch(Service.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
+        podWarnings = Reflector(
+            KubernetesListWatch(Event.self, client: client, namespace: namespace, fieldSelector: "involvedObject.kind=Pod,type=Warning"),
+            store: Store(index: { $0.involvedObject.uid.map { [$0] } ?? [] }), clock: clock, logger: logger, metrics: metrics, transform: Self.eventProjection)
         if policyVersion == LegacyPodDisruptionBudget.apiVersion {
             budgets = nil
             legacyBudgets = Reflector(KubernetesListWatch(LegacyPodDisruptionBudget.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
@@ -93,6 +100,39 @@ public struct OperatorCaches: Sendable {
         return pod
     }
 
+    /// The longest Event message the cache keeps, in UTF-8 bytes: evidence quotes a few of them in a
+    /// field of 600 characters.
+    static let eventMessageLimit = 256
+
+    /// An Event as the cache keeps it: what the evidence quotes (reason, message, count and time) and
+    /// the pod it is about. The reporting fields, managed fields and the message beyond
+    /// ``eventMessageLimit`` go; the strings Events repeat are kept once.
+    @Sendable public static func eventProjection(_ event: Event) -> Event {
+        let shared = podStrings
+        var metadata = ObjectMeta()
+        metadata.name = event.metadata.name
+        metadata.namespace = shared(event.metadata.namespace)
+        metadata.resourceVersion = event.metadata.resourceVersion
+        var kept = Event(
+            metadata: metadata,
+            involvedObject: ObjectReference(kind: shared(event.involvedObject.kind), name: event.involvedObject.name, uid: event.involvedObject.uid))
+        kept.type = shared(event.type)
+        kept.reason = shared(event.reason)
+        if let message = event.message {
+            kept.message = message.utf8.count > eventMessageLimit ? String(decoding: message.utf8.prefix(eventMessageLimit), as: UTF8.self) + "…" : message
+        }
+        kept.count = event.count
+        kept.lastTimestamp = event.lastTimestamp ?? event.firstTimestamp
+        kept.eventTime = kept.lastTimestamp == nil ? event.eventTime : nil
+        return kept
+    }
+
+    /// The Warning Events about `pod` (this pod, not an earlier one of the same name), as cached.
+    public func warnings(about pod: Pod) -> [Event] {
+        guard let uid = pod.metadata.uid else { return [] }
+        return podWarnings.store.indexed(uid)
+    }
+
     /// kubectl's copy of the last applied object, often the largest thing in an object, is never read.
     @Sendable static func withoutAppliedConfiguration<Resource: KubernetesResource>(_ object: Resource) -> Resource {
         guard object.metadata.annotations?["kubectl.kubernetes.io/last-applied-configuration"] != nil else { return object }
@@ -109,9 +149,9 @@ public struct OperatorCaches: Sendable {
     /// The caches the operator can act without, refusing what needs them: StatefulSets and their
     /// ControllerRevisions (StatefulSet targets; an install from before they were targets may not grant
     /// them), HPAs (scaling), Services (quarantine), PodDisruptionBudgets (the API server enforces them on
-    /// evictions anyway).
+    /// evictions anyway), the pods' Warning Events (evidence goes without them).
     public var optional: [any SyncedCache] {
-        var caches: [any SyncedCache] = [statefulSets.store, controllerRevisions.store, autoscalers.store, services.store]
+        var caches: [any SyncedCache] = [statefulSets.store, controllerRevisions.store, autoscalers.store, services.store, podWarnings.store]
         if let budgets { caches.append(budgets.store) }
         if let legacyBudgets { caches.append(legacyBudgets.store) }
         return caches

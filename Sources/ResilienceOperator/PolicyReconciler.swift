@@ -276,7 +276,7 @@ public final class PolicyReconciler: Sendable {
             await executor.execute(action, workload: workload, reason: reason, serviceLabels: labels, judged: judgedName)
         }
         let answered = ContinuousClock.now
-        let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: []) } : nil
+        let evidence = action.isDisruption ? pod.map { Evidence.of($0, events: caches.warnings(about: $0)) } : nil
         switch outcome {
         case .done(let what):
             // A release is seen in the pod itself (its gate is True again); it is no action to budget.
@@ -291,7 +291,7 @@ public final class PolicyReconciler: Sendable {
             ])
             notifier.acted(
                 policy: ObjectReference(policy), workload: reference(workload),
-                pod: podReference(action, namespace: namespace), lastSeen: action.isDisruption ? pod : nil,
+                pod: podReference(action, namespace: namespace), evidence: evidence,
                 type: action.isDisruption ? .warning : .normal, step: step, what: what, reason: decision.reason)
             return .init(decision: decision, result: "succeeded", evidence: evidence)
         case .unchanged(let why):

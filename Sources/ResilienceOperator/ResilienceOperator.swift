@@ -175,6 +175,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             }
             tasks.addTask { await caches.autoscalers.run() }
             tasks.addTask { await caches.services.run() }
+            tasks.addTask { await caches.podWarnings.run() }
             if let budgets = caches.budgets { tasks.addTask { await budgets.run() } }
             if let legacy = caches.legacyBudgets { tasks.addTask { await legacy.run() } }
             tasks.addTask {

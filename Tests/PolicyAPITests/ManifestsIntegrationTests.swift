@@ -88,6 +88,7 @@ import Yams
         Access(verb: "create", resource: "events", allowed: true),
         Access(verb: "patch", resource: "events", allowed: true),
         Access(verb: "list", resource: "events", allowed: true),
+        Access(verb: "watch", resource: "events", allowed: true),
         Access(verb: "watch", group: "resilience.dev", resource: "resiliencepolicies", allowed: true),
         Access(verb: "update", group: "resilience.dev", resource: "resiliencepolicies", subresource: "status", allowed: true),
         Access(verb: "patch", group: "resilience.dev", resource: "resiliencepolicies", allowed: true),

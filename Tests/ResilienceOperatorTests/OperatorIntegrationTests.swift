@@ -25,6 +25,10 @@ import Testing
                         try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.healthy == "3/3" ? true : nil
                     }
                     let sick = pods[0]
+                    // What a kubelet tells of a crash loop (the simulator writes no Events): the operator's
+                    // watch of the pods' Warning Events brings it into the evidence.
+                    let backOff = #"{"metadata":{"name":"\#(sick.metadata.name!).backoff"},"involvedObject":{"kind":"Pod","namespace":"\#(ns)","name":"\#(sick.metadata.name!)","uid":"\#(sick.metadata.uid!)","apiVersion":"v1","fieldPath":"spec.containers{app}"},"reason":"BackOff","message":"Back-off restarting failed container","source":{"component":"kubelet","host":"sim-node-1"},"count":4,"type":"Warning"}"#
+                    try await client.send(.POST, "/api/v1/namespaces/\(ns)/events", body: Array(backOff.utf8))
                     try await TestSimulation.setFaults("crashLoop", on: sick.metadata.name!, in: ns, client: client)
                     let replaced = try await eventually("the crash-looping pod evicted and replaced by a Ready pod", timeout: .seconds(60)) { () -> Bool? in
                         let now = try await client.list(Pod.self, namespace: ns).items
@@ -38,14 +42,17 @@ import Testing
                     let action = try #require(status.lastActions?.first { $0.pod == sick.metadata.name })
                     #expect(action.step == "restartPod")
                     #expect(action.reason.contains("container app is waiting: CrashLoopBackOff"))
-                    // The evidence, taken before the eviction: the restarts and the waiting reason.
+                    // The evidence, as last seen before the eviction: the restarts, the waiting reason and the
+                    // pod's Warning Events.
                     let evidence = try #require(action.evidence)
                     #expect(evidence.contains("app: ") && evidence.contains("restarts") && evidence.contains("CrashLoopBackOff"), "\(evidence)")
+                    #expect(evidence.contains("events: BackOff x4: Back-off restarting failed container"), "\(evidence)")
                     let events = try await ToldEvents.waitFor("the eviction's Events", in: ns, client: client) { events in
                         events.contains { $0.reason == "ActionSucceeded" } && events.contains { $0.reason == "ResilienceRestartPod" } && events.contains { $0.reason == "Restarted" }
                     }
                     let onPolicy = events.first { $0.reason == "ActionSucceeded" && $0.message?.contains("evicted pod \(sick.metadata.name!)") == true }
                     #expect(onPolicy?.message?.contains("Evidence: phase Running") == true, "\(events.map { $0.message ?? "" })")
+                    #expect(onPolicy?.message?.contains("BackOff x4") == true, "\(events.map { $0.message ?? "" })")
                     #expect(events.contains { $0.involvedObject.kind == "Deployment" && $0.involvedObject.name == "web" && $0.reason == "ResilienceRestartPod" })
                     #expect(events.contains { $0.involvedObject.kind == "Pod" && $0.involvedObject.uid == sick.metadata.uid && $0.reason == "Restarted" })
                     // And the metrics: the action, and the time from detection to action.

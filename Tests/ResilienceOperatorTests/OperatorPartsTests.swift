@@ -7,18 +7,37 @@ import Testing
 
 /// The operator's pure parts: the evidence it keeps, the operator-wide budget, the memory in the status.
 @Suite struct OperatorPartsTests {
-    @Test func evidenceQuotesThePodsStateRestartsAndRecentEvents() throws {
+    @Test func evidenceQuotesThePodsStateRestartsAndRecentWarnings() throws {
         let decoder = KubernetesJSON.decoder()
         let pods = try decoder.decode(ResourceList<Pod>.self, from: Fixture.data("stable-pod-list.json")).items
-        let events = try decoder.decode(ResourceList<Event>.self, from: Fixture.data("stable-pod-events.json")).items
+        let warnings = try decoder.decode(ResourceList<Event>.self, from: Fixture.data("stable-pod-warnings.json")).items.map(OperatorCaches.eventProjection)
         let sick = try #require(pods.first { $0.status?.containerStatuses?.first?.state?.waiting?.reason == "CrashLoopBackOff" })
         let container = try #require(sick.status?.containerStatuses?.first)
-        let evidence = Evidence.of(sick, events: events)
+        let evidence = Evidence.of(sick, events: warnings)
         #expect(evidence.hasPrefix("phase Running, Ready=False (ContainersNotReady); "), "\(evidence)")
         let last = try #require(container.lastState?.terminated)
         #expect(evidence.contains("\(container.name): \(container.restartCount) restarts, waiting CrashLoopBackOff, last terminated \(last.reason ?? "") exit \(last.exitCode) at "), "\(evidence)")
-        #expect(evidence.contains("events: Scheduled: Successfully assigned"), "\(evidence)")
-        #expect(Evidence.of(sick, events: Array(repeating: events[0], count: 50)).count <= Evidence.limit)
+        #expect(evidence.contains("events: ") && evidence.contains("BackOff x5: Back-off restarting failed container"), "\(evidence)")
+        #expect(evidence.contains("Unhealthy x3: Liveness probe failed: HTTP probe failed with statuscode: 500"), "\(evidence)")
+        #expect(Evidence.of(sick, events: Array(repeating: warnings[0], count: 50)).count <= Evidence.limit)
+    }
+
+    /// The cache keeps of a pod's Warning Event what the evidence quotes, and finds it by the pod's UID.
+    @Test func aCachedWarningKeepsWhatTheEvidenceQuotes() throws {
+        let listed = try KubernetesJSON.decoder().decode(ResourceList<Event>.self, from: Fixture.data("stable-pod-warnings.json")).items
+        #expect(listed.count == 2 && listed.allSatisfy { $0.type == "Warning" && $0.involvedObject.kind == "Pod" })
+        let long = try #require(listed.first { $0.reason == "Unhealthy" })
+        #expect((long.message?.utf8.count ?? 0) > OperatorCaches.eventMessageLimit)
+        let kept = OperatorCaches.eventProjection(long)
+        #expect(kept.metadata.name == long.metadata.name && kept.metadata.namespace == long.metadata.namespace)
+        #expect(kept.metadata.resourceVersion == long.metadata.resourceVersion)
+        #expect(kept.involvedObject.uid == long.involvedObject.uid && kept.involvedObject.name == long.involvedObject.name)
+        #expect(kept.reason == "Unhealthy" && kept.type == "Warning" && kept.count == 3)
+        #expect(kept.lastTimestamp == long.lastTimestamp && kept.lastTimestamp != nil)
+        #expect(kept.source == nil && kept.reportingComponent == nil && kept.firstTimestamp == nil && kept.involvedObject.fieldPath == nil)
+        let message = try #require(kept.message)
+        #expect(message.hasPrefix("Liveness probe failed: HTTP probe failed with statuscode: 500") && message.hasSuffix("…"))
+        #expect(message.utf8.count <= OperatorCaches.eventMessageLimit + "…".utf8.count)
     }
 
     @Test func theOperatorWideBudgetRefusesBeyondItsCountUntilTheOldestLeavesTheWindow() throws {

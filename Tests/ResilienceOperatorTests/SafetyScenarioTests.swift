@@ -121,7 +121,7 @@ import Testing
                     (["resilience.dev"], ["resiliencepolicies"], ["get", "list", "watch", "patch"]), (["resilience.dev"], ["resiliencepolicies/status"], ["update", "patch"]),
                     ([""], ["pods"], ["get", "list", "watch", "delete", "patch"]), ([""], ["pods/status"], ["patch"]), ([""], ["pods/eviction"], ["create"]),
                     (["apps"], ["deployments", "replicasets", "statefulsets", "controllerrevisions"], ["get", "list", "watch", "patch"]), (["apps"], ["deployments/scale"], ["get", "update"]),
-                    ([""], ["events"], ["create", "patch", "list"]), ([""], ["services"], ["list", "watch"]), (["policy"], ["poddisruptionbudgets"], ["list", "watch"]),
+                    ([""], ["events"], ["create", "patch", "list", "watch"]), ([""], ["services"], ["list", "watch"]), (["policy"], ["poddisruptionbudgets"], ["list", "watch"]),
                 ].map { groups, resources, verbs in
                     #"{"apiGroups":\#(json(groups)),"resources":\#(json(resources)),"verbs":\#(json(verbs))}"#
                 }
