@@ -12,6 +12,14 @@ import Testing
         Planner.plan(policy: try Scenario.policy(spec), targets: [target], history: history, now: now)
     }
 
+    /// The history after the first plan's actions on `target` at `now`, all carried out.
+    private func restartedOnce(_ target: TargetObservation, at now: Date) throws -> RemediationHistory {
+        let first = try plan(restartOnCrashLoop, target, at: now)
+        var history = first.history
+        for decision in first.executable { history.record(decision, at: now, succeeded: true) }
+        return history
+    }
+
     @Test func keysTellAStatefulSetFromADeploymentOfTheSameName() throws {
         let statefulSet = WorkloadKey(kind: .statefulSet, namespace: "shop", name: "db")
         let deployment = WorkloadKey(kind: .deployment, namespace: "shop", name: "db")
@@ -58,9 +66,7 @@ import Testing
     @Test func theNextPodWaitsUntilTheReplacementIsReady() throws {
         let target = try Scenario.statefulSetStable()
         let now = Scenario.after(5, target)
-        let first = try plan(restartOnCrashLoop, target, at: now)
-        var history = first.history
-        for decision in first.executable { history.record(decision, at: now, succeeded: true) }
+        let history = try restartedOnce(target, at: now)
         let created = now.addingTimeInterval(2)
         // The StatefulSet controller recreates cache-1 under its name: a new UID, not Ready yet.
         var replaced = target.changing("cache-1") { pod in
@@ -75,14 +81,14 @@ import Testing
             }
             pod.status?.containerStatuses = containers
         }
-        let waiting = Planner.plan(policy: try Scenario.policy(restartOnCrashLoop), targets: [replaced], history: history, now: created.addingTimeInterval(3))
+        let waiting = try plan(restartOnCrashLoop, replaced, history: history, at: created.addingTimeInterval(3))
         let cache2 = try #require(waiting.decisions.first { $0.action?.podName == "cache-2" })
         #expect(cache2.disposition == .blocked)
         #expect(cache2.blockedBy == .quorum)
         #expect(waiting.targets.first?.inFlight == 1)
 
         replaced = replaced.changing("cache-1") { $0.makeReady(at: created.addingTimeInterval(5)) }
-        let next = Planner.plan(policy: try Scenario.policy(restartOnCrashLoop), targets: [replaced], history: waiting.history, now: created.addingTimeInterval(10))
+        let next = try plan(restartOnCrashLoop, replaced, history: waiting.history, at: created.addingTimeInterval(10))
         let go = try #require(next.decisions.first { $0.action?.podName == "cache-2" })
         #expect(go.disposition == .execute, "\(go.reason)")
         #expect(next.targets.first?.inFlight == 0)
@@ -93,14 +99,12 @@ import Testing
     @Test func onlyThePodOfTheSameNameReplacesARestartedOne() throws {
         let target = try Scenario.statefulSetStable()
         let now = Scenario.after(5, target)
-        let first = try plan(restartOnCrashLoop, target, at: now)
-        var history = first.history
-        for decision in first.executable { history.record(decision, at: now, succeeded: true) }
+        let history = try restartedOnce(target, at: now)
         // cache-1 is gone (its replacement not yet made); cache-0 carries a creation time in that second.
         var gone = target
         gone.pods.removeAll { $0.metadata.name == "cache-1" }
         gone = gone.changing("cache-0") { $0.metadata.creationTimestamp = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)) }
-        let next = Planner.plan(policy: try Scenario.policy(restartOnCrashLoop), targets: [gone], history: history, now: now.addingTimeInterval(2))
+        let next = try plan(restartOnCrashLoop, gone, history: history, at: now.addingTimeInterval(2))
         #expect(next.targets.first?.inFlight == 1)
         #expect(next.decisions.first { $0.action?.podName == "cache-2" }?.blockedBy == .quorum)
     }
