@@ -77,14 +77,7 @@ head -n 1 "$out/.expired" | save watch-event-expired.json && rm -f "$out/.expire
 
 # Policies as the server returns them, with the CRD's defaults applied.
 kubectl apply -f "$repo/crds/resilience.dev_resiliencepolicies.yaml" >/dev/null
-# Not `kubectl wait --for=condition=Established`: it fails at once while the new CRD has no conditions yet.
-established=
-for _ in $(seq 150); do
-  established=$(kubectl get crd resiliencepolicies.resilience.dev -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}')
-  [ "$established" = True ] && break
-  sleep 0.2
-done
-[ "$established" = True ] || { echo "the CRD resiliencepolicies.resilience.dev is not Established after 30 s" >&2; exit 1; }
+"${plane[@]}" established resiliencepolicies.resilience.dev
 policies=/apis/resilience.dev/v1alpha1/namespaces/$ns/resiliencepolicies
 api POST "$policies" '{"apiVersion":"resilience.dev/v1alpha1","kind":"ResiliencePolicy","metadata":{"name":"minimal"},"spec":{"targetRef":{"kind":"Deployment","name":"web"},"recovery":{},"safety":{}}}' \
   | save policy-minimal-defaulted.json

@@ -2,7 +2,7 @@
 # A real, local Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler and one simulated Ready node. Built once per machine from Debian bookworm's sources.
 #
-#   hack/control-plane.sh [--state-dir DIR] deps|build|baseline|up|down|env|status|kubeconfig|kubectl|stop|start|etcdctl
+#   hack/control-plane.sh [--state-dir DIR] deps|build|baseline|up|down|env|status|kubeconfig|kubectl|established|stop|start|etcdctl
 #
 #   deps        install the Debian packages the plane and the Swift build need
 #   build       deps, then build the Kubernetes binaries into the cache (once per machine)
@@ -14,6 +14,10 @@
 #   status      say what runs and whether the API server is ready (exit 1 when it is not)
 #   kubeconfig  print the path of the plane's admin kubeconfig
 #   kubectl ... run the kubectl built here against the plane
+#   established CRD
+#               wait (30 s at most) until the CustomResourceDefinition CRD is Established; unlike
+#               `kubectl wait --for=condition=Established`, which fails at once while a CRD just created
+#               has no conditions yet
 #   stop NAME   stop one component (etcd, kube-apiserver, ...) of a running plane, for fault tests
 #   start NAME [FLAG...]
 #               start it again with the arguments it had, and FLAGs after them for this run only
@@ -529,6 +533,18 @@ cmd_start_component() {
 }
 
 # etcdctl against the plane's etcd, for fault tests (compaction).
+cmd_established() {
+  local crd=${1:?established needs a CRD name} status=
+  for _ in $(seq 150); do
+    status=$("$BIN_DIR/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" get crd "$crd" \
+      -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+    [ "$status" = True ] && return 0
+    sleep 0.2
+  done
+  echo "the CRD $crd is not Established after 30 s" >&2
+  return 1
+}
+
 cmd_etcdctl() {
   ETCDCTL_API=3 exec etcdctl --endpoints "http://127.0.0.1:$(cat "$STATE_DIR/ports/etcd")" "$@"
 }
@@ -592,6 +608,7 @@ main() {
     kubectl) shift; exec "$BIN_DIR/kubectl" --kubeconfig "$STATE_DIR/admin.kubeconfig" "$@" ;;
     stop) cmd_stop_component "${2:-}" ;;
     start) shift; cmd_start_component "$@" ;;
+    established) cmd_established "${2:-}" ;;
     etcdctl) shift; cmd_etcdctl "$@" ;;
     *) usage >&2; return 2 ;;
   esac

@@ -32,14 +32,7 @@ eval "$(hack/control-plane.sh env)"
 
 say "installing the CRD, the demo app (namespace demo) and its policy"
 kubectl apply -k crds/ >/dev/null
-# Not `kubectl wait --for=condition=Established`: it fails at once while the new CRD has no conditions yet.
-established=
-for _ in $(seq 150); do
-  established=$(kubectl get crd resiliencepolicies.resilience.dev -o 'jsonpath={.status.conditions[?(@.type=="Established")].status}')
-  [ "$established" = True ] && break
-  sleep 0.2
-done
-[ "$established" = True ] || { echo "the CRD resiliencepolicies.resilience.dev is not Established after 30 s" >&2; exit 1; }
+hack/control-plane.sh established resiliencepolicies.resilience.dev
 stop
 # A fresh start: an earlier run's policy remembers its episodes (status.memory), and its loop breaker
 # would rightly refuse to act again; its pods have no kubelet while the simulator is stopped.
