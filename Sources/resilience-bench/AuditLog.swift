@@ -32,6 +32,8 @@ struct AuditLog {
         /// For each action (an eviction, or a pod's deletion): from the API server receiving the request to
         /// its answer, in milliseconds.
         var actionMilliseconds: [Double] = []
+        /// Each action's pod ("namespace/name") and when the API server received it.
+        var actionReceived: [String: Date] = [:]
     }
 
     /// One request as the API server answered it.
@@ -82,6 +84,7 @@ struct AuditLog {
             requests.counts[request, default: 0] += 1
             if request == "create pods/eviction" || request == "delete pods", let answered = formatter.date(from: entry.stageTimestamp) {
                 requests.actionMilliseconds.append(answered.timeIntervalSince(received) * 1000)
+                requests.actionReceived["\(entry.objectRef?.namespace ?? "")/\(entry.objectRef?.name ?? "")"] = received
             }
         }
         return requests

@@ -167,16 +167,21 @@ struct OperatorBenchmark: AsyncParsableCommand {
 
         // Single faults: each Deployment in turn, the next once the last was acted on.
         let singleFrom = Date()
+        let singleCPU = process.cpuSeconds
         var single: [Double] = []
+        var written: [String: Date] = [:]
         for index in 0..<faults {
             let target = targets[index % targets.count]
-            if let latency = try await fault([target], client: client, kubelet: kubelet, replicas: replicas).first {
-                single.append(latency)
+            if let sample = try await fault([target], client: client, kubelet: kubelet, replicas: replicas).first {
+                written[sample.pod] = sample.written
+                if let latency = sample.latency { single.append(latency) }
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        let cpuPerFault = (process.cpuSeconds - singleCPU) * 1000 / Double(faults)
         let requests = audit.requests(by: "system:serviceaccount:resilience-bench:\(subject)", from: singleFrom, to: Date().addingTimeInterval(2))
         let singles = SubjectFigures.Latencies(single, faults: faults, span: 0)
+        let arrivals = requests.actionReceived.compactMap { pod, received in written[pod].map { received.timeIntervalSince($0) * 1000 } }
         say("\(subject): single faults p50 \(singles.p50) ms, p95 \(singles.p95) ms, \(singles.acted)/\(faults) acted on")
 
         // Bursts: 10, then 100 Deployments at once (policies recreated, so no cooldown or episode carries over).
@@ -190,7 +195,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
             }
             let chosen = Array(targets.shuffled().prefix(size))
             let started = ContinuousClock.now
-            let latencies = try await fault(chosen, client: client, kubelet: kubelet, replicas: replicas)
+            let latencies = try await fault(chosen, client: client, kubelet: kubelet, replicas: replicas).compactMap(\.latency)
             let span = latencies.count == chosen.count ? milliseconds(.now - started) : 0
             bursts.append(SubjectFigures.Latencies(latencies, faults: chosen.count, span: latencies.count == chosen.count ? (latencies.max() ?? span) : 0))
             say("\(subject): burst of \(chosen.count): \(latencies.count) acted on, all within \(bursts.last!.allActedWithin) ms")
@@ -201,14 +206,23 @@ struct OperatorBenchmark: AsyncParsableCommand {
             name: subject, initialSyncSeconds: seconds(synced), single: singles, burst10: bursts[0], burst100: bursts[1],
             residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
             anonymousMiB: Double(memory.anonymous) / 1_048_576,
-            cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU,
+            cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU, cpuMillisecondsPerFault: cpuPerFault,
             requestsPerAction: actions == 0 ? 0 : Double(requests.counts.values.reduce(0, +)) / Double(actions), requests: requests.counts,
-            actionInServer: SubjectFigures.Latencies(requests.actionMilliseconds, faults: requests.actionMilliseconds.count, span: 0))
+            actionInServer: SubjectFigures.Latencies(requests.actionMilliseconds, faults: requests.actionMilliseconds.count, span: 0),
+            actionArrival: SubjectFigures.Latencies(arrivals, faults: arrivals.count, span: 0))
     }
 
-    /// Makes one Ready pod of each target crash-loop, all at once, once each target is whole again; the
-    /// latency of each action seen, in milliseconds (a fault not acted on within 10 s counts as missed).
-    private func fault(_ chosen: [(namespace: String, name: String)], client: KubernetesClient, kubelet: KubeletStandIn, replicas: Int) async throws -> [Double] {
+    /// One fault: its pod ("namespace/name"), when its status write was sent (the wall clock the audit log
+    /// keeps), and its latency in milliseconds (nil: not acted on within 10 s).
+    private struct FaultSample: Sendable {
+        var pod: String
+        var written: Date
+        var latency: Double?
+    }
+
+    /// Makes one Ready pod of each target crash-loop, all at once, once each target is whole again; each
+    /// fault's latency to the action seen, in milliseconds (a fault not acted on within 10 s counts as missed).
+    private func fault(_ chosen: [(namespace: String, name: String)], client: KubernetesClient, kubelet: KubeletStandIn, replicas: Int) async throws -> [FaultSample] {
         var victims: [Pod] = []
         for target in chosen {
             try await waitUntil("\(target.namespace)/\(target.name) whole again", timeout: .seconds(60)) {
@@ -216,19 +230,20 @@ struct OperatorBenchmark: AsyncParsableCommand {
             }
             if let pod = kubelet.readyPods(namespace: target.namespace, app: target.name).randomElement() { victims.append(pod) }
         }
-        return try await withThrowingTaskGroup(of: Double?.self) { group in
+        return try await withThrowingTaskGroup(of: FaultSample.self) { group in
             for pod in victims {
                 group.addTask {
-                    let written = ContinuousClock.now
+                    let key = "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")"
+                    let (wall, written) = (Date(), ContinuousClock.now)
                     _ = try await client.patch(Pod.self, name: pod.metadata.name ?? "", namespace: pod.metadata.namespace,
                                                .merge(Array(KubeletStandIn.crashLoop.utf8)), subresource: "status")
-                    guard let seen = await kubelet.deletionSeen(pod.metadata.uid ?? "", timeout: .seconds(10)) else { return nil }
-                    return milliseconds(seen - written)
+                    let seen = await kubelet.deletionSeen(pod.metadata.uid ?? "", timeout: .seconds(10))
+                    return FaultSample(pod: key, written: wall, latency: seen.map { milliseconds($0 - written) })
                 }
             }
-            var latencies: [Double] = []
-            for try await latency in group { if let latency { latencies.append(latency) } }
-            return latencies
+            var samples: [FaultSample] = []
+            for try await sample in group { samples.append(sample) }
+            return samples
         }
     }
 

@@ -39,10 +39,17 @@ struct SubjectFigures: Codable {
     var anonymousMiB: Double
     var cpuSecondsPer1000Updates: Double
     var cpuSecondsIdleMinute: Double
+    /// CPU over the single-fault phase per fault: the reaction and all that follows it (the pod's
+    /// replacement coming Ready, the status and Events written), on the cores the API server shares.
+    var cpuMillisecondsPerFault: Double
     /// API requests in the single-fault phase per action taken, and by verb and resource.
     var requestsPerAction: Double
     var requests: [String: Int]
     /// In the single-fault phase, how long the API server took over each action request (from the audit
     /// log's received and answered times): the part of a fault's latency that is the server's.
     var actionInServer: Latencies
+    /// In the single-fault phase, from the bench sending the status write to the API server receiving the
+    /// action (the audit log's received time): the subject's own part, its watch, its judgement and its
+    /// client, with the write and the watch's delivery that both subjects share.
+    var actionArrival: Latencies
 }
