@@ -53,26 +53,19 @@ public struct Deployment: KubernetesResource, Equatable {
         }
     }
 
-    /// The observed state.
+    /// The observed state, as far as the operator and the simulator read it: whether the controller saw
+    /// the spec, and how far a rollout got (the simulator waits on the ready count).
     public struct Status: Codable, Sendable, Equatable {
         public var observedGeneration: Int64?
         public var replicas: Int?
         public var updatedReplicas: Int?
         public var readyReplicas: Int?
-        public var availableReplicas: Int?
-        public var unavailableReplicas: Int?
-        public var conditions: [Condition]?
 
-        public init(
-            observedGeneration: Int64? = nil, replicas: Int? = nil, updatedReplicas: Int? = nil,
-            readyReplicas: Int? = nil, availableReplicas: Int? = nil, conditions: [Condition]? = nil
-        ) {
+        public init(observedGeneration: Int64? = nil, replicas: Int? = nil, updatedReplicas: Int? = nil, readyReplicas: Int? = nil) {
             self.observedGeneration = observedGeneration
             self.replicas = replicas
             self.updatedReplicas = updatedReplicas
             self.readyReplicas = readyReplicas
-            self.availableReplicas = availableReplicas
-            self.conditions = conditions
         }
     }
 

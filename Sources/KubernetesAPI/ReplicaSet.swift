@@ -1,4 +1,7 @@
-/// A ReplicaSet (`apps/v1/ReplicaSet`), as far as the operator reads it: its size and its revision.
+/// A ReplicaSet (`apps/v1/ReplicaSet`), as far as the operator reads it: its metadata, which carry its
+/// revision, its pods' template hash and its Deployment. Its spec and status are not decoded: nothing
+/// reads them, so a ReplicaSet's status write (its ready count moving as pods come and go) is no change
+/// to the operator.
 public struct ReplicaSet: KubernetesResource, Equatable {
     public static let apiVersion = "apps/v1"
     public static let kind = "ReplicaSet"
@@ -6,35 +9,9 @@ public struct ReplicaSet: KubernetesResource, Equatable {
     public static let isNamespaced = true
 
     public var metadata: ObjectMeta
-    public var spec: Spec?
-    public var status: Status?
 
-    public init(metadata: ObjectMeta, spec: Spec? = nil, status: Status? = nil) {
+    public init(metadata: ObjectMeta) {
         self.metadata = metadata
-        self.spec = spec
-        self.status = status
-    }
-
-    /// The desired state.
-    public struct Spec: Codable, Sendable, Equatable {
-        public var replicas: Int?
-
-        public init(replicas: Int? = nil) {
-            self.replicas = replicas
-        }
-    }
-
-    /// The observed state.
-    public struct Status: Codable, Sendable, Equatable {
-        public var replicas: Int?
-        public var readyReplicas: Int?
-        public var availableReplicas: Int?
-
-        public init(replicas: Int? = nil, readyReplicas: Int? = nil, availableReplicas: Int? = nil) {
-            self.replicas = replicas
-            self.readyReplicas = readyReplicas
-            self.availableReplicas = availableReplicas
-        }
     }
 
     /// The Deployment revision this ReplicaSet holds (`deployment.kubernetes.io/revision`).

@@ -52,26 +52,18 @@ public struct StatefulSet: KubernetesResource, Equatable {
         }
     }
 
-    /// The observed state.
+    /// The observed state, as far as the operator reads it: whether the controller saw the spec, and the
+    /// rollout's revisions. Its ready counts are not decoded: nothing reads them.
     public struct Status: Codable, Sendable, Equatable {
         public var observedGeneration: Int64?
-        public var replicas: Int?
-        public var readyReplicas: Int?
-        public var currentReplicas: Int?
         public var updatedReplicas: Int?
         /// The ControllerRevision of the pods before the update under way (all pods, once it is done).
         public var currentRevision: String?
         /// The ControllerRevision of the pod template now in the spec.
         public var updateRevision: String?
 
-        public init(
-            observedGeneration: Int64? = nil, replicas: Int? = nil, readyReplicas: Int? = nil, currentReplicas: Int? = nil,
-            updatedReplicas: Int? = nil, currentRevision: String? = nil, updateRevision: String? = nil
-        ) {
+        public init(observedGeneration: Int64? = nil, updatedReplicas: Int? = nil, currentRevision: String? = nil, updateRevision: String? = nil) {
             self.observedGeneration = observedGeneration
-            self.replicas = replicas
-            self.readyReplicas = readyReplicas
-            self.currentReplicas = currentReplicas
             self.updatedReplicas = updatedReplicas
             self.currentRevision = currentRevision
             self.updateRevision = updateRevision

@@ -52,10 +52,30 @@ import Testing
             #expect(owner.kind == "ReplicaSet")
             #expect(owner.name == replicaSet.metadata.name)
             #expect(owner.uid == replicaSet.metadata.uid)
+            #expect(pod.metadata.labels?["pod-template-hash"] == replicaSet.templateHash)
         }
         let deployment = try #require(replicaSet.metadata.controllerReference)
         #expect(deployment.kind == "Deployment")
-        #expect(replicaSet.spec?.replicas == pods.items.count)
+        #expect(replicaSet.revision == 1)
+    }
+
+    /// A pod keeps its fields behind one reference: it must still behave as a value, and encode as it
+    /// decoded.
+    @Test func aPodIsAValueWhoseCopiesChangeApart() throws {
+        let pods = try KubernetesJSON.decoder().decode(ResourceList<Pod>.self, from: Fixture.data("pod-list-pending.json"))
+        let pod = try #require(pods.items.first)
+        var copy = pod
+        #expect(copy == pod)
+        copy.metadata.labels?["extra"] = "yes"
+        copy.status?.phase = "Running"
+        #expect(copy != pod)
+        #expect(pod.metadata.labels?["extra"] == nil)
+        #expect(pod.status?.phase == "Pending")
+        #expect(copy.status?.phase == "Running")
+        #expect(copy.metadata.name == pod.metadata.name)
+        let again = try KubernetesJSON.decoder().decode(Pod.self, from: KubernetesJSON.encoder().encode(copy))
+        #expect(again == copy)
+        #expect(again.spec?.nodeName == "sim-node-1")
     }
 
     @Test func listPageCarriesContinueToken() throws {

@@ -82,6 +82,60 @@ import Testing
         #expect(ChangePredicates.matters(before, previous: nil), "a new pod always plans")
     }
 
+    /// The controllers write a Deployment's and its ReplicaSet's counts each time one of their pods comes
+    /// or goes Ready: the pods' own events plan then, these plan nothing.
+    @Test func aControllersReadyCountWritePlansNothingARolloutDoes() throws {
+        let list = try #require(try JSONSerialization.jsonObject(with: Fixture.data("stable-replicaset-list.json")) as? [String: Any])
+        let setJSON = try #require((list["items"] as? [[String: Any]])?.first)
+        func replicaSet(_ json: [String: Any]) throws -> ReplicaSet {
+            try KubernetesJSON.decoder().decode(ReplicaSet.self, from: JSONSerialization.data(withJSONObject: json))
+        }
+        let set = try replicaSet(setJSON)
+        let counted = try replicaSet(written(setJSON) { set in
+            mutateStatus(&set) { status in
+                status["readyReplicas"] = 3
+                status["availableReplicas"] = 3
+            }
+        })
+        #expect(!ChangePredicates.matters(counted, previous: set))
+        let revised = try replicaSet(written(setJSON) { set in
+            var metadata = set["metadata"] as? [String: Any] ?? [:]
+            var annotations = metadata["annotations"] as? [String: String] ?? [:]
+            annotations["deployment.kubernetes.io/revision"] = "3"
+            metadata["annotations"] = annotations
+            set["metadata"] = metadata
+        })
+        #expect(revised.revision == 3)
+        #expect(ChangePredicates.matters(revised, previous: set), "a rollback makes an old ReplicaSet the newest revision")
+
+        let deploymentJSON = try #require(try JSONSerialization.jsonObject(with: Fixture.data("stable-deployment.json")) as? [String: Any])
+        func deployment(_ json: [String: Any]) throws -> Deployment {
+            OperatorCaches.deploymentProjection(try KubernetesJSON.decoder().decode(Deployment.self, from: JSONSerialization.data(withJSONObject: json)))
+        }
+        let before = try deployment(deploymentJSON)
+        let ready = try deployment(written(deploymentJSON) { deployment in
+            mutateStatus(&deployment) { status in
+                status["readyReplicas"] = 3
+                status["availableReplicas"] = 3
+                status["unavailableReplicas"] = nil
+                var conditions = status["conditions"] as? [[String: Any]] ?? []
+                for index in conditions.indices where conditions[index]["type"] as? String == "Available" {
+                    conditions[index]["status"] = "True"
+                    conditions[index]["reason"] = "MinimumReplicasAvailable"
+                }
+                status["conditions"] = conditions
+            }
+        })
+        #expect(!ChangePredicates.matters(ready, previous: before))
+        let rolling = try deployment(written(deploymentJSON) { deployment in
+            mutateStatus(&deployment) { status in
+                status["replicas"] = 4
+                status["updatedReplicas"] = 1
+            }
+        })
+        #expect(ChangePredicates.matters(rolling, previous: before), "a rollout's progress plans")
+    }
+
     @Test func aPolicysOwnStatusWritePlansNothingItsSpecDoes() throws {
         let decoder = KubernetesJSON.decoder()
         let policy = try decoder.decode(ResiliencePolicy.self, from: Fixture.data("policy-minimal-defaulted.json"))
