@@ -202,10 +202,13 @@ public final class PolicyReconciler: Sendable {
         remembered.withLock {
             $0[key] = Remembered(uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status, targets: targets)
         }
-        // Compared as written: dates keep microseconds on the server.
-        let encoder = KubernetesJSON.encoder()
-        if try encoder.encode(status) != (try written.map { try encoder.encode($0) }) {
-            statusWriter.write(status, of: key, uid: policy.metadata.uid)
+        // Most reconciles change nothing in the status: an equal value is not encoded at all. A changed one is
+        // compared as written (dates keep microseconds on the server).
+        if status != written {
+            let encoder = KubernetesJSON.encoder()
+            if try encoder.encode(status) != (try written.map { try encoder.encode($0) }) {
+                statusWriter.write(status, of: key, uid: policy.metadata.uid)
+            }
         }
         guard let wakeAt else { return .awaitChange }
         let delay = wakeAt.timeIntervalSince(Date())

@@ -33,8 +33,10 @@ public final class Prober: Sendable {
 
     /// The latest sample of `pod`.
     public func sample(of pod: Pod) -> ProbeSample? {
-        let key = "\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")"
-        return samples.withLock { $0[key] }
+        samples.withLock { samples in
+            // Asked for every pod of every plan: with no probe rule anywhere, no key is built.
+            samples.isEmpty ? nil : samples["\(pod.metadata.namespace ?? "")/\(pod.metadata.name ?? "")"]
+        }
     }
 
     /// Tells the prober that a policy changed: one may have gained or lost a probe rule.
