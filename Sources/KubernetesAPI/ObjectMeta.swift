@@ -33,7 +33,7 @@ public struct ObjectMeta: Codable, Sendable, Equatable {
     }
 
     /// The owner reference marked as the managing controller, if any.
-    public var controllerReference: OwnerReference? {
+    @inlinable public var controllerReference: OwnerReference? {
         ownerReferences?.first { $0.controller == true }
     }
 }

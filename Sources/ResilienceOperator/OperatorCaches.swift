@@ -33,7 +33,7 @@ public struct OperatorCaches: Sendable {
             metrics: metrics)
         deployments = Reflector(
             KubernetesListWatch(Deployment.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
-            transform: Self.withoutAppliedConfiguration)
+            transform: Self.deploymentProjection)
         replicaSets = Reflector(
             KubernetesListWatch(ReplicaSet.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
             transform: Self.withoutAppliedConfiguration)
@@ -68,14 +68,14 @@ public struct OperatorCaches: Sendable {
     /// (``StringInterner``).
     @Sendable public static func podProjection(_ pod: Pod) -> Pod {
         let shared = podStrings
-        var pod = pod
-        pod.metadata.annotations = nil
-        pod.metadata.generateName = nil
-        pod.metadata.namespace = shared(pod.metadata.namespace)
-        if let labels = pod.metadata.labels {
-            pod.metadata.labels = Dictionary(uniqueKeysWithValues: labels.map { (shared($0.key), shared($0.value)) })
+        var metadata = pod.metadata
+        metadata.annotations = nil
+        metadata.generateName = nil
+        metadata.namespace = shared(metadata.namespace)
+        if let labels = metadata.labels {
+            metadata.labels = Dictionary(uniqueKeysWithValues: labels.map { (shared($0.key), shared($0.value)) })
         }
-        pod.metadata.ownerReferences = pod.metadata.ownerReferences?.map { owner in
+        metadata.ownerReferences = metadata.ownerReferences?.map { owner in
             var owner = owner
             owner.apiVersion = shared(owner.apiVersion)
             owner.kind = shared(owner.kind)
@@ -83,21 +83,23 @@ public struct OperatorCaches: Sendable {
             owner.uid = shared(owner.uid)
             return owner
         }
-        if var status = pod.status {
-            status.conditions = status.conditions?.map { condition in
+        var status = pod.status
+        if var observed = status {
+            observed.conditions = observed.conditions?.map { condition in
                 var condition = condition
                 condition.type = shared(condition.type)
                 condition.reason = shared(condition.reason)
                 return condition
             }
-            status.containerStatuses = status.containerStatuses?.map { container in
+            observed.containerStatuses = observed.containerStatuses?.map { container in
                 var container = container
                 container.name = shared(container.name)
                 return container
             }
-            pod.status = status
+            status = observed
         }
-        return pod
+        // Built once: a pod's fields are one immutable reference, which each change would make anew.
+        return Pod(metadata: metadata, spec: pod.spec, status: status)
     }
 
     /// The longest Event message the cache keeps, in UTF-8 bytes: evidence quotes a few of them in a
@@ -131,6 +133,14 @@ public struct OperatorCaches: Sendable {
     public func warnings(about pod: Pod) -> [Event] {
         guard let uid = pod.metadata.uid else { return [] }
         return podWarnings.store.indexed(uid)
+    }
+
+    /// A Deployment as the cache keeps it: its ready count goes (the planner judges the pods themselves),
+    /// so the controller's status write for each pod that comes or goes Ready is no change at all.
+    @Sendable public static func deploymentProjection(_ deployment: Deployment) -> Deployment {
+        var deployment = withoutAppliedConfiguration(deployment)
+        deployment.status?.readyReplicas = nil
+        return deployment
     }
 
     /// kubectl's copy of the last applied object, often the largest thing in an object, is never read.
