@@ -65,6 +65,8 @@ public final class PolicyReconciler: Sendable {
         /// In dry run: what it would remember had it acted.
         var rehearsal: RemediationHistory?
         var status: PolicyStatus
+        /// `status` as JSON, once a reconcile encoded it.
+        var encoded: Data?
         /// Every target's last plan; nil when the policy was not planned (invalid, or no target).
         var targets: [TargetPlan]?
     }
@@ -200,15 +202,19 @@ public final class PolicyReconciler: Sendable {
         }
         let written = last?.status ?? policy.status
         remembered.withLock {
-            $0[key] = Remembered(uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status, targets: targets)
+            $0[key] = Remembered(
+                uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status,
+                encoded: status == written ? last?.encoded : nil, targets: targets)
         }
-        // Most reconciles change nothing in the status: an equal value is not encoded at all. A changed one is
-        // compared as written (dates keep microseconds on the server).
+        // An unchanged status is not encoded at all. A changed one is compared as written (dates keep
+        // microseconds on the server), against the last one's encoding kept from its own reconcile.
         if status != written {
             let encoder = KubernetesJSON.encoder()
-            if try encoder.encode(status) != (try written.map { try encoder.encode($0) }) {
+            let encoded = try encoder.encode(status)
+            if encoded != (try last?.encoded ?? written.map { try encoder.encode($0) }) {
                 statusWriter.write(status, of: key, uid: policy.metadata.uid)
             }
+            remembered.withLock { $0[key]?.encoded = encoded }
         }
         guard let wakeAt else { return .awaitChange }
         let delay = wakeAt.timeIntervalSince(Date())

@@ -10,6 +10,8 @@ struct OperatorBenchResult: Codable {
     var qps: Double
     /// How both restarted pods: evict or delete.
     var podRestart: String
+    /// Whether the operator was measured first (by default the baseline is).
+    var operatorFirst: Bool
     var baseline: SubjectFigures
     var subject: SubjectFigures
 
@@ -22,7 +24,7 @@ struct OperatorBenchResult: Codable {
     /// A Markdown table: each figure for the operator, the baseline, and their ratio.
     var table: String {
         var lines = [
-            "\(pods) pods in \(deployments) Deployments over \(namespaces) namespace\(namespaces == 1 ? "" : "s"), client QPS \(Int(qps)), both \(podRestart == "evict" ? "evicting" : "deleting") pods; \(machine)",
+            "\(pods) pods in \(deployments) Deployments over \(namespaces) namespace\(namespaces == 1 ? "" : "s"), client QPS \(Int(qps)), both \(podRestart == "evict" ? "evicting" : "deleting") pods, \(operatorFirst ? "the operator" : "client-go") measured first; \(machine)",
             "",
             "| figure | operator | client-go | ratio |",
             "|---|---:|---:|---:|",

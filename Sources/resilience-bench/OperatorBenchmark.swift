@@ -48,6 +48,9 @@ struct OperatorBenchmark: AsyncParsableCommand {
     @Option(help: "How both restart a pod: evict (the operator's default, honouring PodDisruptionBudgets) or delete.")
     var podRestart = "evict"
 
+    @Flag(help: "Measure the operator first and the baseline second (the second subject runs on a plane that has served the first's faults).")
+    var operatorFirst = false
+
     @Option(help: "The operator binary (a release build).")
     var operatorBinary = ".build-release/release/resilience-operator"
 
@@ -97,14 +100,14 @@ struct OperatorBenchmark: AsyncParsableCommand {
         say("populated in \(seconds(.now - populating)) s")
 
         let tokens = try await ServiceAccounts(client: client).tokens(for: ["baseline", "operator"])
-        var figures: [SubjectFigures] = []
-        for subject in ["baseline", "operator"] {
+        var figures: [String: SubjectFigures] = [:]
+        for subject in operatorFirst ? ["operator", "baseline"] : ["baseline", "operator"] {
             let kubeconfig = try ServiceAccounts.kubeconfig(admin: admin, token: tokens[subject]!, to: "\(work)/\(subject).kubeconfig")
-            figures.append(try await measure(subject, kubeconfig: kubeconfig, workload: workload, replicas: replicas, audit: audit, work: work))
+            figures[subject] = try await measure(subject, kubeconfig: kubeconfig, workload: workload, replicas: replicas, audit: audit, work: work)
         }
         let result = OperatorBenchResult(
             machine: machine ?? machineDescription(), pods: deployments * replicas, deployments: deployments, namespaces: spaces.count,
-            qps: qps, podRestart: podRestart, baseline: figures[0], subject: figures[1])
+            qps: qps, podRestart: podRestart, operatorFirst: operatorFirst, baseline: figures["baseline"]!, subject: figures["operator"]!)
         say(result.table)
         try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: json).deletingLastPathComponent().path, withIntermediateDirectories: true)
         try result.json().write(to: URL(fileURLWithPath: json))
