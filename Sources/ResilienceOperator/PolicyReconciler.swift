@@ -201,14 +201,15 @@ public final class PolicyReconciler: Sendable {
             metrics.action(policy: key, step: record.step, result: record.result)
         }
         let written = last?.status ?? policy.status
+        let unchanged = status == written
         remembered.withLock {
             $0[key] = Remembered(
                 uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status,
-                encoded: status == written ? last?.encoded : nil, targets: targets)
+                encoded: unchanged ? last?.encoded : nil, targets: targets)
         }
         // An unchanged status is not encoded at all. A changed one is compared as written (dates keep
         // microseconds on the server), against the last one's encoding kept from its own reconcile.
-        if status != written {
+        if !unchanged {
             let encoder = KubernetesJSON.encoder()
             let encoded = try encoder.encode(status)
             if encoded != (try last?.encoded ?? written.map { try encoder.encode($0) }) {
