@@ -3,14 +3,14 @@ import Synchronization
 /// A token bucket: `rate` tokens a second, at most `burst` saved up. Reservations may drive the balance
 /// below zero, so that waiting callers are served in order, each after its own delay.
 ///
-/// Background callers (``acquire(priority:)``) only take a token while `reserve` tokens stay for the
-/// others, and never go into debt: they wait their turn behind every critical caller.
+/// Background callers (``acquire(priority:)``) never spend the burst: they take a token only from a full
+/// bucket, so they run at the rate critical callers leave, the whole burst stays for the next spike of
+/// critical calls (an incident's actions), and they never go into debt: they wait their turn behind
+/// every critical caller.
 public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration {
     private let clock: C
     private let rate: Double
     private let burst: Double
-    /// Tokens background callers leave for critical ones.
-    private let reserved: Double
     private let state: Mutex<State>
 
     private struct State {
@@ -26,7 +26,6 @@ public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration 
         self.clock = clock
         self.rate = rate
         self.burst = Double(burst)
-        self.reserved = Double(burst) * 2 / 3
         self.state = Mutex(State(tokens: Double(burst), updated: clock.now))
     }
 
@@ -39,12 +38,12 @@ public final class TokenBucket<C: Clock>: Sendable where C.Duration == Duration 
         }
     }
 
-    /// Takes a token now if a background caller may (the reserve stays), or says how long until one
+    /// Takes a token now if a background caller may (the bucket is full), or says how long until it
     /// might be: nil when it took one.
     func reserveBackground() -> Duration? {
         state.withLock { state in
             refill(&state)
-            guard state.tokens >= reserved + 1 else { return .seconds((reserved + 1 - state.tokens) / rate) }
+            guard state.tokens >= burst else { return .seconds((burst - state.tokens) / rate) }
             state.tokens -= 1
             return nil
         }

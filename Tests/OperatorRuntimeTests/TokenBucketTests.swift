@@ -34,20 +34,24 @@ import Testing
         try await waiting.value
     }
 
-    @Test func backgroundCallersLeaveAReserveAndNeverGoIntoDebt() async throws {
+    @Test func backgroundCallersNeverSpendTheBurstNorGoIntoDebt() async throws {
         let clock = ManualClock()
         let bucket = TokenBucket(rate: 10, burst: 30, clock: clock)
-        // Background traffic takes tokens only down to the reserve of two thirds of the burst.
-        for _ in 0..<10 { try await bucket.acquire(priority: .background) }
+        // Background traffic takes a token from a full bucket only: one now, the next once it refilled.
+        try await bucket.acquire(priority: .background)
         let waiting = Task { try await bucket.acquire(priority: .background) }
         try await clock.waitForSleepers(1)
-        // The reserve is there for critical requests, at once.
-        for _ in 0..<20 { #expect(bucket.reserve() == .zero) }
+        // The rest of the burst is there for critical requests, at once.
+        for _ in 0..<29 { #expect(bucket.reserve() == .zero) }
+        #expect(bucket.reserve() == .milliseconds(100), "the burst is spent: the next critical request waits its turn")
         // The waiting background request is still behind: the critical ones took the tokens it waited for.
-        clock.advance(by: .milliseconds(100))
+        clock.advance(by: .milliseconds(200))
         try await clock.waitForSleepers(1)
         #expect(bucket.reserve() == .zero, "a token that came while background waited went to the critical caller")
-        clock.advance(by: .seconds(10))
+        // 29 tokens are not enough: it sleeps again until the bucket is full.
+        clock.advance(by: .milliseconds(2_900))
+        try await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
         try await waiting.value
     }
 }
