@@ -23,7 +23,9 @@ public struct OperatorCaches: Sendable {
     public let legacyBudgets: Reflector<KubernetesListWatch<LegacyPodDisruptionBudget>, ContinuousClock>?
     /// The pods' Warning Events (the kubelet's BackOff, Unhealthy, Failed...), found by the pod's UID: the
     /// evidence quotes them. Listing a pod's Events when it acts would read every Event of the namespace
-    /// from etcd (the API server keeps no watch cache for Events) for each action.
+    /// from etcd (the API server keeps no watch cache for Events) for each action. The operator's own
+    /// Events are not evidence and are left out by the server (``warningSelector``): each action's
+    /// Warning on its pod would otherwise come straight back.
     public let podWarnings: Reflector<KubernetesListWatch<Event>, ContinuousClock>
 
     public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
@@ -48,7 +50,7 @@ public struct OperatorCaches: Sendable {
         autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         services = Reflector(KubernetesListWatch(Service.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         podWarnings = Reflector(
-            KubernetesListWatch(Event.self, client: client, namespace: namespace, fieldSelector: "involvedObject.kind=Pod,type=Warning"),
+            KubernetesListWatch(Event.self, client: client, namespace: namespace, fieldSelector: Self.warningSelector),
             store: Store(index: { $0.involvedObject.uid.map { [$0] } ?? [] }), clock: clock, logger: logger, metrics: metrics, transform: Self.eventProjection)
         if policyVersion == LegacyPodDisruptionBudget.apiVersion {
             budgets = nil
@@ -58,6 +60,9 @@ public struct OperatorCaches: Sendable {
             legacyBudgets = nil
         }
     }
+
+    /// Which Events the Warning watch asks for: about pods, of type Warning, not written by the operator.
+    public static let warningSelector = "involvedObject.kind=Pod,type=Warning,source!=\(ResilienceOperator.component)"
 
     /// The strings many pods repeat, shared by the pod cache.
     public static let podStrings = StringInterner()

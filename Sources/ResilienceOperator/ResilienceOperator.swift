@@ -26,6 +26,9 @@ import Synchronization
 /// forgets what the last one did. A replica that loses the lease stops acting and `run` throws
 /// ``LeadershipLost``: exit and let the Deployment restart it, as client-go's controllers do.
 public struct ResilienceOperator: ServiceLifecycle.Service {
+    /// The reporting component of the operator's Events (`source.component` and `reportingComponent`).
+    public static let component = "resilience.dev/operator"
+
     /// What `run` is configured with.
     public struct Configuration: Sendable {
         /// Watch one namespace, or all (nil).
@@ -236,7 +239,7 @@ private struct Term: Sendable {
         let querier = configuration.prometheus.map { MetricQuerier(caches: caches, prometheus: $0, interval: configuration.metricsInterval, logger: logger) }
         let holds = AlertHoldReader(caches: caches, prometheus: configuration.prometheus, interval: configuration.metricsInterval, logger: logger)
         let notifier = Notifier(
-            client: client, events: EventRecorder(client: client, component: "resilience.dev/operator", instance: configuration.instance, logger: logger),
+            client: client, events: EventRecorder(client: client, component: ResilienceOperator.component, instance: configuration.instance, logger: logger),
             logger: logger, metrics: metrics)
         let statusWriter = StatusWriter(client: client, logger: logger, leading: leading)
         let executor = ActionExecutor(client: client, policyVersion: policyVersion)
