@@ -71,6 +71,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
             log[metadataKey: "reconcile"] = "\(id)"
             log[metadataKey: "key"] = "\(key)"
             log[metadataKey: "reason"] = "\(reason)"
+            log.trace("reconciling")
             do {
                 let action = try await reconcile(key, ReconcileContext(id: id, reason: reason, waited: waited, logger: log))
                 await queue.forget(key)
