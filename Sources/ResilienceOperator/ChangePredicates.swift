@@ -10,11 +10,18 @@ import ResilienceCore
 /// state or restart count, a lease-like annotation bump the operator does not read.
 enum ChangePredicates {
     /// Whether a new or changed object, given the version the cache held before, can change a plan.
+    ///
+    /// An object already being deleted that only moves its deletion time (a kubelet deleting a
+    /// terminating pod at once, with grace 0) changes no plan either: the planner reads whether an object
+    /// is being deleted, never when it goes.
     static func matters<Resource: KubernetesResource & Equatable>(_ new: Resource, previous: Resource?) -> Bool {
         guard var old = previous else { return true }
         var new = new
         old.metadata.resourceVersion = nil
         new.metadata.resourceVersion = nil
+        if old.metadata.deletionTimestamp != nil, new.metadata.deletionTimestamp != nil {
+            old.metadata.deletionTimestamp = new.metadata.deletionTimestamp
+        }
         return old != new
     }
 

@@ -141,10 +141,17 @@ public struct OperatorCaches: Sendable {
     }
 
     /// A Deployment as the cache keeps it: its ready count goes (the planner judges the pods themselves),
-    /// so the controller's status write for each pod that comes or goes Ready is no change at all.
+    /// so the controller's status write for each pod that comes or goes Ready is no change at all. Its
+    /// replica counts stay only while a rollout leaves old pods (more replicas than updated ones, which
+    /// the planner reports): otherwise a pod evicted and replaced (10, 9, then 10 replicas, all updated)
+    /// would plan twice for nothing.
     @Sendable public static func deploymentProjection(_ deployment: Deployment) -> Deployment {
         var deployment = withoutAppliedConfiguration(deployment)
         deployment.status?.readyReplicas = nil
+        if let status = deployment.status, let total = status.replicas, let updated = status.updatedReplicas, total <= updated {
+            deployment.status?.replicas = nil
+            deployment.status?.updatedReplicas = nil
+        }
         return deployment
     }
 

@@ -127,6 +127,14 @@ import Testing
             }
         })
         #expect(!ChangePredicates.matters(ready, previous: before))
+        // A pod evicted: the controller counts one replica fewer, all of them updated, then one more.
+        let oneFewer = try deployment(written(deploymentJSON) { deployment in
+            mutateStatus(&deployment) { status in
+                status["replicas"] = 2
+                status["updatedReplicas"] = 2
+            }
+        })
+        #expect(!ChangePredicates.matters(oneFewer, previous: before), "a pod evicted and replaced is no rollout")
         let rolling = try deployment(written(deploymentJSON) { deployment in
             mutateStatus(&deployment) { status in
                 status["replicas"] = 4
@@ -134,6 +142,38 @@ import Testing
             }
         })
         #expect(ChangePredicates.matters(rolling, previous: before), "a rollout's progress plans")
+    }
+
+    @Test func aTerminatingPodDeletedAtOncePlansNothingItsDeletionDoes() throws {
+        let json = try podJSON()
+        func deleted(_ json: [String: Any], at time: String) -> [String: Any] {
+            written(json) { pod in
+                var metadata = pod["metadata"] as? [String: Any] ?? [:]
+                metadata["deletionTimestamp"] = time
+                pod["metadata"] = metadata
+            }
+        }
+        let running = try decode(json)
+        // An eviction: the pod is terminating, with its grace period.
+        let evictedJSON = deleted(json, at: "2026-11-23T07:30:30Z")
+        let evicted = try decode(evictedJSON)
+        #expect(ChangePredicates.matters(evicted, previous: running), "a pod that starts terminating plans")
+        // The kubelet deletes it at once (grace 0): only the deletion time moves.
+        let now = try decode(deleted(evictedJSON, at: "2026-11-23T07:30:01Z"))
+        #expect(now.metadata.deletionTimestamp != evicted.metadata.deletionTimestamp)
+        #expect(!ChangePredicates.matters(now, previous: evicted))
+        // A terminating pod whose readiness flips still plans (a StatefulSet's quorum counts it).
+        let flipped = try decode(written(evictedJSON) { pod in
+            mutateStatus(&pod) { status in
+                var conditions = status["conditions"] as? [[String: Any]] ?? []
+                for index in conditions.indices where conditions[index]["type"] as? String == "Ready" {
+                    conditions[index]["status"] = conditions[index]["status"] as? String == "True" ? "False" : "True"
+                }
+                status["conditions"] = conditions
+            }
+        })
+        #expect(flipped.isReady != evicted.isReady)
+        #expect(ChangePredicates.matters(flipped, previous: evicted))
     }
 
     @Test func aPolicysOwnStatusWritePlansNothingItsSpecDoes() throws {
