@@ -15,29 +15,32 @@ public enum WatchEvent<Resource: KubernetesResource>: Sendable {
     /// The watch failed; a 410 (`Expired`, `Gone`) means the resourceVersion is too old.
     case error(Status)
 
-    /// Decodes one JSON line of a watch response.
+    /// Decodes one JSON line of a watch response, in one pass: the type, then the object as the type says.
     public static func decode(_ data: Data, decoder: JSONDecoder) throws -> WatchEvent {
-        let envelope = try decoder.decode(Envelope.self, from: data)
-        switch envelope.type {
-        case "ADDED": return .added(try decoder.decode(Typed<Resource>.self, from: data).object)
-        case "MODIFIED": return .modified(try decoder.decode(Typed<Resource>.self, from: data).object)
-        case "DELETED": return .deleted(try decoder.decode(Typed<Resource>.self, from: data).object)
-        case "BOOKMARK":
-            let bookmark = try decoder.decode(Typed<Bookmark>.self, from: data).object
-            return .bookmark(resourceVersion: bookmark.metadata.resourceVersion)
-        case "ERROR": return .error(try decoder.decode(Typed<Status>.self, from: data).object)
-        default:
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: [], debugDescription: "unknown watch event type '\(envelope.type)'"))
+        try decoder.decode(Line.self, from: data).event
+    }
+
+    /// A whole line. Decoding the type first from the line alone would parse the whole line twice (the
+    /// decoder parses a document entirely before reading a key of it), and the object is most of it.
+    private struct Line: Decodable {
+        var event: WatchEvent
+
+        enum CodingKeys: String, CodingKey {
+            case type, object
         }
-    }
 
-    private struct Envelope: Decodable {
-        var type: String
-    }
-
-    private struct Typed<Object: Decodable>: Decodable {
-        var object: Object
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let type = try container.decode(String.self, forKey: .type)
+            switch type {
+            case "ADDED": event = .added(try container.decode(Resource.self, forKey: .object))
+            case "MODIFIED": event = .modified(try container.decode(Resource.self, forKey: .object))
+            case "DELETED": event = .deleted(try container.decode(Resource.self, forKey: .object))
+            case "BOOKMARK": event = .bookmark(resourceVersion: try container.decode(Bookmark.self, forKey: .object).metadata.resourceVersion)
+            case "ERROR": event = .error(try container.decode(Status.self, forKey: .object))
+            default: throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown watch event type '\(type)'")
+            }
+        }
     }
 
     private struct Bookmark: Decodable {

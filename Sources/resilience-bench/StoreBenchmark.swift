@@ -4,7 +4,8 @@ import KubernetesAPI
 import OperatorRuntime
 import ResilienceOperator
 
-/// `resilience-bench store`: what the watch cache costs per pod, and how fast pods decode into it.
+/// `resilience-bench store`: what the watch cache costs per pod, how fast pods decode into it, and what
+/// a watch event's envelope adds to decoding its pod.
 ///
 /// Pods are the captured server response (Tests/Fixtures/pod-list-pending.json, managedFields and all),
 /// renamed N times, in 100 ReplicaSets. The figures compare the projection the operator's pod cache keeps
@@ -39,6 +40,7 @@ struct StoreBenchmark: ParsableCommand {
             return try JSONSerialization.data(withJSONObject: pod)
         }
         let rawBytes = documents.reduce(0) { $0 + $1.count }
+        let lines = documents.map { Data(#"{"type":"MODIFIED","object":"#.utf8) + $0 + Data("}".utf8) }
         let decoder = KubernetesJSON.decoder()
 
         let before = heapBytes()
@@ -52,6 +54,13 @@ struct StoreBenchmark: ParsableCommand {
         store.apply(.initDone)
         for pod in decoded { store.apply(.apply(pod)) }
         let applyTime = ContinuousClock.now - applyStart
+        // A watch event is the pod in an envelope: decoding it should cost no more than the pod alone.
+        let aloneStart = ContinuousClock.now
+        for document in documents { _ = try decoder.decode(Pod.self, from: document) }
+        let aloneTime = ContinuousClock.now - aloneStart
+        let eventStart = ContinuousClock.now
+        for line in lines { _ = try WatchEvent<Pod>.decode(line, decoder: decoder) }
+        let eventTime = ContinuousClock.now - eventStart
         decoded = []
         Heap.trim()
         let projected = heapBytes() - before
@@ -63,7 +72,8 @@ struct StoreBenchmark: ParsableCommand {
         print("saving                       \(String(format: "%.1f", Double(rawBytes) / Double(max(projected, 1))))x")
         print("decode                       \(rate(pods, decodeTime)) pods/s")
         print("store apply (list + updates) \(rate(2 * pods, applyTime)) events/s")
-        withExtendedLifetime((store, decoded, documents)) {}
+        print("watch event decode           \(rate(pods, eventTime)) events/s (\(String(format: "%.2f", eventTime / aloneTime))x the time of the pod alone: \(rate(pods, aloneTime)) pods/s)")
+        withExtendedLifetime((store, decoded, documents, lines)) {}
     }
 
     private func rate(_ count: Int, _ duration: Duration) -> String {
