@@ -65,8 +65,6 @@ public final class PolicyReconciler: Sendable {
         /// In dry run: what it would remember had it acted.
         var rehearsal: RemediationHistory?
         var status: PolicyStatus
-        /// `status` as JSON, once a reconcile encoded it.
-        var encoded: Data?
         /// Every target's last plan; nil when the policy was not planned (invalid, or no target).
         var targets: [TargetPlan]?
     }
@@ -201,21 +199,17 @@ public final class PolicyReconciler: Sendable {
             metrics.action(policy: key, step: record.step, result: record.result)
         }
         let written = last?.status ?? policy.status
-        let unchanged = status == written
         remembered.withLock {
             $0[key] = Remembered(
-                uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status,
-                encoded: unchanged ? last?.encoded : nil, targets: targets)
+                uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status, targets: targets)
         }
-        // An unchanged status is not encoded at all. A changed one is compared as written (dates keep
-        // microseconds on the server), against the last one's encoding kept from its own reconcile.
-        if !unchanged {
+        // A status equal to this term's last one is not written. Against the server's copy (the first
+        // reconcile of a term) it is compared as written: dates keep only microseconds on the server.
+        if status != written {
             let encoder = KubernetesJSON.encoder()
-            let encoded = try encoder.encode(status)
-            if encoded != (try last?.encoded ?? written.map { try encoder.encode($0) }) {
+            if try last != nil || written.map({ try encoder.encode($0) }) != encoder.encode(status) {
                 statusWriter.write(status, of: key, uid: policy.metadata.uid)
             }
-            remembered.withLock { $0[key]?.encoded = encoded }
         }
         guard let wakeAt else { return .awaitChange }
         let delay = wakeAt.timeIntervalSince(Date())
