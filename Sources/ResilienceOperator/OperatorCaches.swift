@@ -67,10 +67,10 @@ public struct OperatorCaches: Sendable {
     /// The strings many pods repeat, shared by the pod cache.
     public static let podStrings = StringInterner()
 
-    /// A pod as the cache keeps it: what the planner, the prober and the triggers read. Annotations and
-    /// generateName go (nothing reads them), so an annotation-only change is no change at all; the
-    /// strings pods share (namespace, owner, labels, condition types and reasons) are kept once
-    /// (``StringInterner``).
+    /// A pod as the cache keeps it: what the planner, the prober and the triggers read. Annotations,
+    /// generateName, the node and a True PodScheduled condition go (nothing reads them), so an
+    /// annotation-only change or the scheduler's binding is no change at all; the strings pods share
+    /// (namespace, owner, labels, condition types and reasons) are kept once (``StringInterner``).
     @Sendable public static func podProjection(_ pod: Pod) -> Pod {
         let shared = podStrings
         var metadata = pod.metadata
@@ -90,7 +90,10 @@ public struct OperatorCaches: Sendable {
         }
         var status = pod.status
         if var observed = status {
-            observed.conditions = observed.conditions?.map { condition in
+            // A pod scheduled is no news to the planner (it reads only why a pod could not be), nor is the
+            // node it landed on: the scheduler's binding of each new pod plans nothing.
+            observed.conditions = observed.conditions?.compactMap { condition in
+                if condition.type == "PodScheduled", condition.status == "True" { return nil }
                 var condition = condition
                 condition.type = shared(condition.type)
                 condition.reason = shared(condition.reason)
@@ -103,8 +106,10 @@ public struct OperatorCaches: Sendable {
             }
             status = observed
         }
+        var spec = pod.spec
+        spec?.nodeName = nil
         // Built once: a pod's fields are one immutable reference, which each change would make anew.
-        return Pod(metadata: metadata, spec: pod.spec, status: status)
+        return Pod(metadata: metadata, spec: spec, status: status)
     }
 
     /// The longest Event message the cache keeps, in UTF-8 bytes: evidence quotes a few of them in a

@@ -144,6 +144,32 @@ import Testing
         #expect(ChangePredicates.matters(rolling, previous: before), "a rollout's progress plans")
     }
 
+    @Test func theSchedulersBindingPlansNothingAnUnschedulablePodDoes() throws {
+        let list = try #require(try JSONSerialization.jsonObject(with: Fixture.data("pod-list-pending.json")) as? [String: Any])
+        let boundJSON = try #require((list["items"] as? [[String: Any]])?.first)
+        // The pod as its ReplicaSet created it: no node, no PodScheduled condition.
+        var createdJSON = boundJSON
+        var spec = createdJSON["spec"] as? [String: Any] ?? [:]
+        spec["nodeName"] = nil
+        createdJSON["spec"] = spec
+        mutateStatus(&createdJSON) { status in
+            status["conditions"] = (status["conditions"] as? [[String: Any]])?.filter { $0["type"] as? String != "PodScheduled" }
+        }
+        let created = try decode(createdJSON)
+        let bound = try decode(written(boundJSON) { _ in })
+        let raw = try KubernetesJSON.decoder().decode(Pod.self, from: JSONSerialization.data(withJSONObject: boundJSON))
+        #expect(raw.spec?.nodeName != nil && raw.condition("PodScheduled")?.status == "True", "the fixture is a bound pod")
+        #expect(!ChangePredicates.matters(bound, previous: created))
+        // A pod the scheduler cannot place: the planner says why it is Pending.
+        let unschedulable = try decode(written(createdJSON) { pod in
+            mutateStatus(&pod) { status in
+                status["conditions"] = [["type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": "0/1 nodes are available"]]
+            }
+        })
+        #expect(unschedulable.condition("PodScheduled")?.message == "0/1 nodes are available")
+        #expect(ChangePredicates.matters(unschedulable, previous: created))
+    }
+
     @Test func aTerminatingPodDeletedAtOncePlansNothingItsDeletionDoes() throws {
         let json = try podJSON()
         func deleted(_ json: [String: Any], at time: String) -> [String: Any] {
