@@ -33,6 +33,17 @@ import Testing
         json["status"] = status
     }
 
+    /// The kubelet's write that turns the pod's Ready condition over.
+    private func flipReady(_ pod: inout [String: Any]) {
+        mutateStatus(&pod) { status in
+            var conditions = status["conditions"] as? [[String: Any]] ?? []
+            for index in conditions.indices where conditions[index]["type"] as? String == "Ready" {
+                conditions[index]["status"] = conditions[index]["status"] as? String == "True" ? "False" : "True"
+            }
+            status["conditions"] = conditions
+        }
+    }
+
     @Test func aWriteThatChangesNothingJudgedPlansNothing() throws {
         let json = try podJSON()
         let before = try decode(json)
@@ -68,15 +79,7 @@ import Testing
             }
         })
         #expect(ChangePredicates.matters(restarted, previous: before))
-        let flipped = try decode(written(json) { pod in
-            mutateStatus(&pod) { status in
-                var conditions = status["conditions"] as? [[String: Any]] ?? []
-                for index in conditions.indices where conditions[index]["type"] as? String == "Ready" {
-                    conditions[index]["status"] = conditions[index]["status"] as? String == "True" ? "False" : "True"
-                }
-                status["conditions"] = conditions
-            }
-        })
+        let flipped = try decode(written(json, flipReady))
         #expect(flipped.isReady != before.isReady)
         #expect(ChangePredicates.matters(flipped, previous: before))
         #expect(ChangePredicates.matters(before, previous: nil), "a new pod always plans")
@@ -189,15 +192,7 @@ import Testing
         #expect(now.metadata.deletionTimestamp != evicted.metadata.deletionTimestamp)
         #expect(!ChangePredicates.matters(now, previous: evicted))
         // A terminating pod whose readiness flips still plans (a StatefulSet's quorum counts it).
-        let flipped = try decode(written(evictedJSON) { pod in
-            mutateStatus(&pod) { status in
-                var conditions = status["conditions"] as? [[String: Any]] ?? []
-                for index in conditions.indices where conditions[index]["type"] as? String == "Ready" {
-                    conditions[index]["status"] = conditions[index]["status"] as? String == "True" ? "False" : "True"
-                }
-                status["conditions"] = conditions
-            }
-        })
+        let flipped = try decode(written(evictedJSON, flipReady))
         #expect(flipped.isReady != evicted.isReady)
         #expect(ChangePredicates.matters(flipped, previous: evicted))
     }
