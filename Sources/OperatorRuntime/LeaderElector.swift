@@ -204,16 +204,33 @@ public struct LeaderElector<C: Clock>: Sendable where C.Duration == Duration {
         }
     }
 
+    /// Releases the lease this candidate holds. The copy last seen may be stale: a renewal whose answer the
+    /// shutdown cut off may have landed after all. Then the write meets 409 Conflict, and the lease is read
+    /// afresh and released if this candidate still holds it, rather than left for a successor to wait out.
     private func release(_ held: Lease?) async {
-        guard var lease = held, lease.spec.holderIdentity == configuration.identity else { return }
+        guard let held, held.spec.holderIdentity == configuration.identity else { return }
+        await RequestPriority.$current.withValue(.leadership) {
+            do {
+                do {
+                    _ = try await client.update(released(held))
+                } catch let error as KubernetesError where error.reason == .conflict {
+                    let current = try await client.get(Lease.self, name: configuration.leaseName, namespace: configuration.namespace)
+                    guard current.spec.holderIdentity == configuration.identity else { return }
+                    _ = try await client.update(released(current))
+                }
+                logger.info("released the lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)"])
+            } catch {
+                logger.warning("could not release the lease; a successor waits for it to expire", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// The lease given up: no holder, and a duration of 1 s for candidates that do not check the holder.
+    private func released(_ lease: Lease) -> Lease {
+        var lease = lease
         lease.spec.holderIdentity = ""
         lease.spec.leaseDurationSeconds = 1
         lease.spec.renewTime = MicroTime(Date())
-        do {
-            _ = try await client.update(lease)
-            logger.info("released the lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)"])
-        } catch {
-            logger.warning("could not release the lease; a successor waits for it to expire", metadata: ["error": "\(error)"])
-        }
+        return lease
     }
 }

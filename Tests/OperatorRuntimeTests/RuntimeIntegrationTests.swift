@@ -180,6 +180,36 @@ import Testing
         // One retry period and slack for a loaded machine, well under the 15 s a held lease would take.
         #expect(handover <= .seconds(retryPeriod + 6), "took \(handover); a released lease must not be waited out")
     }
+
+    /// A renewal whose answer a shutdown cut off may have landed after all, leaving the leader a stale copy of
+    /// the lease. Its release then meets 409 Conflict, reads the lease afresh and still gives it up, so a
+    /// successor need not wait it out; a lease someone else took meanwhile is left to them.
+    @Test(arguments: [("first", ""), ("other", "other")])
+    func aShutdownReleasesTheLeaseFromAFreshReadWhenItsCopyIsStale(writtenMeanwhileBy holder: String, expected: String) async throws {
+        let plane = try await LocalControlPlane.shared()
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("release", client: client) { namespace in
+                var configuration = LeaderElector<ContinuousClock>.Configuration(leaseName: "held", namespace: namespace, identity: "first")
+                // No renewal refreshes the leader's copy while the test runs.
+                configuration.leaseDuration = .seconds(90)
+                configuration.renewDeadline = .seconds(60)
+                configuration.retryPeriod = .seconds(30)
+                let elector = LeaderElector(configuration: configuration, client: client, clock: ContinuousClock(), logger: Logger(label: "elector"))
+                let leading = Task { await elector.run(lead: { try? await Task.sleep(for: .seconds(3600)) }) }
+                defer { leading.cancel() }
+                try await eventually("leadership") { elector.fence.isHeld ? true : nil }
+                var written = try await client.get(Lease.self, name: "held", namespace: namespace)
+                written.spec.holderIdentity = holder
+                written.spec.renewTime = MicroTime(Date())
+                _ = try await client.update(written)
+
+                leading.cancel()
+                #expect(await leading.value == .released)
+                let lease = try await client.get(Lease.self, name: "held", namespace: namespace)
+                #expect(lease.spec.holderIdentity == expected)
+            }
+        }
+    }
 }
 
 /// A `resilience-operator` process whose standard output is collected in a file.
