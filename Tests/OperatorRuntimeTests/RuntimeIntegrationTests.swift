@@ -161,7 +161,7 @@ import Testing
         let takeover = ContinuousClock.now - killed
         // The follower counts the lease duration from when it last saw the lease change (up to one retry
         // period after the leader's last renewal), and polls once a retry period: lease + 2 retries, + slack.
-        #expect(takeover <= .seconds(leaseDuration + 2 * retryPeriod + 3), "took \(takeover)")
+        #expect(takeover <= .seconds(leaseDuration + 2 * retryPeriod + 3), "took \(takeover); the follower logged:\n\(follower.log)")
         // A live-looking lease is waited out: measured from the renewal seen last (a starved leader may have
         // stopped renewing before the kill, so the kill is not the start).
         let sinceRenewal = Date().timeIntervalSince(try #require(lastRenewal))
@@ -178,7 +178,7 @@ import Testing
         try await eventually("the successor to lead", timeout: .seconds(30)) { successor.says("leading") ? true : nil }
         let handover = ContinuousClock.now - released
         // One retry period and slack for a loaded machine, well under the 15 s a held lease would take.
-        #expect(handover <= .seconds(retryPeriod + 6), "took \(handover); a released lease must not be waited out")
+        #expect(handover <= .seconds(retryPeriod + 6), "took \(handover); a released lease must not be waited out; the leader logged:\n\(follower.log)")
     }
 
     /// A renewal whose answer a shutdown cut off may have landed after all, leaving the leader a stale copy of
@@ -212,27 +212,35 @@ import Testing
     }
 }
 
-/// A `resilience-operator` process whose standard output is collected in a file.
+/// A `resilience-operator` process whose standard output and log are collected in files.
 final class Candidate: Sendable {
     private let process: Process
     private let output: URL
+    private let errors: URL
 
     init(executable: String, arguments: [String]) throws {
-        output = FileManager.default.temporaryDirectory.appendingPathComponent("candidate-\(UUID().uuidString).out")
-        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
-            throw TestSupportError("cannot create \(output.path)")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("candidate-\(UUID().uuidString)")
+        output = base.appendingPathExtension("out")
+        errors = base.appendingPathExtension("log")
+        for file in [output, errors] where !FileManager.default.createFile(atPath: file.path, contents: nil) {
+            throw TestSupportError("cannot create \(file.path)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         self.process = process
     }
 
     func says(_ line: String) -> Bool {
         ((try? String(contentsOf: output, encoding: .utf8)) ?? "").split(separator: "\n").contains { $0.hasPrefix(line) }
+    }
+
+    /// Everything the process wrote (its log goes to standard output), for a failure's message.
+    var log: String {
+        [output, errors].map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }.joined()
     }
 
     func kill(_ signal: Int32) {
