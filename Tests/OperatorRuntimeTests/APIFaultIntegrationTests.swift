@@ -20,14 +20,11 @@ import Testing
         let namespace = "fence-\(UInt32.random(in: 0...UInt32.max))"
         try await withClient(client) { client in
             _ = try await client.create(Namespace(metadata: ObjectMeta(name: namespace)))
-            var configuration = LeaderElector<ContinuousClock>.Configuration(leaseName: "fenced", namespace: namespace, identity: "first")
-            configuration.leaseDuration = .seconds(8)
-            configuration.renewDeadline = .seconds(3)
-            configuration.retryPeriod = .milliseconds(500)
-            let elector = LeaderElector(configuration: configuration, client: client, clock: ContinuousClock(), logger: Logger(label: "elector"))
-            let leading = Task { await elector.run(lead: { try? await Task.sleep(for: .seconds(3600)) }) }
+            let leader = try await LeadingCandidate.elected(
+                lease: "fenced", namespace: namespace, identity: "first", client: client,
+                leaseDuration: .seconds(8), renewDeadline: .seconds(3), retryPeriod: .milliseconds(500))
+            let elector = leader.elector, leading = leader.campaign, configuration = elector.configuration
             defer { leading.cancel() }
-            try await eventually("leadership") { elector.fence.isHeld ? true : nil }
 
             let pid = try plane.pid(of: "kube-apiserver")
             let frozen = ContinuousClock.now

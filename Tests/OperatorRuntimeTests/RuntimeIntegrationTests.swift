@@ -189,15 +189,11 @@ import Testing
         let plane = try await LocalControlPlane.shared()
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("release", client: client) { namespace in
-                var configuration = LeaderElector<ContinuousClock>.Configuration(leaseName: "held", namespace: namespace, identity: "first")
                 // No renewal refreshes the leader's copy while the test runs.
-                configuration.leaseDuration = .seconds(90)
-                configuration.renewDeadline = .seconds(60)
-                configuration.retryPeriod = .seconds(30)
-                let elector = LeaderElector(configuration: configuration, client: client, clock: ContinuousClock(), logger: Logger(label: "elector"))
-                let leading = Task { await elector.run(lead: { try? await Task.sleep(for: .seconds(3600)) }) }
+                let leading = try await LeadingCandidate.elected(
+                    lease: "held", namespace: namespace, identity: "first", client: client,
+                    leaseDuration: .seconds(90), renewDeadline: .seconds(60), retryPeriod: .seconds(30)).campaign
                 defer { leading.cancel() }
-                try await eventually("leadership") { elector.fence.isHeld ? true : nil }
                 var written = try await client.get(Lease.self, name: "held", namespace: namespace)
                 written.spec.holderIdentity = holder
                 written.spec.renewTime = MicroTime(Date())
