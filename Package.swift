@@ -133,7 +133,13 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "KubernetesAPITests", dependencies: ["KubernetesAPI", "TestSupport"]),
-        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "TestSupport", .product(name: "Yams", package: "Yams")]),
+        .testTarget(
+            name: "KubernetesClientTests",
+            dependencies: [
+                "KubernetesClient", "TestSupport", .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
         .testTarget(
             name: "ResilienceOperatorTests",
@@ -154,6 +160,7 @@ let package = Package(
             dependencies: [
                 "OperatorRuntime", "FaultInjection", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

@@ -21,6 +21,7 @@ public final class KubernetesClient: Sendable {
     let logger: Logger
     private let tokenFile: TokenFileSource?
     private let rateLimit: TokenBucket<ContinuousClock>
+    private let httpConfiguration: HTTPClient.Configuration
 
     /// The largest response body accepted for a non-streaming request.
     static let maxResponseBytes = 256 * 1024 * 1024
@@ -65,6 +66,7 @@ public final class KubernetesClient: Sendable {
         // Watches hold a connection each for minutes; a low limit would queue requests behind them.
         httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        self.httpConfiguration = httpConfiguration
         if case .file(let path) = configuration.token {
             self.tokenFile = TokenFileSource(path: path, maxAge: configuration.tokenFileMaxAge)
         } else {
@@ -73,6 +75,23 @@ public final class KubernetesClient: Sendable {
         self.rateLimit = TokenBucket(rate: configuration.qps, burst: configuration.burst, clock: ContinuousClock())
         self.configuration = configuration
         self.logger = logger
+    }
+
+    private init(sharing other: KubernetesClient, http: HTTPClient) {
+        self.configuration = other.configuration
+        self.http = http
+        self.logger = other.logger
+        self.tokenFile = other.tokenFile
+        self.rateLimit = other.rateLimit
+        self.httpConfiguration = other.httpConfiguration
+    }
+
+    /// A client whose connections all live on `loop`, sharing this one's server, credentials and rate
+    /// limit: its requests and this one's spend one budget of QPS. A task running on `loop`
+    /// (``EventLoopExecutor`` in the runtime) reads its watches and sends its requests without handing
+    /// them to another thread. Shut it down on its own.
+    public func pinned(to loop: any EventLoop) -> KubernetesClient {
+        KubernetesClient(sharing: self, http: HTTPClient(eventLoopGroupProvider: .shared(loop), configuration: httpConfiguration))
     }
 
     /// Closes the connections.

@@ -28,7 +28,12 @@ public struct OperatorCaches: Sendable {
     /// Warning on its pod would otherwise come straight back.
     public let podWarnings: Reflector<KubernetesListWatch<Event>, ContinuousClock>
 
-    public init(client: KubernetesClient, namespace: String?, policyVersion: String, logger: Logger, metrics: any MetricsFactory = MetricsSystem.factory) {
+    /// - Parameter podClient: the client the pods are watched through (the one actions go through, pinned
+    ///   to the loop the path from a pod's change to its action runs on); `client` when nil.
+    public init(
+        client: KubernetesClient, podClient: KubernetesClient? = nil, namespace: String?, policyVersion: String, logger: Logger,
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         let clock = ContinuousClock()
         policies = Reflector(
             KubernetesListWatch(ResiliencePolicy.self, client: client, namespace: namespace), store: Store(index: Self.protected), clock: clock, logger: logger,
@@ -45,7 +50,7 @@ public struct OperatorCaches: Sendable {
         controllerRevisions = Reflector(
             KubernetesListWatch(ControllerRevision.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         pods = Reflector(
-            KubernetesListWatch(Pod.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
+            KubernetesListWatch(Pod.self, client: podClient ?? client, namespace: namespace), clock: clock, logger: logger, metrics: metrics,
             transform: Self.podProjection)
         autoscalers = Reflector(KubernetesListWatch(HorizontalPodAutoscaler.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)
         services = Reflector(KubernetesListWatch(Service.self, client: client, namespace: namespace), clock: clock, logger: logger, metrics: metrics)

@@ -6,6 +6,7 @@ import Foundation
 import KubernetesAPI
 import KubernetesClient
 import Logging
+import NIOPosix
 import OperatorRuntime
 import Prometheus
 import ResilienceCore
@@ -84,18 +85,31 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
 
     /// Runs until the task is cancelled or a graceful shutdown is requested (SIGTERM in a
     /// `ServiceGroup`); a leader releases its Lease on the way out.
+    ///
+    /// The path from a pod's change to its action runs on one NIO event loop (``EventLoopExecutor``): the
+    /// pod watch's connection, the reconciles its events wake and the connections their actions go out
+    /// on. A pod's change is read, judged and acted on without being handed to another thread.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown { try await serve() }
+        let hotPath = EventLoopExecutor(MultiThreadedEventLoopGroup.singleton.next())
+        let actionClient = client.pinned(to: hotPath.loop)
+        do {
+            try await cancelWhenGracefulShutdown { try await serve(hotPath: hotPath, actionClient: actionClient) }
+        } catch {
+            try? await actionClient.shutdown()
+            throw error
+        }
+        try await actionClient.shutdown()
     }
 
-    private func serve() async throws {
+    private func serve(hotPath: EventLoopExecutor, actionClient: KubernetesClient) async throws {
         Heap.mapLargeBlocksApart()
         let policyVersion = try await client.servedVersions().first(of: ["policy/v1", "policy/v1beta1"]) ?? "policy/v1"
         var factory = PrometheusMetricsFactory(registry: configuration.registry)
         factory.durationHistogramBuckets["resilience_detection_to_action_seconds"] =
             [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300].map { .milliseconds(Int64($0 * 1000)) }
         let metrics = factory
-        let caches = OperatorCaches(client: client, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger, metrics: metrics)
+        let caches = OperatorCaches(
+            client: client, podClient: actionClient, namespace: configuration.namespace, policyVersion: policyVersion, logger: logger, metrics: metrics)
         let synced = SyncFlag()
         let slot = QueueSlot()
         let freeze = FreezeSwitch(flag: configuration.freeze, configMap: configuration.freezeConfigMap, client: client, logger: logger)
@@ -162,7 +176,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                     }
                 }
             }
-            tasks.addTask {
+            tasks.addTask(executorPreference: hotPath) {
                 await caches.pods.run { event, previous in
                     await trigger(event, previous) { caches.workload(of: $0) }
                 }
@@ -190,7 +204,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             }
             tasks.addTask {
                 func term(leading: @escaping @Sendable () -> Bool) -> Term {
-                    Term(client: client, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics,
+                    Term(client: client, actionClient: actionClient, hotPath: hotPath, configuration: configuration, caches: caches, policyVersion: policyVersion, slot: slot, metrics: metrics,
                          logger: logger, freeze: freeze, leading: leading)
                 }
                 guard let election = configuration.leaderElection else { return await term(leading: { true }).lead() }
@@ -206,6 +220,10 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
 /// the policies' status carries, until the term ends.
 private struct Term: Sendable {
     let client: KubernetesClient
+    /// The client actions go through, its connections on `hotPath`'s loop.
+    let actionClient: KubernetesClient
+    /// Where reconciles run.
+    let hotPath: EventLoopExecutor
     let configuration: ResilienceOperator.Configuration
     let caches: OperatorCaches
     let policyVersion: String
@@ -242,7 +260,7 @@ private struct Term: Sendable {
             client: client, events: EventRecorder(client: client, component: ResilienceOperator.component, instance: configuration.instance, logger: logger),
             logger: logger, metrics: metrics)
         let statusWriter = StatusWriter(client: client, logger: logger, leading: leading)
-        let executor = ActionExecutor(client: client, policyVersion: policyVersion)
+        let executor = ActionExecutor(client: actionClient, policyVersion: policyVersion)
         let reconciler = PolicyReconciler(
             caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier, holds: holds, freeze: freeze),
             executor: executor, notifier: notifier, statusWriter: statusWriter,
@@ -255,7 +273,7 @@ private struct Term: Sendable {
         slot.set(queue, reconciler: reconciler, prober: prober, querier: querier, holds: holds)
         for policy in policies { if let key = ObjectKey(policy.metadata) { await queue.add(key, reason: .requested("a new term of leadership")) } }
         await withDiscardingTaskGroup { tasks in
-            tasks.addTask { await controller.run(waitingFor: caches.essential) }
+            tasks.addTask(executorPreference: hotPath) { await controller.run(waitingFor: caches.essential) }
             tasks.addTask { await notifier.run() }
             tasks.addTask { await statusWriter.run() }
             // New samples may change any target's judgement.
