@@ -18,6 +18,7 @@ struct OperatorBenchResult: Codable {
     func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .millisecondsSince1970
         return try encoder.encode(self)
     }
 

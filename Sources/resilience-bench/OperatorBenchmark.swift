@@ -173,10 +173,12 @@ struct OperatorBenchmark: AsyncParsableCommand {
         let singleCPU = process.cpuSeconds
         var single: [Double] = []
         var written: [String: Date] = [:]
+        var samples: [FaultSample] = []
         for index in 0..<faults {
             let target = targets[index % targets.count]
             if let sample = try await fault([target], client: client, kubelet: kubelet, replicas: replicas).first {
                 written[sample.pod] = sample.written
+                samples.append(sample)
                 if let latency = sample.latency { single.append(latency) }
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -205,6 +207,10 @@ struct OperatorBenchmark: AsyncParsableCommand {
         }
         let memory = process.memory
         let actions = single.count
+        // The subject's log beside the JSON, to read its slow faults in.
+        let kept = URL(fileURLWithPath: json).deletingPathExtension().path + ".\(subject).log"
+        try? FileManager.default.removeItem(atPath: kept)
+        try? FileManager.default.copyItem(atPath: process.logPath, toPath: kept)
         return SubjectFigures(
             name: subject, initialSyncSeconds: seconds(synced), single: singles, burst10: bursts[0], burst100: bursts[1],
             residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
@@ -212,7 +218,8 @@ struct OperatorBenchmark: AsyncParsableCommand {
             cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU, cpuMillisecondsPerFault: cpuPerFault,
             requestsPerAction: actions == 0 ? 0 : Double(requests.counts.values.reduce(0, +)) / Double(actions), requests: requests.counts,
             actionInServer: SubjectFigures.Latencies(requests.actionMilliseconds, faults: requests.actionMilliseconds.count, span: 0),
-            actionArrival: SubjectFigures.Latencies(arrivals, faults: arrivals.count, span: 0))
+            actionArrival: SubjectFigures.Latencies(arrivals, faults: arrivals.count, span: 0),
+            singleFaults: samples.map { .init(pod: $0.pod, written: $0.written, actionReceived: requests.actionReceived[$0.pod], latency: $0.latency) })
     }
 
     /// One fault: its pod ("namespace/name"), when its status write was sent (the wall clock the audit log

@@ -52,4 +52,20 @@ struct SubjectFigures: Codable {
     /// action (the audit log's received time): the subject's own part, its watch, its judgement and its
     /// client, with the write and the watch's delivery that both subjects share.
     var actionArrival: Latencies
+    /// Each single fault, for reading one against the subject's log (kept beside the JSON) and the audit
+    /// log: the slow ones are the ones to explain.
+    var singleFaults: [Fault]
+
+    /// One single fault, its times on the wall clock the logs keep.
+    struct Fault: Codable {
+        /// `namespace/name`.
+        var pod: String
+        /// When the bench sent the status write that made it crash-loop.
+        var written: Date
+        /// When the API server received the action on it (the audit log), if it did.
+        var actionReceived: Date?
+        /// From the write to the bench's watch seeing the pod marked for deletion, in milliseconds; nil
+        /// when it was not acted on within 10 s.
+        var latency: Double?
+    }
 }
