@@ -60,6 +60,8 @@ struct OperatorBenchResult: Codable {
         row("CPU over an idle minute", \.cpuSecondsIdleMinute, "s", digits: 3)
         row("CPU per single fault", \.cpuMillisecondsPerFault, "ms", digits: 1)
         row("API requests per action", \.requestsPerAction, "", digits: 1)
+        row("API server allocation per single fault", \.apiServerMiBPerFault, "MiB", digits: 2)
+        row("API server collections in the single-fault phase", \.apiServerCollections, "")
         lines.append("")
         lines.append("Operator requests in the single-fault phase: " + subject.requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         lines.append("Baseline requests in the single-fault phase: " + baseline.requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

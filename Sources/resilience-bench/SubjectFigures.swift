@@ -42,6 +42,10 @@ struct SubjectFigures: Codable {
     /// CPU over the single-fault phase per fault: the reaction and all that follows it (the pod's
     /// replacement coming Ready, the status and Events written), on the cores the API server shares.
     var cpuMillisecondsPerFault: Double
+    /// What the API server allocated over the single-fault phase per fault, in MiB, and the garbage
+    /// collections it ran in that phase (its /metrics; zero when they cannot be read).
+    var apiServerMiBPerFault: Double
+    var apiServerCollections: Double
     /// API requests in the single-fault phase per action taken, and by verb and resource.
     var requestsPerAction: Double
     var requests: [String: Int]

@@ -1,0 +1,23 @@
+import KubernetesClient
+
+/// The API server's Go runtime counters, from its /metrics: what a subject costs the API server beyond
+/// its requests' time. An API server that allocates more collects more often, and on two cores each
+/// collection's mark (a second or more on a heap of hundreds of MB) slows every request it overlaps.
+struct APIServerRuntime {
+    /// Bytes the API server has allocated since it started (`go_memstats_alloc_bytes_total`).
+    var allocatedBytes: Double
+    /// Garbage collections it has finished (`go_gc_duration_seconds_count`).
+    var collections: Double
+
+    /// Reads the counters; nil when /metrics cannot be read (a client that may not).
+    static func read(_ client: KubernetesClient) async -> APIServerRuntime? {
+        guard let body = try? await client.send(.GET, "/metrics") else { return nil }
+        var allocated: Double?, collections: Double?
+        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("go_memstats_alloc_bytes_total ") { allocated = Double(line.split(separator: " ").last ?? "") }
+            if line.hasPrefix("go_gc_duration_seconds_count ") { collections = Double(line.split(separator: " ").last ?? "") }
+        }
+        guard let allocated, let collections else { return nil }
+        return APIServerRuntime(allocatedBytes: allocated, collections: collections)
+    }
+}
