@@ -25,7 +25,7 @@ public final class PolicyReconciler: Sendable {
     private let planning: PolicyPlanning
     private let executor: ActionExecutor
     private let notifier: Notifier
-    private let statusWriter: StatusWriter
+    private let statusWriter: StatusWriter<ContinuousClock>
     private let budget: ClusterBudget?
     private let metrics: OperatorMetrics
     private let finalizer: PolicyFinalizer
@@ -70,7 +70,7 @@ public final class PolicyReconciler: Sendable {
     }
 
     init(
-        caches: OperatorCaches, planning: PolicyPlanning, executor: ActionExecutor, notifier: Notifier, statusWriter: StatusWriter,
+        caches: OperatorCaches, planning: PolicyPlanning, executor: ActionExecutor, notifier: Notifier, statusWriter: StatusWriter<ContinuousClock>,
         budget: ClusterBudget?, metrics: OperatorMetrics, finalizer: PolicyFinalizer, leading: @escaping @Sendable () -> Bool
     ) {
         self.finalizer = finalizer
@@ -208,7 +208,7 @@ public final class PolicyReconciler: Sendable {
         if status != written {
             let encoder = KubernetesJSON.encoder()
             if try last != nil || written.map({ try encoder.encode($0) }) != encoder.encode(status) {
-                statusWriter.write(status, of: key, uid: policy.metadata.uid)
+                await statusWriter.write(status, of: key, uid: policy.metadata.uid)
             }
         }
         guard let wakeAt else { return .awaitChange }

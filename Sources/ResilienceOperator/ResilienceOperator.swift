@@ -259,7 +259,7 @@ private struct Term: Sendable {
         let notifier = Notifier(
             client: client, events: EventRecorder(client: client, component: ResilienceOperator.component, instance: configuration.instance, logger: logger),
             logger: logger, metrics: metrics)
-        let statusWriter = StatusWriter(client: client, logger: logger, leading: leading)
+        let statusWriter = StatusWriter(client: client, logger: logger, clock: ContinuousClock(), metrics: metrics, leading: leading)
         let executor = ActionExecutor(client: actionClient, policyVersion: policyVersion)
         let reconciler = PolicyReconciler(
             caches: caches, planning: PolicyPlanning(caches: caches, prober: prober, querier: querier, holds: holds, freeze: freeze),

@@ -1,6 +1,7 @@
 import KubernetesAPI
 import KubernetesClient
 import Logging
+import Metrics
 import OperatorRuntime
 import ResilienceCore
 import Synchronization
@@ -12,16 +13,25 @@ import Synchronization
 /// `status.memory` for a restarted operator or a new leader to read back. The patch holds to the policy's
 /// UID, so a policy deleted and created again under the same name never gets its predecessor's memory.
 ///
-/// ``write(_:of:)`` returns at once; the newest status of a policy replaces one not yet written, so a
-/// policy reconciled ten times during a slow write costs one more write, not ten. A write that fails is
-/// tried again a second later unless a newer status came meanwhile; a deleted policy is skipped. Its
-/// requests are ``RequestPriority/background``: they never hold up an action's. A write once started is
-/// finished when the writer stops, for at most ``BackgroundQueue/grace``: a new leader reads it.
-public final class StatusWriter: Sendable {
+/// ``write(_:of:uid:)`` returns at once. A policy's status goes out ``settle`` after the first change
+/// not yet written, and the newest status then replaces the older ones: an action and its replacement
+/// pod's readiness, or ten reconciles during an incident, cost one write, not two or ten. A status write
+/// is what a policy costs the API server most (it re-reads, validates and tracks the fields of the whole
+/// object), so this is what keeps the operator light on it while actions come. A write that fails is tried
+/// again after a backoff (1 s doubling to a minute) unless a newer status came meanwhile; a deleted policy
+/// is skipped. Its requests are ``RequestPriority/background``: they never hold up an action's. A write
+/// once started is finished when the writer stops, for at most ``BackgroundQueue/grace``, and
+/// ``drain(within:)`` then writes what is still settling: a new leader reads it.
+///
+/// The writes wait in a ``WorkQueue`` named `statuses` (its depth and wait are in the operator's metrics),
+/// which never hands out one policy twice at once: a policy's statuses reach the server in order.
+public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration {
     private let client: KubernetesClient
     private let logger: Logger
     private let pending = Mutex<[ObjectKey: Pending]>([:])
-    private let wakeup = Wakeup()
+    private let queue: WorkQueue<ObjectKey, C>
+    /// How long a policy's first unwritten change waits for the ones that follow it.
+    private let settle: Duration
     /// Writes in flight at once.
     private let concurrency = 4
 
@@ -29,9 +39,14 @@ public final class StatusWriter: Sendable {
     /// would be overwritten).
     private let leading: @Sendable () -> Bool
 
-    public init(client: KubernetesClient, logger: Logger, leading: @escaping @Sendable () -> Bool = { true }) {
+    public init(
+        client: KubernetesClient, logger: Logger, clock: C, settle: Duration = .seconds(1),
+        metrics: any MetricsFactory = MetricsSystem.factory, leading: @escaping @Sendable () -> Bool = { true }
+    ) {
         self.client = client
         self.logger = logger
+        self.settle = settle
+        self.queue = WorkQueue(name: "statuses", clock: clock, baseDelay: .seconds(1), maxDelay: .seconds(60), metrics: metrics)
         self.leading = leading
     }
 
@@ -41,42 +56,41 @@ public final class StatusWriter: Sendable {
         var uid: String?
     }
 
-    /// Queues `status` as the one to write for `key`, whose UID is `uid`.
-    public func write(_ status: PolicyStatus, of key: ObjectKey, uid: String?) {
+    /// Keeps `status` as the one to write for `key`, whose UID is `uid`, and schedules the write ``settle``
+    /// from now unless one is scheduled already.
+    public func write(_ status: PolicyStatus, of key: ObjectKey, uid: String?) async {
         pending.withLock { $0[key] = Pending(status: status, uid: uid) }
-        wakeup.signal()
+        await queue.add(key, after: settle, reason: .requested("a new status"))
     }
 
     /// Writes until the task is cancelled.
     public func run() async {
-        while !Task.isCancelled {
-            let batch = pending.withLock { pending -> [(ObjectKey, Pending)] in
-                defer { pending = [:] }
-                return pending.map { ($0.key, $0.value) }
-            }
-            guard !batch.isEmpty else {
-                await wakeup.wait(until: nil)
-                continue
-            }
-            var failed = false
-            await withTaskGroup(of: Bool.self) { group in
-                var running = 0
-                for (key, status) in batch {
-                    if running >= concurrency, let ok = await group.next() {
-                        failed = failed || !ok
-                        running -= 1
-                    }
-                    group.addTask { await self.finish(status, of: key) }
-                    running += 1
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<concurrency {
+                    group.addTask { await self.work() }
                 }
-                for await ok in group { failed = failed || !ok }
             }
-            if failed { await wakeup.wait(until: .now + .seconds(1)) }
+        } onCancel: {
+            Task { await queue.shutDown() }
         }
     }
 
-    /// Writes the statuses still pending, even when the calling task is cancelled (a term that ends must
-    /// leave its memory in the status for the next leader), for at most `limit`.
+    private func work() async {
+        while let (key, _, _) = await queue.next() {
+            if let status = pending.withLock({ $0.removeValue(forKey: key) }) {
+                if await finish(status, of: key) {
+                    await queue.forget(key)
+                } else {
+                    await queue.addRateLimited(key)
+                }
+            }
+            await queue.done(key)
+        }
+    }
+
+    /// Writes the statuses still pending, settled or not, even when the calling task is cancelled (a term
+    /// that ends must leave its memory in the status for the next leader), for at most `limit`.
     public func drain(within limit: Duration) async {
         await Shielded.run(within: limit) {
             let batch = self.pending.withLock { pending -> [(ObjectKey, Pending)] in

@@ -82,7 +82,12 @@ import Testing
                 events.contains { $0.reason == "Alert" && $0.message?.contains("needs a human") == true }
             }
             #expect(events.contains { $0.reason == "ActionFailed" && $0.message?.contains("has no readiness gate") == true })
-            let attempts = try await eventually("the failed attempts in the memory") { try await status(in: ns, client: client)?.memory?.actions.filter { !$0.succeeded } }
+            // The status that records the ladder's end (the episode past its one step) holds every attempt
+            // before it: a status goes out a settle after the reconcile that made it.
+            let attempts = try await eventually("the ladder's end and the failed attempts in the memory") { () -> [RemediationHistory.ActionRecord]? in
+                guard let memory = try await status(in: ns, client: client)?.memory, memory.episodes.values.contains(where: { $0.step >= 1 }) else { return nil }
+                return memory.actions.filter { !$0.succeeded }
+            }
             #expect(!attempts.isEmpty && attempts.count <= 5, "tried again for a stepTimeout only: \(attempts.count)")
             try await Task.sleep(for: .seconds(4))
             #expect(try await status(in: ns, client: client)?.memory?.actions.count == attempts.count, "no attempt after the alert")
