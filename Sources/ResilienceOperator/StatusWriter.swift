@@ -13,7 +13,7 @@ import Synchronization
 /// `status.memory` for a restarted operator or a new leader to read back. The patch holds to the policy's
 /// UID, so a policy deleted and created again under the same name never gets its predecessor's memory.
 ///
-/// ``write(_:of:uid:)`` returns at once. A policy's status goes out ``settle`` after the first change
+/// ``write(_:of:uid:)`` never waits for a write. A policy's status goes out ``settle`` after the first change
 /// not yet written, and the newest status then replaces the older ones: an action and its replacement
 /// pod's readiness, or ten reconciles during an incident, cost one write, not two or ten. A status write
 /// is what a policy costs the API server most (it re-reads, validates and tracks the fields of the whole
