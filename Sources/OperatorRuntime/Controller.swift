@@ -51,15 +51,7 @@ public struct Controller<C: Clock>: Sendable where C.Duration == Duration {
         }
         if Task.isCancelled { return }
         logger.info("caches synced; starting workers", metadata: ["controller": "\(name)", "workers": "\(concurrency)"])
-        await withTaskCancellationHandler {
-            await withDiscardingTaskGroup { group in
-                for _ in 0..<concurrency {
-                    group.addTask { await self.work() }
-                }
-            }
-        } onCancel: {
-            Task { await queue.shutDown() }
-        }
+        await queue.serve(workers: concurrency) { await self.work() }
     }
 
     private func work() async {

@@ -132,6 +132,20 @@ public actor WorkQueue<Key: Hashable & Sendable, C: Clock> where C.Duration == D
         for waiter in waiting { waiter.resume(returning: nil) }
     }
 
+    /// Runs `count` workers, each calling `work` (which takes keys until ``next()`` returns nil), until they
+    /// all end: cancelling the calling task shuts the queue down, which ends them.
+    public nonisolated func serve(workers count: Int, _ work: @escaping @Sendable () async -> Void) async {
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<count {
+                    group.addTask { await work() }
+                }
+            }
+        } onCancel: {
+            Task { await self.shutDown() }
+        }
+    }
+
     /// Keys waiting to be processed now (not counting delayed ones).
     public var depth: Int { queue.count - head }
 

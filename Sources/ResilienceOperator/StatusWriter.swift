@@ -65,15 +65,7 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
 
     /// Writes until the task is cancelled.
     public func run() async {
-        await withTaskCancellationHandler {
-            await withDiscardingTaskGroup { group in
-                for _ in 0..<concurrency {
-                    group.addTask { await self.work() }
-                }
-            }
-        } onCancel: {
-            Task { await queue.shutDown() }
-        }
+        await queue.serve(workers: concurrency) { await self.work() }
     }
 
     private func work() async {
