@@ -70,10 +70,12 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json, not '\(logFormat)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
-        guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0 else { throw ValidationError("--max-actions and --max-actions-window must be positive") }
+        guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0, maxActionsWindow.isFinite else {
+            throw ValidationError("--max-actions and --max-actions-window must be positive (and finite)")
+        }
         // Floors against hot loops: a zero interval would query Prometheus without pause.
-        guard metricsInterval >= 1 else { throw ValidationError("--metrics-interval must be at least 1 second, not \(metricsInterval)") }
-        guard qps >= 1 else { throw ValidationError("--qps must be at least 1, not \(qps)") }
+        guard metricsInterval >= 1, metricsInterval.isFinite else { throw ValidationError("--metrics-interval must be at least 1 second (and finite), not \(metricsInterval)") }
+        guard qps >= 1, qps.isFinite else { throw ValidationError("--qps must be a number of at least 1, not \(qps)") }
         if let prometheusURL, !(prometheusURL.hasPrefix("http://") || prometheusURL.hasPrefix("https://")) {
             throw ValidationError("--prometheus-url must be an http(s) URL, not '\(prometheusURL)'")
         }

@@ -11,11 +11,13 @@ import Testing
 
 /// `resilience-operator run` as a process: endpoints, JSON logs, leader election, and a clean stop on SIGTERM.
 @Suite struct RunCommandIntegrationTests {
-    /// Flags that would make a hot loop, or send queries off to anything but http(s), are refused before
-    /// anything starts, naming the flag.
+    /// Flags that would make a hot loop, overflow a duration or a burst (an infinite number), or send
+    /// queries off to anything but http(s), are refused before anything starts, naming the flag.
     @Test(arguments: [
         (["--metrics-interval", "0"], "--metrics-interval must be at least 1 second"),
-        (["--qps", "0"], "--qps must be at least 1"),
+        (["--max-actions-window", "inf"], "--max-actions and --max-actions-window must be positive (and finite)"),
+        (["--qps", "0"], "--qps must be a number of at least 1"),
+        (["--qps", "inf"], "--qps must be a number of at least 1"),
         (["--prometheus-url", "file:///etc/passwd"], "--prometheus-url must be an http(s) URL"),
         (["--lease-duration", "5", "--renew-deadline", "5"], "need --lease-duration > --renew-deadline > --retry-period > 0"),
     ])
