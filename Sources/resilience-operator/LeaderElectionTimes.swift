@@ -13,8 +13,9 @@ struct LeaderElectionTimes: ParsableArguments {
     var retryPeriod = 2.0
 
     func validate() throws {
-        guard leaseDuration > renewDeadline, renewDeadline > retryPeriod, retryPeriod > 0 else {
-            throw ValidationError("need --lease-duration > --renew-deadline > --retry-period > 0 (got \(leaseDuration), \(renewDeadline), \(retryPeriod))")
+        // At most an hour: the times are made integers, which an infinite or huge number overflows.
+        guard leaseDuration > renewDeadline, renewDeadline > retryPeriod, retryPeriod > 0, leaseDuration <= 3600 else {
+            throw ValidationError("need 3600 >= --lease-duration > --renew-deadline > --retry-period > 0 (got \(leaseDuration), \(renewDeadline), \(retryPeriod))")
         }
     }
 

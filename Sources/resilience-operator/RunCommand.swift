@@ -67,15 +67,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    private static let day = 86_400.0
+    private static let year = 365 * day
+
     func validate() throws {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json, not '\(logFormat)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
-        guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0, maxActionsWindow.isFinite else {
-            throw ValidationError("--max-actions and --max-actions-window must be positive (and finite)")
+        // Ceilings, too: a duration or a burst is made an integer, which an infinite or huge number overflows.
+        guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0, maxActionsWindow <= Self.year else {
+            throw ValidationError("--max-actions must be positive, and --max-actions-window between 0 and a year (\(Int(Self.year)) s), not \(maxActionsWindow)")
         }
         // Floors against hot loops: a zero interval would query Prometheus without pause.
-        guard metricsInterval >= 1, metricsInterval.isFinite else { throw ValidationError("--metrics-interval must be at least 1 second (and finite), not \(metricsInterval)") }
-        guard qps >= 1, qps.isFinite else { throw ValidationError("--qps must be a number of at least 1, not \(qps)") }
+        guard metricsInterval >= 1, metricsInterval <= Self.day else {
+            throw ValidationError("--metrics-interval must be at least 1 second and at most a day, not \(metricsInterval)")
+        }
+        guard qps >= 1, qps <= 100_000 else { throw ValidationError("--qps must be between 1 and 100000, not \(qps)") }
         if let prometheusURL, !(prometheusURL.hasPrefix("http://") || prometheusURL.hasPrefix("https://")) {
             throw ValidationError("--prometheus-url must be an http(s) URL, not '\(prometheusURL)'")
         }

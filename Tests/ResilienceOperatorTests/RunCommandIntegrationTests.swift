@@ -11,15 +11,17 @@ import Testing
 
 /// `resilience-operator run` as a process: endpoints, JSON logs, leader election, and a clean stop on SIGTERM.
 @Suite struct RunCommandIntegrationTests {
-    /// Flags that would make a hot loop, overflow a duration or a burst (an infinite number), or send
+    /// Flags that would make a hot loop, overflow a duration or a burst (an infinite or huge number), or send
     /// queries off to anything but http(s), are refused before anything starts, naming the flag.
     @Test(arguments: [
-        (["--metrics-interval", "0"], "--metrics-interval must be at least 1 second"),
-        (["--max-actions-window", "inf"], "--max-actions and --max-actions-window must be positive (and finite)"),
-        (["--qps", "0"], "--qps must be a number of at least 1"),
-        (["--qps", "inf"], "--qps must be a number of at least 1"),
+        (["--metrics-interval", "0"], "--metrics-interval must be at least 1 second and at most a day"),
+        (["--metrics-interval", "inf"], "--metrics-interval must be at least 1 second and at most a day"),
+        (["--max-actions-window", "1e300"], "--max-actions-window between 0 and a year"),
+        (["--qps", "0"], "--qps must be between 1 and 100000"),
+        (["--qps", "inf"], "--qps must be between 1 and 100000"),
         (["--prometheus-url", "file:///etc/passwd"], "--prometheus-url must be an http(s) URL"),
-        (["--lease-duration", "5", "--renew-deadline", "5"], "need --lease-duration > --renew-deadline > --retry-period > 0"),
+        (["--lease-duration", "5", "--renew-deadline", "5"], "need 3600 >= --lease-duration > --renew-deadline > --retry-period > 0"),
+        (["--lease-duration", "inf"], "need 3600 >= --lease-duration > --renew-deadline > --retry-period > 0"),
     ])
     func flagsThatWouldMakeAHotLoopAreRefused(_ flags: [String], _ message: String) async throws {
         let result = try await ProcessRunner.run(try LocalControlPlane.operatorExecutable(), ["run", "--kubeconfig", "/nonexistent"] + flags)
