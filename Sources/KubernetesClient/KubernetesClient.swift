@@ -58,6 +58,9 @@ public final class KubernetesClient: Sendable {
                 throw ConfigurationError("\(source): the client key is not a valid PEM private key (\(error))")
             }
         }
+        // A closing connection waits this long for the server's close_notify (NIOSSL's default is 5 s): an
+        // API server that stopped answering would hold every shutdown, a replica that lost its lease too.
+        tls.shutdownTimeout = .seconds(1)
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
         httpConfiguration.timeout = .init(connect: .seconds(10), read: TimeAmount(configuration.idleReadTimeout))
         httpConfiguration.httpVersion = .http1Only

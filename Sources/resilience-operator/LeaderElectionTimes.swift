@@ -12,10 +12,12 @@ struct LeaderElectionTimes: ParsableArguments {
     @Option(help: "Seconds between tries to take or renew the Lease.")
     var retryPeriod = 2.0
 
+    /// The longest lease: the times are made integers, which an infinite or huge number overflows.
+    private static let longest = 3600.0
+
     func validate() throws {
-        // At most an hour: the times are made integers, which an infinite or huge number overflows.
-        guard leaseDuration > renewDeadline, renewDeadline > retryPeriod, retryPeriod > 0, leaseDuration <= 3600 else {
-            throw ValidationError("need 3600 >= --lease-duration > --renew-deadline > --retry-period > 0 (got \(leaseDuration), \(renewDeadline), \(retryPeriod))")
+        guard leaseDuration > renewDeadline, renewDeadline > retryPeriod, retryPeriod > 0, leaseDuration <= Self.longest else {
+            throw ValidationError("need \(Int(Self.longest)) >= --lease-duration > --renew-deadline > --retry-period > 0 (got \(leaseDuration), \(renewDeadline), \(retryPeriod))")
         }
     }
 

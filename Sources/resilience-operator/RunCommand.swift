@@ -74,8 +74,9 @@ struct RunCommand: AsyncParsableCommand {
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format is text or json, not '\(logFormat)'") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
         // Ceilings, too: a duration or a burst is made an integer, which an infinite or huge number overflows.
-        guard maxActions.map({ $0 > 0 }) ?? true, maxActionsWindow > 0, maxActionsWindow <= Self.year else {
-            throw ValidationError("--max-actions must be positive, and --max-actions-window between 0 and a year (\(Int(Self.year)) s), not \(maxActionsWindow)")
+        if let maxActions, maxActions <= 0 { throw ValidationError("--max-actions must be positive, not \(maxActions)") }
+        guard maxActionsWindow > 0, maxActionsWindow <= Self.year else {
+            throw ValidationError("--max-actions-window must be over 0 and at most a year (\(Int(Self.year)) s), not \(maxActionsWindow)")
         }
         // Floors against hot loops: a zero interval would query Prometheus without pause.
         guard metricsInterval >= 1, metricsInterval <= Self.day else {
@@ -126,8 +127,11 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
-            try await client.shutdown()
             logger.error("operator stopped", metadata: ["error": "\(error)"])
+            // Exit now, as client-go's controllers do when they lose the lease: a connection still being made
+            // to an API server that stopped answering would hold a clean close for its whole connect timeout.
+            // The connections close with the process.
+            Task { try? await client.shutdown() }
             throw ExitCode.failure
         }
         try await client.shutdown()

@@ -16,7 +16,8 @@ import Testing
     @Test(arguments: [
         (["--metrics-interval", "0"], "--metrics-interval must be at least 1 second and at most a day"),
         (["--metrics-interval", "inf"], "--metrics-interval must be at least 1 second and at most a day"),
-        (["--max-actions-window", "1e300"], "--max-actions-window between 0 and a year"),
+        (["--max-actions-window", "1e300"], "--max-actions-window must be over 0 and at most a year (31536000 s), not 1e+300"),
+        (["--max-actions", "0"], "--max-actions must be positive, not 0"),
         (["--qps", "0"], "--qps must be between 1 and 100000"),
         (["--qps", "inf"], "--qps must be between 1 and 100000"),
         (["--prometheus-url", "file:///etc/passwd"], "--prometheus-url must be an http(s) URL"),
@@ -107,8 +108,10 @@ import Testing
                 let kubeconfig = try String(contentsOfFile: plane.kubeconfigPath, encoding: .utf8)
                 var proxies: [String: StreamProxy] = [:]
                 for name in ["replica-a", "replica-b"] { proxies[name] = try await StreamProxy.start(upstreamPort: port) }
+                func kubeconfigPath(_ name: String) -> String { FileManager.default.temporaryDirectory.appendingPathComponent("\(ns)-\(name).kubeconfig").path }
+                defer { for name in ["replica-a", "replica-b"] { try? FileManager.default.removeItem(atPath: kubeconfigPath(name)) } }
                 func replica(_ name: String) throws -> OperatorProcess {
-                    let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(ns)-\(name).kubeconfig").path
+                    let path = kubeconfigPath(name)
                     try kubeconfig.replacingOccurrences(of: server, with: "https://127.0.0.1:\(proxies[name]!.port)").write(toFile: path, atomically: true, encoding: .utf8)
                     return try OperatorProcess([
                         "--kubeconfig", path, "--namespace", ns, "--log-format", "json", "--metrics-address", "127.0.0.1:0",
