@@ -113,15 +113,19 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         let synced = SyncFlag()
         let slot = QueueSlot()
         let freeze = FreezeSwitch(flag: configuration.freeze, configMap: configuration.freezeConfigMap, client: client, logger: logger)
-        @Sendable func protecting(_ workload: WorkloadKey?, because reason: @autoclosure () -> ReconcileReason) async {
+        @Sendable func protecting(_ workload: WorkloadKey?, after delay: Duration = .zero, because reason: @autoclosure () -> ReconcileReason) async {
             guard let workload else { return }
             let keys = caches.policies(protecting: workload)
             guard !keys.isEmpty else { return }
             let reason = reason()
-            for key in keys { await slot.add(key, reason: reason, target: "\(workload)") }
+            for key in keys { await slot.add(key, reason: reason, target: "\(workload)", after: delay) }
         }
-        /// Maps one event of a kind the policies' targets are made of to the policies it concerns.
-        @Sendable func trigger<R: KubernetesResource & Equatable>(_ event: WatcherEvent<R>, _ previous: R?, workload: (R) -> WorkloadKey?) async {
+        /// Maps one event of a kind the policies' targets are made of to the policies it concerns. With
+        /// `urgent`, a change it does not call urgent, and a deletion, are planned
+        /// ``ChangePredicates/unhurried`` later; without, every change is planned at once.
+        @Sendable func trigger<R: KubernetesResource & Equatable>(
+            _ event: WatcherEvent<R>, _ previous: R?, urgent: ((R, R?) -> Bool)? = nil, workload: (R) -> WorkloadKey?
+        ) async {
             switch event {
             case .initStart, .initPage:
                 return
@@ -133,7 +137,9 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
                 }
             case .apply(let object), .delete(let object):
                 if case .apply = event, !ChangePredicates.matters(object, previous: previous) { return }
-                await protecting(workload(object), because: .objectChanged(kind: R.kind, object: "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"))
+                let now = if let urgent, case .apply = event { urgent(object, previous) } else { urgent == nil }
+                await protecting(workload(object), after: now ? .zero : ChangePredicates.unhurried,
+                                 because: .objectChanged(kind: R.kind, object: "\(object.metadata.namespace ?? "")/\(object.metadata.name ?? "")"))
             }
         }
         try await withThrowingDiscardingTaskGroup { tasks in
@@ -178,7 +184,7 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
             }
             tasks.addTask(executorPreference: hotPath) {
                 await caches.pods.run { event, previous in
-                    await trigger(event, previous) { caches.workload(of: $0) }
+                    await trigger(event, previous, urgent: ChangePredicates.urgent) { caches.workload(of: $0) }
                 }
             }
             tasks.addTask {
@@ -323,11 +329,11 @@ private final class QueueSlot: Sendable {
         current.withLock { $0 = Current(queue: queue, reconciler: reconciler, prober: prober, querier: querier, holds: holds) }
     }
 
-    /// Queues the policy, to plan `target` (`namespace/name`) again, or every target when nil.
-    func add(_ key: ObjectKey, reason: ReconcileReason, target: String? = nil) async {
+    /// Queues the policy, `delay` from now, to plan `target` (`namespace/name`) again, or every target when nil.
+    func add(_ key: ObjectKey, reason: ReconcileReason, target: String? = nil, after delay: Duration = .zero) async {
         let (queue, reconciler) = current.withLock { ($0.queue, $0.reconciler) }
         reconciler?.changed(key, target: target)
-        await queue?.add(key, reason: reason)
+        await queue?.add(key, after: delay, reason: reason)
     }
 
     /// A policy changed: the prober, querier and alert reader look at their rules again.

@@ -197,6 +197,69 @@ import Testing
         #expect(ChangePredicates.matters(flipped, previous: evicted))
     }
 
+    /// New trouble is planned at once; an eviction's aftermath (the pod terminating, its replacement
+    /// created, starting and Ready) and a recovery wait a moment, to be planned together.
+    @Test func newTroubleIsUrgentAnEvictionsAftermathIsNot() throws {
+        let list = try #require(try JSONSerialization.jsonObject(with: Fixture.data("stable-pod-list.json")) as? [String: Any])
+        let items = try #require(list["items"] as? [[String: Any]])
+        let crashingJSON = items[0], healthyJSON = items[1]
+        let crashing = try decode(crashingJSON), healthy = try decode(healthyJSON)
+        #expect(crashing.status?.containerStatuses?.first?.state?.waiting?.reason == "CrashLoopBackOff" && healthy.isReady, "the fixture's first pod crash-loops, its second serves")
+        func containers(_ json: inout [String: Any], _ change: (inout [String: Any]) -> Void) {
+            mutateStatus(&json) { status in
+                var containers = status["containerStatuses"] as? [[String: Any]] ?? []
+                change(&containers[0])
+                status["containerStatuses"] = containers
+            }
+        }
+
+        // Trouble that was not there before.
+        #expect(ChangePredicates.urgent(crashing, previous: nil), "a pod first seen crash-looping")
+        let restarted = try decode(written(crashingJSON) { pod in containers(&pod) { $0["restartCount"] = ($0["restartCount"] as? Int ?? 0) + 1 } })
+        #expect(ChangePredicates.urgent(restarted, previous: crashing), "one more restart")
+        let unready = try decode(written(healthyJSON, flipReady))
+        #expect(ChangePredicates.urgent(unready, previous: healthy), "Ready lost")
+        let crashed = try decode(written(healthyJSON) { pod in
+            containers(&pod) { $0["state"] = ["waiting": ["reason": "CrashLoopBackOff", "message": "back-off 10s restarting failed container"]] }
+        })
+        #expect(ChangePredicates.urgent(crashed, previous: healthy), "a serving container now waiting")
+        let failed = try decode(written(healthyJSON) { pod in mutateStatus(&pod) { $0["phase"] = "Failed" } })
+        #expect(ChangePredicates.urgent(failed, previous: healthy), "the pod failed")
+
+        // The eviction and its aftermath.
+        let evicted = try decode(written(crashingJSON) { pod in
+            var metadata = pod["metadata"] as? [String: Any] ?? [:]
+            metadata["deletionTimestamp"] = "2026-11-23T07:30:30Z"
+            pod["metadata"] = metadata
+        })
+        #expect(ChangePredicates.matters(evicted, previous: crashing) && !ChangePredicates.urgent(evicted, previous: crashing), "the evicted pod terminating")
+        let killed = try decode(written(healthyJSON) { pod in
+            var metadata = pod["metadata"] as? [String: Any] ?? [:]
+            metadata["deletionTimestamp"] = "2026-11-23T07:30:30Z"
+            pod["metadata"] = metadata
+            containers(&pod) { $0["state"] = ["terminated": ["exitCode": 137, "reason": "Error"]] }
+        })
+        #expect(!ChangePredicates.urgent(killed, previous: healthy), "a terminating pod's container killed")
+        let pendingList = try #require(try JSONSerialization.jsonObject(with: Fixture.data("pod-list-pending.json")) as? [String: Any])
+        let pendingJSON = try #require((pendingList["items"] as? [[String: Any]])?.first)
+        let replacement = try decode(pendingJSON)
+        #expect(!ChangePredicates.urgent(replacement, previous: nil), "its replacement created")
+        let creating = try decode(written(pendingJSON) { pod in
+            mutateStatus(&pod) { $0["containerStatuses"] = [["name": "web", "ready": false, "restartCount": 0, "image": "web", "imageID": "", "state": ["waiting": ["reason": "ContainerCreating"]]]] }
+        })
+        #expect(ChangePredicates.matters(creating, previous: replacement) && !ChangePredicates.urgent(creating, previous: replacement), "its container being created")
+        let serving = try decode(written(healthyJSON) { _ in })
+        #expect(!ChangePredicates.urgent(serving, previous: creating), "running and Ready")
+        let pullFailing = try decode(written(pendingJSON) { pod in
+            mutateStatus(&pod) { $0["containerStatuses"] = [["name": "web", "ready": false, "restartCount": 0, "image": "web", "imageID": "", "state": ["waiting": ["reason": "ErrImagePull"]]]] }
+        })
+        #expect(ChangePredicates.urgent(pullFailing, previous: creating), "a replacement that cannot pull its image")
+
+        // A recovery ends trouble: nothing is urgent about it.
+        let recovered = try decode(written(crashingJSON) { pod in containers(&pod) { $0["state"] = ["running": ["startedAt": "2026-11-23T07:31:00Z"]] } })
+        #expect(ChangePredicates.matters(recovered, previous: crashing) && !ChangePredicates.urgent(recovered, previous: crashing))
+    }
+
     @Test func aPolicysOwnStatusWritePlansNothingItsSpecDoes() throws {
         let decoder = KubernetesJSON.decoder()
         let policy = try decoder.decode(ResiliencePolicy.self, from: Fixture.data("policy-minimal-defaulted.json"))
