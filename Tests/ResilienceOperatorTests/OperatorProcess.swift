@@ -46,4 +46,8 @@ final class OperatorProcess {
 
     /// Its exit status once it has exited (by itself, or stopped).
     var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+
+    /// The kernel's account of the process (`/proc/PID/status`: its state, threads, signals), for a
+    /// failure's report; empty once it is reaped.
+    var kernelStatus: String { (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? "" }
 }

@@ -46,7 +46,7 @@ import Testing
                     try OperatorProcess([
                         "--kubeconfig", plane.kubeconfigPath, "--namespace", ns, "--log-format", "json", "--metrics-address", "127.0.0.1:0",
                         "--leader-elect", "--leader-election-namespace", ns,
-                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5",
+                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5", "--log-level", "debug",
                     ], environment: ["POD_NAME": name])
                 }
                 var replicas = ["replica-a": try replica("replica-a"), "replica-b": try replica("replica-b")]
@@ -133,7 +133,15 @@ import Testing
                 try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
                 try await eventually("the other replica to lead", timeout: .seconds(30)) { try await holder() == other ? true : nil }
                 try await eventually("the first pod restarted by the other", timeout: .seconds(60)) { try await gone(pods[0...0]) }
-                let exited = try await eventually("the stalled replica to exit", timeout: .seconds(20)) { [replicas] in replicas[stalled]?.exitStatus }
+                let exited: Int32
+                do {
+                    exited = try await eventually("the stalled replica to exit", timeout: .seconds(20)) { [replicas] in replicas[stalled]?.exitStatus }
+                } catch {
+                    // What the stalled replica was doing, for the failure's report.
+                    for line in replicas[stalled]?.lines() ?? [] { print("stalled replica:", line["time"] ?? "", line["level"] ?? "", line["message"] ?? "", line) }
+                    print("stalled replica, /proc:", replicas[stalled]?.kernelStatus.split(separator: "\n").prefix(8).joined(separator: "; ") ?? "")
+                    throw error
+                }
                 #expect(exited != 0, "a replica that lost the Lease exits with an error")
                 try await TestSimulation.setFaults("crashLoop", on: pods[1].metadata.name!, in: ns, client: client)
                 try await Task.sleep(for: .seconds(1))
