@@ -46,7 +46,7 @@ import Testing
                     try OperatorProcess([
                         "--kubeconfig", plane.kubeconfigPath, "--namespace", ns, "--log-format", "json", "--metrics-address", "127.0.0.1:0",
                         "--leader-elect", "--leader-election-namespace", ns,
-                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5", "--log-level", "debug",
+                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5",
                     ], environment: ["POD_NAME": name])
                 }
                 var replicas = ["replica-a": try replica("replica-a"), "replica-b": try replica("replica-b")]
@@ -116,7 +116,7 @@ import Testing
                     return try OperatorProcess([
                         "--kubeconfig", path, "--namespace", ns, "--log-format", "json", "--metrics-address", "127.0.0.1:0",
                         "--leader-elect", "--leader-election-namespace", ns,
-                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5",
+                        "--lease-duration", "4", "--renew-deadline", "3", "--retry-period", "0.5", "--log-level", "debug",
                     ], environment: ["POD_NAME": name])
                 }
                 var replicas = ["replica-a": try replica("replica-a"), "replica-b": try replica("replica-b")]
@@ -138,7 +138,7 @@ import Testing
                     exited = try await eventually("the stalled replica to exit", timeout: .seconds(20)) { [replicas] in replicas[stalled]?.exitStatus }
                 } catch {
                     // What the stalled replica was doing, for the failure's report.
-                    for line in replicas[stalled]?.lines() ?? [] { print("stalled replica:", line["time"] ?? "", line["level"] ?? "", line["message"] ?? "", line) }
+                    for line in replicas[stalled]?.lines() ?? [] { print("stalled replica:", line) }
                     print("stalled replica, /proc:", replicas[stalled]?.kernelStatus.split(separator: "\n").prefix(8).joined(separator: "; ") ?? "")
                     throw error
                 }
