@@ -47,18 +47,32 @@ enum ChangePredicates {
     static func urgent(_ pod: Pod, previous: Pod?) -> Bool {
         guard pod.metadata.deletionTimestamp == nil else { return false }
         if previous?.isReady == true, !pod.isReady { return true }
-        return !troubles(pod).isSubset(of: previous.map(troubles) ?? [])
+        let before = previous.map(troubles) ?? []
+        return troubles(pod).contains { !before.contains($0) }
+    }
+
+    /// One thing a pod shows that the health rules may judge at once.
+    private enum Trouble: Equatable {
+        case phase(String)
+        case restarted(container: String, count: Int)
+        case waiting(container: String, reason: String)
+        case terminated(container: String, reason: String?, exitCode: Int)
     }
 
     /// What a pod shows that the health rules may judge at once: each container's restarts, its waiting
-    /// reason (but a start's) and its termination, and a failed or lost phase.
-    private static func troubles(_ pod: Pod) -> Set<String> {
-        var found: Set<String> = []
-        if let phase = pod.status?.phase, phase == "Failed" || phase == "Unknown" { found.insert("phase \(phase)") }
+    /// reason (but a start's) and its termination, and a failed or lost phase. A pod has a few containers,
+    /// so a list compared by scanning beats hashing.
+    private static func troubles(_ pod: Pod) -> [Trouble] {
+        var found: [Trouble] = []
+        if let phase = pod.status?.phase, phase == "Failed" || phase == "Unknown" { found.append(.phase(phase)) }
         for container in pod.status?.containerStatuses ?? [] {
-            if container.restartCount > 0 { found.insert("\(container.name) restarted \(container.restartCount)") }
-            if let reason = container.state?.waiting?.reason, !starting.contains(reason) { found.insert("\(container.name) waiting \(reason)") }
-            if let ended = container.state?.terminated { found.insert("\(container.name) terminated \(ended.reason ?? "") \(ended.exitCode)") }
+            if container.restartCount > 0 { found.append(.restarted(container: container.name, count: container.restartCount)) }
+            if let reason = container.state?.waiting?.reason, !starting.contains(reason) {
+                found.append(.waiting(container: container.name, reason: reason))
+            }
+            if let ended = container.state?.terminated {
+                found.append(.terminated(container: container.name, reason: ended.reason, exitCode: ended.exitCode))
+            }
         }
         return found
     }

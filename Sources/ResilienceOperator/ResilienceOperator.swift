@@ -95,7 +95,10 @@ public struct ResilienceOperator: ServiceLifecycle.Service {
         do {
             try await cancelWhenGracefulShutdown { try await serve(hotPath: hotPath, actionClient: actionClient) }
         } catch {
-            try? await actionClient.shutdown()
+            // Not awaited: a connection still being made to an API server that stopped answering would hold
+            // the close for its whole connect timeout, and the error (a lost lease, say) is for the caller to
+            // act on now. The close finishes on its own.
+            Task { try? await actionClient.shutdown() }
             throw error
         }
         try await actionClient.shutdown()

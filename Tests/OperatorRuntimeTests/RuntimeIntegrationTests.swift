@@ -242,4 +242,10 @@ final class Candidate: Sendable {
     func kill(_ signal: Int32) {
         if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
     }
+
+    /// The process goes with its handle, and so do its files.
+    deinit {
+        kill(SIGKILL)
+        for file in [output, errors] { try? FileManager.default.removeItem(at: file) }
+    }
 }
