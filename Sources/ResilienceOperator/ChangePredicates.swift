@@ -61,7 +61,7 @@ enum ChangePredicates {
 
     /// What a pod shows that the health rules may judge at once: each container's restarts, its waiting
     /// reason (but a start's) and its termination, and a failed or lost phase. A pod has a few containers,
-    /// so a list compared by scanning beats hashing.
+    /// so a list compared by scanning will do: no strings built, nothing hashed.
     private static func troubles(_ pod: Pod) -> [Trouble] {
         var found: [Trouble] = []
         if let phase = pod.status?.phase, phase == "Failed" || phase == "Unknown" { found.append(.phase(phase)) }
