@@ -129,6 +129,11 @@ import Testing
                 }
                 let stalled = try await eventually("a leader") { try await holder() }
                 let other = stalled == "replica-a" ? "replica-b" : "replica-a"
+                // The leader must know it leads before the stall: a Lease created at the server whose answer the
+                // stall holds back leaves a candidate that never led, and has nothing to give up.
+                try await eventually("the leader to know it leads") { [replicas] in
+                    replicas[stalled]?.lines().contains { $0["message"] == "became leader" } == true ? true : nil
+                }
                 proxies[stalled]?.stall()
                 try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
                 try await eventually("the other replica to lead", timeout: .seconds(30)) { try await holder() == other ? true : nil }
