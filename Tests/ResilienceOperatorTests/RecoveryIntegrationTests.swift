@@ -140,10 +140,15 @@ import Testing
                 }
                 let replicas = ["replica-a": replica("replica-a"), "replica-b": replica("replica-b")]
                 defer { replicas.values.forEach { $0.cancel() } }
-                let leader = try await eventually("a leader") { try await client.get(Lease.self, name: "resilience-operator", namespace: ns).spec.holderIdentity.flatMap { $0.isEmpty ? nil : $0 } }
+                _ = try await eventually("a leader") { try await client.get(Lease.self, name: "resilience-operator", namespace: ns).spec.holderIdentity.flatMap { $0.isEmpty ? nil : $0 } }
                 try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
                 try await eventually("the first pod evicted", timeout: .seconds(60), diagnose: { await status(ns, client: client) }) { () -> Bool? in
                     try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status?.lastActions?.contains { $0.pod == pods[0].metadata.name && $0.result == "succeeded" } == true ? true : nil
+                }
+                // The leader is the replica that acted, as its Event says: under load the first holder of the Lease
+                // can lose it to the other before the fault, so the holder seen earlier is not necessarily the one.
+                let leader = try await eventually("the first restart's Event", timeout: .seconds(20)) { () -> String? in
+                    try await client.list(Event.self, namespace: ns).items.first { $0.reason == "Restarted" && $0.involvedObject.uid == pods[0].metadata.uid }?.reportingInstance
                 }
                 // The leader steps down (SIGTERM): it releases the lease, and the other replica takes over.
                 replicas[leader]?.cancel()
