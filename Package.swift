@@ -140,7 +140,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "TestSupport"]),
+        .testTarget(name: "PodSimulatorTests", dependencies: ["PodSimulator", "OperatorRuntime", "TestSupport", .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(
             name: "ResilienceOperatorTests",
             dependencies: ["ResilienceOperator", "PodSimulator", "FaultInjection", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]

@@ -3,6 +3,10 @@ import Synchronization
 /// Hands out pod addresses from 127.1.0.1 to 127.254.255.254: Linux routes all of 127.0.0.0/8 to the
 /// loopback interface, so every address can be bound without setup. 127.0.x.x is left to the host.
 public final class AddressPool: Sendable {
+    /// The process's pool: simulators in one process (the integration tests run several at once, one per
+    /// namespace) never hand out the same address.
+    public static let shared = AddressPool()
+
     private struct State {
         var next: UInt32 = 0x7F01_0001
         var free: [UInt32] = []

@@ -3,6 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import KubernetesAPI
 import KubernetesClient
 import Logging
@@ -20,7 +23,7 @@ public actor Kubelet {
     private let nodes: Set<String>
     private let settings: KubeletSettings
     private let group: any EventLoopGroup
-    private let addresses = AddressPool()
+    private let addresses = AddressPool.shared
     public nonisolated let targets = TargetRegistry()
     public nonisolated let lag = LagRecorder()
     private let logger: Logger
@@ -70,11 +73,14 @@ public actor Kubelet {
         }
     }
 
-    /// Stops every pod's application (the pods themselves stay as they are in the API).
+    /// Stops every pod's application (the pods themselves stay as they are in the API) and gives their
+    /// addresses back to the process's pool: a simulator started again adopts them.
     public func shutdown() async {
-        for uid in pods.keys {
-            pods[uid]?.timer?.cancel()
-            for server in pods[uid]?.servers ?? [] { await server.close() }
+        for (uid, running) in pods {
+            running.timer?.cancel()
+            for server in running.servers { await server.close() }
+            targets.set(uid, nil)
+            addresses.release(running.record.ip)
         }
         pods = [:]
     }
@@ -135,30 +141,51 @@ public actor Kubelet {
     }
 
     /// Gives a newly bound pod its address and application; adopts one already running (after a restart
-    /// of the simulator) with the address it has.
+    /// of the simulator) with the address it has. A fresh address whose port another process holds (a
+    /// second simulator on the machine) is left to that process, and the next one is tried: a pod must
+    /// never advertise an address where another pod answers.
     private func start(_ pod: SimulatedPod, faults: Faults) async -> RunningPod? {
-        let ip: String
-        let startedAt: Date
+        let behaviour = PodBehaviour(faults: faults, healthPaths: pod.healthPaths)
         if let existing = pod.status?.podIP, AddressPool.isPodAddress(existing), addresses.claim(existing) {
-            ip = existing
-            startedAt = pod.status?.startTime ?? Self.second(Date())
-        } else {
+            let servers = await serve(pod, on: existing, behaviour: behaviour, fresh: false) ?? []
+            return runningPod(pod, ip: existing, startedAt: pod.status?.startTime ?? Self.second(Date()), faults: faults, behaviour: behaviour, servers: servers)
+        }
+        for _ in 0..<Self.addressAttempts {
             guard let fresh = addresses.take() else {
                 logger.error("no pod address left", metadata: ["pod": "\(pod.key)"])
                 return nil
             }
-            ip = fresh
-            startedAt = Self.second(Date())
+            if let servers = await serve(pod, on: fresh, behaviour: behaviour, fresh: true) {
+                return runningPod(pod, ip: fresh, startedAt: Self.second(Date()), faults: faults, behaviour: behaviour, servers: servers)
+            }
         }
-        let behaviour = PodBehaviour(faults: faults, healthPaths: pod.healthPaths)
+        logger.error("no free pod address: every one tried is in use by another process", metadata: ["pod": "\(pod.key)", "attempts": "\(Self.addressAttempts)"])
+        return nil
+    }
+
+    /// How many fresh addresses a pod tries before it gives up.
+    private static let addressAttempts = 8
+
+    /// Serves the pod's ports on `ip`. For a `fresh` address, nil when a port is in use there (the servers
+    /// already started are closed, and the address stays taken: another process has it); otherwise the
+    /// servers that started, a port that cannot be served logged.
+    private func serve(_ pod: SimulatedPod, on ip: String, behaviour: PodBehaviour, fresh: Bool) async -> [HTTPServer]? {
         var servers: [HTTPServer] = []
         for port in pod.servedPorts {
             do {
                 servers.append(try await HTTPServer.start(host: ip, port: port, group: group) { behaviour.answer($0) })
+            } catch let error as IOError where fresh && error.errnoCode == EADDRINUSE {
+                logger.info("a pod address is in use by another process; trying the next", metadata: ["pod": "\(pod.key)", "address": "\(ip):\(port)"])
+                for server in servers { await server.close() }
+                return nil
             } catch {
                 logger.warning("cannot serve the pod's port", metadata: ["pod": "\(pod.key)", "address": "\(ip):\(port)", "error": "\(error)"])
             }
         }
+        return servers
+    }
+
+    private func runningPod(_ pod: SimulatedPod, ip: String, startedAt: Date, faults: Faults, behaviour: PodBehaviour, servers: [HTTPServer]) -> RunningPod {
         if let port = pod.servedPorts.first {
             targets.set(pod.metadata.uid ?? "", .init(namespace: pod.metadata.namespace ?? "", pod: pod.metadata.name ?? "", address: ip, port: port))
         }

@@ -1,6 +1,8 @@
 import Foundation
 import KubernetesAPI
 import KubernetesClient
+import NIOPosix
+import OperatorRuntime
 import PodSimulator
 import TestSupport
 import Testing
@@ -139,6 +141,36 @@ import Testing
                     ["fault", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "--pod", pod.metadata.name!, "--clear"])
                 #expect(cleared.exitCode == 0, "\(cleared.output)")
                 try await eventually("200 again from \(url)") { await TestSimulation.get(url) == 200 ? true : nil }
+            }
+        }
+    }
+
+    @Test func aPodSkipsAnAddressWhosePortAnotherProcessHolds() async throws {
+        let (plane, _) = try await TestSimulation.shared()
+        // The address the pool hands out next (a released address is the first taken again), held by a
+        // server that is not the simulator's, as another simulator process on the machine would hold it.
+        let held = try #require(AddressPool.shared.take())
+        AddressPool.shared.release(held)
+        let foreign = try await HTTPServer.start(host: held, port: 8080, group: MultiThreadedEventLoopGroup.singleton) { _ in
+            .respond(status: .imATeapot, contentType: "text/plain", body: "not a pod")
+        }
+        do {
+            try await expectANewPodAvoids(held, plane: plane)
+        } catch {
+            await foreign.close()
+            throw error
+        }
+        await foreign.close()
+    }
+
+    private func expectANewPodAvoids(_ held: String, plane: LocalControlPlane) async throws {
+        try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
+            try await withNamespace("sim-taken", client: client) { ns in
+                let pod = try #require(try await running("web", replicas: 1, in: ns, client: client).first)
+                let ip = try #require(pod.status?.podIP)
+                #expect(ip != held, "the pod advertises an address whose port another process serves")
+                #expect(await TestSimulation.get("http://\(ip):8080/ready") == 200)
+                #expect(await TestSimulation.get("http://\(held):8080/ready") == 418)
             }
         }
     }
