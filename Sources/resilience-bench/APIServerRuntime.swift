@@ -8,16 +8,19 @@ struct APIServerRuntime {
     var allocatedBytes: Double
     /// Garbage collections it has finished (`go_gc_duration_seconds_count`).
     var collections: Double
+    /// CPU seconds it has spent, user and system (`process_cpu_seconds_total`).
+    var cpuSeconds: Double
 
     /// Reads the counters; nil when /metrics cannot be read (a client that may not).
     static func read(_ client: KubernetesClient) async -> APIServerRuntime? {
         guard let body = try? await client.send(.GET, "/metrics") else { return nil }
-        var allocated: Double?, collections: Double?
+        var allocated: Double?, collections: Double?, cpu: Double?
         for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
             if line.hasPrefix("go_memstats_alloc_bytes_total ") { allocated = Double(line.split(separator: " ").last ?? "") }
             if line.hasPrefix("go_gc_duration_seconds_count ") { collections = Double(line.split(separator: " ").last ?? "") }
+            if line.hasPrefix("process_cpu_seconds_total ") { cpu = Double(line.split(separator: " ").last ?? "") }
         }
-        guard let allocated, let collections else { return nil }
-        return APIServerRuntime(allocatedBytes: allocated, collections: collections)
+        guard let allocated, let collections, let cpu else { return nil }
+        return APIServerRuntime(allocatedBytes: allocated, collections: collections, cpuSeconds: cpu)
     }
 }

@@ -62,6 +62,7 @@ struct OperatorBenchResult: Codable {
         row("API requests per action", \.requestsPerAction, "", digits: 1)
         row("API server allocation per single fault", \.apiServerMiBPerFault, "MiB", digits: 2)
         row("API server collections in the single-fault phase", \.apiServerCollections, "")
+        row("API server CPU per single fault", \.apiServerCPUMillisecondsPerFault, "ms", digits: 1)
         lines.append("")
         lines.append("Operator requests in the single-fault phase: " + subject.requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         lines.append("Baseline requests in the single-fault phase: " + baseline.requests.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))

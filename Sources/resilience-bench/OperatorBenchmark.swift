@@ -186,10 +186,11 @@ struct OperatorBenchmark: AsyncParsableCommand {
         }
         let cpuPerFault = (process.cpuSeconds - singleCPU) * 1000 / Double(faults)
         let serverAfter = await APIServerRuntime.read(client)
-        var (serverMiB, collections) = (0.0, 0.0)
+        var (serverMiB, collections, serverCPU) = (0.0, 0.0, 0.0)
         if let before = serverBefore, let after = serverAfter {
             serverMiB = (after.allocatedBytes - before.allocatedBytes) / 1_048_576 / Double(faults)
             collections = after.collections - before.collections
+            serverCPU = (after.cpuSeconds - before.cpuSeconds) * 1000 / Double(faults)
         }
         let requests = audit.requests(by: "system:serviceaccount:resilience-bench:\(subject)", from: singleFrom, to: Date().addingTimeInterval(2))
         let singles = SubjectFigures.Latencies(single, faults: faults, span: 0)
@@ -223,7 +224,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
             residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
             anonymousMiB: Double(memory.anonymous) / 1_048_576,
             cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU, cpuMillisecondsPerFault: cpuPerFault,
-            apiServerMiBPerFault: serverMiB, apiServerCollections: collections,
+            apiServerMiBPerFault: serverMiB, apiServerCollections: collections, apiServerCPUMillisecondsPerFault: serverCPU,
             requestsPerAction: actions == 0 ? 0 : Double(requests.counts.values.reduce(0, +)) / Double(actions), requests: requests.counts,
             actionInServer: SubjectFigures.Latencies(requests.actionMilliseconds, faults: requests.actionMilliseconds.count, span: 0),
             actionArrival: SubjectFigures.Latencies(arrivals, faults: arrivals.count, span: 0),

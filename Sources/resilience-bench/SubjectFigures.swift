@@ -46,6 +46,9 @@ struct SubjectFigures: Codable {
     /// collections it ran in that phase (its /metrics; zero when they cannot be read).
     var apiServerMiBPerFault: Double
     var apiServerCollections: Double
+    /// The API server's CPU over the single-fault phase per fault, in ms (its /metrics): on the two cores
+    /// the subject shares with it, what each fault's reaction and aftermath cost the server.
+    var apiServerCPUMillisecondsPerFault: Double
     /// API requests in the single-fault phase per action taken, and by verb and resource.
     var requestsPerAction: Double
     var requests: [String: Int]
