@@ -14,13 +14,13 @@ struct APIServerRuntime {
     /// Reads the counters; nil when /metrics cannot be read (a client that may not).
     static func read(_ client: KubernetesClient) async -> APIServerRuntime? {
         guard let body = try? await client.send(.GET, "/metrics") else { return nil }
-        var allocated: Double?, collections: Double?, cpu: Double?
-        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") {
-            if line.hasPrefix("go_memstats_alloc_bytes_total ") { allocated = Double(line.split(separator: " ").last ?? "") }
-            if line.hasPrefix("go_gc_duration_seconds_count ") { collections = Double(line.split(separator: " ").last ?? "") }
-            if line.hasPrefix("process_cpu_seconds_total ") { cpu = Double(line.split(separator: " ").last ?? "") }
+        var samples: [Substring: Double] = [:]
+        for line in String(decoding: body, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2, let value = Double(fields[1]) { samples[fields[0]] = value }
         }
-        guard let allocated, let collections, let cpu else { return nil }
+        guard let allocated = samples["go_memstats_alloc_bytes_total"], let collections = samples["go_gc_duration_seconds_count"],
+              let cpu = samples["process_cpu_seconds_total"] else { return nil }
         return APIServerRuntime(allocatedBytes: allocated, collections: collections, cpuSeconds: cpu)
     }
 }
