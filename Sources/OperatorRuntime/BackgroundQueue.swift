@@ -77,11 +77,24 @@ public final class BackgroundQueue: Sendable {
     }
 
     /// Runs the jobs still queued, even when the calling task is cancelled (a term that ends must still
-    /// tell what it did), for at most `limit`; what is left then is dropped.
-    public func drain(within limit: Duration) async {
+    /// tell what it did), for at most `limit` in all: the job running then is cancelled, and the jobs not
+    /// started are dropped and counted. A stop is never held longer by a backlog of reports. No action
+    /// comes after a drain, so its requests spend the burst kept for actions (``RequestPriority/critical``).
+    /// Returns how many were dropped.
+    @discardableResult
+    public func drain(within limit: Duration) async -> Int {
         await Shielded.run(within: limit) {
-            while let job = self.take() { await Self.finish(job) }
+            while !Task.isCancelled, let job = self.take() {
+                await RequestPriority.$current.withValue(.critical) { await job() }
+            }
         }
+        let left = state.withLock { state -> Int in
+            defer { state = State() }
+            return state.jobs.count - state.head
+        }
+        if left > 0 { dropped.increment(by: left) }
+        depth.record(0)
+        return left
     }
 
     /// Runs `job` as background work, shielded from the caller's cancellation for ``grace``.

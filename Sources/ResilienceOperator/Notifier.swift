@@ -39,9 +39,13 @@ public final class Notifier: Sendable {
         await queue.run()
     }
 
-    /// Sends what is still queued, even when the calling task is cancelled, for at most `limit`.
+    /// Sends what is still queued, even when the calling task is cancelled, for at most `limit`; what
+    /// is left then is dropped, and logged.
     public func drain(within limit: Duration) async {
-        await queue.drain(within: limit)
+        let dropped = await queue.drain(within: limit)
+        if dropped > 0 {
+            logger.warning("notifications dropped at the end of the term: not sent within the limit", metadata: ["dropped": "\(dropped)", "limit": "\(limit)"])
+        }
     }
 
     /// Records an Event about `object`.

@@ -82,7 +82,8 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
     }
 
     /// Writes the statuses still pending, settled or not, even when the calling task is cancelled (a term
-    /// that ends must leave its memory in the status for the next leader), for at most `limit`.
+    /// that ends must leave its memory in the status for the next leader), for at most `limit`. No action
+    /// comes after it, so these writes spend the burst kept for actions.
     public func drain(within limit: Duration) async {
         await Shielded.run(within: limit) {
             let batch = self.pending.withLock { pending -> [(ObjectKey, Pending)] in
@@ -90,7 +91,7 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
                 return pending.map { ($0.key, $0.value) }
             }
             for (key, status) in batch where !Task.isCancelled {
-                _ = await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) }
+                _ = await RequestPriority.$current.withValue(.critical) { await self.send(status, of: key) }
             }
         }
     }

@@ -34,6 +34,8 @@ struct AuditLog {
         var actionMilliseconds: [Double] = []
         /// Each action's pod ("namespace/name") and when the API server received it.
         var actionReceived: [String: Date] = [:]
+        /// Every other request (a status write, an Event...), from the API server receiving it to its answer.
+        var others: [ClosedRange<Date>] = []
     }
 
     /// One request as the API server answered it.
@@ -82,9 +84,12 @@ struct AuditLog {
             let resource = [entry.objectRef?.resource, entry.objectRef?.subresource].compactMap { $0 }.joined(separator: "/")
             let request = "\(entry.verb) \(resource)"
             requests.counts[request, default: 0] += 1
-            if request == "create pods/eviction" || request == "delete pods", let answered = formatter.date(from: entry.stageTimestamp) {
+            guard let answered = formatter.date(from: entry.stageTimestamp), answered >= received else { continue }
+            if request == "create pods/eviction" || request == "delete pods" {
                 requests.actionMilliseconds.append(answered.timeIntervalSince(received) * 1000)
                 requests.actionReceived["\(entry.objectRef?.namespace ?? "")/\(entry.objectRef?.name ?? "")"] = received
+            } else {
+                requests.others.append(received...answered)
             }
         }
         return requests

@@ -47,12 +47,25 @@ struct OperatorBenchResult: Codable {
         row("from the write to the action at the API server, p95", \.actionArrival.p95, "ms", digits: 1)
         row("the action request in the API server, p50", \.actionInServer.p50, "ms", digits: 1)
         row("the action request in the API server, p95", \.actionInServer.p95, "ms", digits: 1)
+        // Against client-go's single faults as a whole: it makes no request but its actions.
+        func split(_ name: String, _ part: (SubjectFigures) -> SubjectFigures.Latencies) {
+            let mine = part(subject), whole = baseline.single
+            lines.append("| single faults \(name) | \(mine.acted) | \(part(baseline).acted) | |")
+            for (label, value, theirs) in [("p50", mine.p50, whole.p50), ("p95", mine.p95, whole.p95)] where mine.acted > 0 {
+                let ratio = theirs > 0 ? String(format: "%.2fx", value / theirs) : "-"
+                lines.append("| single faults \(name), \(label) (client-go: all) | \(Int(value)) ms | \(Int(theirs)) ms | \(ratio) |")
+            }
+        }
+        let window = Int(SubjectFigures.sharedWindow * 1000)
+        split("with another request of the subject's in the API server within \(window) ms of the write", \.singleSharingServer)
+        split("with none", \.singleNotSharingServer)
         counted("burst of 10", \.burst10)
         row("burst of 10: all acted on within", \.burst10.allActedWithin, "ms")
         counted("burst of 100", \.burst100)
         row("burst of 100: all acted on within", \.burst100.allActedWithin, "ms")
         row("burst of 100 p50", \.burst100.p50, "ms")
         row("initial sync", \.initialSyncSeconds, "s", digits: 2)
+        row("stop after SIGTERM, after the burst of 100", \.stopSeconds, "s", digits: 2)
         row("resident memory, steady", \.residentSteadyMiB, "MiB", digits: 1)
         row("resident memory, peak", \.residentPeakMiB, "MiB", digits: 1)
         row("resident memory, anonymous (heap)", \.anonymousMiB, "MiB", digits: 1)

@@ -54,6 +54,9 @@ struct OperatorBenchmark: AsyncParsableCommand {
     @Option(help: "The operator binary (a release build).")
     var operatorBinary = ".build-release/release/resilience-operator"
 
+    @Option(help: "The operator's log level (debug logs each reconcile and its reason: slower, for reading a slow fault or a slow stop).")
+    var operatorLogLevel = "info"
+
     @Option(help: "The client-go baseline (hack/control-plane.sh baseline builds it).")
     var baselineBinary = "\(ProcessInfo.processInfo.environment["HOME"] ?? "")/.cache/resilience-operator/kubernetes-1.20.2/bin/client-go-remediator"
 
@@ -140,7 +143,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
             let port = Int.random(in: 20_000...40_000)
             process = try MeasuredProcess(
                 name: subject, executable: operatorBinary,
-                arguments: ["run", "--kubeconfig", kubeconfig, "--qps", "\(qps)", "--metrics-address", "127.0.0.1:\(port)", "--log-level", "info"]
+                arguments: ["run", "--kubeconfig", kubeconfig, "--qps", "\(qps)", "--metrics-address", "127.0.0.1:\(port)", "--log-level", operatorLogLevel]
                     + (scope.map { ["--namespace", $0] } ?? []),
                 logDirectory: work)
             synced = await ready(port: port, process: process, timeout: .seconds(300))
@@ -195,6 +198,12 @@ struct OperatorBenchmark: AsyncParsableCommand {
         let requests = audit.requests(by: "system:serviceaccount:resilience-bench:\(subject)", from: singleFrom, to: Date().addingTimeInterval(2))
         let singles = SubjectFigures.Latencies(single, faults: faults, span: 0)
         let arrivals = requests.actionReceived.compactMap { pod, received in written[pod].map { received.timeIntervalSince($0) * 1000 } }
+        var (sharing, alone): ([Double], [Double]) = ([], [])
+        for sample in samples {
+            guard let latency = sample.latency else { continue }
+            let window = sample.written...sample.written.addingTimeInterval(SubjectFigures.sharedWindow)
+            if requests.others.contains(where: { $0.overlaps(window) }) { sharing.append(latency) } else { alone.append(latency) }
+        }
         say("\(subject): single faults p50 \(singles.p50) ms, p95 \(singles.p95) ms, \(singles.acted)/\(faults) acted on")
 
         // Bursts: 10, then 100 Deployments at once (policies recreated, so no cooldown or episode carries over).
@@ -215,19 +224,24 @@ struct OperatorBenchmark: AsyncParsableCommand {
         }
         let memory = process.memory
         let actions = single.count
-        // The subject's log beside the JSON, to read its slow faults in.
+        // A stop as the kubelet asks for one, with what the bursts left to tell and write still queued.
+        let stopped = process.stop()
+        say("\(subject): stopped \(seconds(stopped)) s after SIGTERM")
+        // The subject's log beside the JSON, to read its slow faults and its stop in.
         let kept = URL(fileURLWithPath: json).deletingPathExtension().path + ".\(subject).log"
         try? FileManager.default.removeItem(atPath: kept)
         try? FileManager.default.copyItem(atPath: process.logPath, toPath: kept)
         return SubjectFigures(
             name: subject, initialSyncSeconds: seconds(synced), single: singles, burst10: bursts[0], burst100: bursts[1],
-            residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
+            stopSeconds: seconds(stopped), residentSteadyMiB: Double(memory.resident) / 1_048_576, residentPeakMiB: Double(memory.peak) / 1_048_576,
             anonymousMiB: Double(memory.anonymous) / 1_048_576,
             cpuSecondsPer1000Updates: perThousand, cpuSecondsIdleMinute: idleCPU, cpuMillisecondsPerFault: cpuPerFault,
             apiServerMiBPerFault: serverMiB, apiServerCollections: collections, apiServerCPUMillisecondsPerFault: serverCPU,
             requestsPerAction: actions == 0 ? 0 : Double(requests.counts.values.reduce(0, +)) / Double(actions), requests: requests.counts,
             actionInServer: SubjectFigures.Latencies(requests.actionMilliseconds, faults: requests.actionMilliseconds.count, span: 0),
             actionArrival: SubjectFigures.Latencies(arrivals, faults: arrivals.count, span: 0),
+            singleSharingServer: SubjectFigures.Latencies(sharing, faults: sharing.count, span: 0),
+            singleNotSharingServer: SubjectFigures.Latencies(alone, faults: alone.count, span: 0),
             singleFaults: samples.map { .init(pod: $0.pod, written: $0.written, actionReceived: requests.actionReceived[$0.pod], latency: $0.latency) })
     }
 

@@ -33,6 +33,9 @@ struct SubjectFigures: Codable {
     var single: Latencies
     var burst10: Latencies
     var burst100: Latencies
+    /// From SIGTERM, sent right after the burst of 100, to the exit: a term ending with its reports still
+    /// queued (the operator drains them for at most 5 s each).
+    var stopSeconds: Double
     var residentSteadyMiB: Double
     var residentPeakMiB: Double
     /// The anonymous part of resident memory (heap and stacks; the rest is the binary's own pages).
@@ -59,6 +62,14 @@ struct SubjectFigures: Codable {
     /// action (the audit log's received time): the subject's own part, its watch, its judgement and its
     /// client, with the write and the watch's delivery that both subjects share.
     var actionArrival: Latencies
+    /// The single faults split by whether another request of the subject's own (a status write, an
+    /// Event) was in the API server within ``SubjectFigures/sharedWindow`` of the fault's write: what the
+    /// subject's write-behind costs a reaction on cores it shares with the server.
+    var singleSharingServer: Latencies
+    var singleNotSharingServer: Latencies
+    /// How long after a fault's write another request in the server counts as sharing it with the
+    /// reaction: about client-go's p50 from write to action here.
+    static let sharedWindow: TimeInterval = 0.020
     /// Each single fault, for reading one against the subject's log (kept beside the JSON) and the audit
     /// log: the slow ones are the ones to explain.
     var singleFaults: [Fault]

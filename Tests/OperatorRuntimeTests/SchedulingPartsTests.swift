@@ -68,6 +68,27 @@ import Testing
         #expect(queue.count == 0)
     }
 
+    /// A backlog of reports (a storm's Events, each job waiting on the API server) never holds a stop past
+    /// the drain's limit: the job running at the limit is cancelled, the others are dropped and counted.
+    @Test(.timeLimit(.minutes(1))) func drainingStopsAtItsLimit() async throws {
+        let metrics = TestMetrics()
+        let queue = BackgroundQueue(name: "l", workers: 1, metrics: metrics)
+        let started = Mutex(0)
+        let finished = Mutex(0)
+        for _ in 0..<3 {
+            queue.submit {
+                started.withLock { $0 += 1 }
+                try? await Task.sleep(for: .seconds(3600))
+                if !Task.isCancelled { finished.withLock { $0 += 1 } }
+            }
+        }
+        #expect(await queue.drain(within: .milliseconds(100)) == 2, "the jobs not started are dropped")
+        #expect(started.withLock { $0 } == 1, "no job starts after the limit")
+        #expect(finished.withLock { $0 } == 0, "the job running at the limit was cancelled")
+        #expect(queue.count == 0)
+        #expect(try metrics.expectCounter("resilience_background_dropped_total", [("queue", "l")]).totalValue == 2)
+    }
+
     @Test func theInternerSharesOneCopyAndForgetsAtItsCapacity() {
         let shared = StringInterner(capacity: 2)
         func storage(_ string: String) -> UnsafeRawPointer? {
