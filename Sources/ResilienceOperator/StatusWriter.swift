@@ -84,16 +84,33 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
     /// Writes the statuses still pending, settled or not, even when the calling task is cancelled (a term
     /// that ends must leave its memory in the status for the next leader), for at most `limit`. No action
     /// comes after it, so these writes spend the burst kept for actions.
-    public func drain(within limit: Duration) async {
-        await Shielded.run(within: limit) {
+    ///
+    /// Returns the policies whose status was not written (not sent, failed, or cut off by the limit),
+    /// and logs them: a new leader reads an older memory of their actions.
+    @discardableResult
+    public func drain(within limit: Duration) async -> [ObjectKey] {
+        let unwritten = await Shielded.run(within: limit) {
             let batch = self.pending.withLock { pending -> [(ObjectKey, Pending)] in
                 defer { pending = [:] }
                 return pending.map { ($0.key, $0.value) }
             }
-            for (key, status) in batch where !Task.isCancelled {
-                _ = await RequestPriority.$current.withValue(.critical) { await self.send(status, of: key) }
+            var unwritten: [ObjectKey] = []
+            for (key, status) in batch {
+                var written = false
+                if !Task.isCancelled {
+                    written = await RequestPriority.$current.withValue(.critical) { await self.send(status, of: key) }
+                }
+                // Not sent, failed (a term has no later to try again in), or cut off by the limit.
+                if !written || Task.isCancelled { unwritten.append(key) }
             }
+            return unwritten
         }
+        if !unwritten.isEmpty {
+            logger.warning("statuses not written at the end of the term: a new leader reads an older memory of these policies' actions", metadata: [
+                "count": "\(unwritten.count)", "limit": "\(limit)", "policies": "\(unwritten.prefix(20).map(\.description).joined(separator: ", "))",
+            ])
+        }
+        return unwritten
     }
 
     /// Writes one status, shielded from the caller's cancellation for ``BackgroundQueue/grace``.

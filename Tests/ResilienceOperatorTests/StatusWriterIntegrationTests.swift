@@ -1,3 +1,4 @@
+import FaultInjection
 import Foundation
 import KubernetesAPI
 import KubernetesClient
@@ -98,6 +99,33 @@ import Testing
             await running.value
             await writer.drain(within: .seconds(5))
             #expect(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status == status("Degraded", healthy: "1/3"))
+        }
+    }
+
+    /// A drain that runs out of time (the API server gone silent behind a black-holed network) returns at
+    /// its limit and names the policies it left unwritten: a stop is never held by it, and a new leader's
+    /// older memory of them is told.
+    @Test(.timeLimit(.minutes(1))) func aDrainThatRunsOutOfTimeNamesWhatItLeftUnwritten() async throws {
+        try await withPolicy("status-drain-limit") { client, ns, _, created in
+            let plane = try await LocalControlPlane.shared()
+            var configuration = try plane.configuration()
+            let port = try #require(configuration.server.split(separator: ":").last.flatMap { Int($0) })
+            let proxy = try await StreamProxy.start(upstreamPort: port)
+            configuration.server = "https://127.0.0.1:\(proxy.port)"
+            proxy.stall()
+            try await withClient(try KubernetesClient(configuration: configuration)) { silent in
+                let writer = StatusWriter(client: silent, logger: Logger(label: "status"), clock: ContinuousClock())
+                var status = PolicyStatus()
+                status.phase = "Ready"
+                let keys = [ObjectKey(namespace: ns, name: "web"), ObjectKey(namespace: ns, name: "other")]
+                for key in keys { await writer.write(status, of: key, uid: key.name == "web" ? created.metadata.uid : nil) }
+                let unwritten = await writer.drain(within: .milliseconds(300))
+                #expect(Set(unwritten) == Set(keys), "the write the limit cut off, and the one never started")
+                // The connection still being made goes, so the client closes at once.
+                proxy.cut()
+            }
+            await proxy.shutdown()
+            #expect(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status == nil)
         }
     }
 
