@@ -74,6 +74,10 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
                 if await finish(status, of: key) {
                     await queue.forget(key)
                 } else {
+                    // Tried again after a backoff, unless a newer status came meanwhile.
+                    pending.withLock { newer in
+                        if newer[key] == nil { newer[key] = status }
+                    }
                     await queue.addRateLimited(key)
                 }
             }
@@ -118,7 +122,8 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
         await Shielded.run(grace: BackgroundQueue.grace) { await RequestPriority.$current.withValue(.background) { await self.send(status, of: key) } }
     }
 
-    /// Writes one status; false when it must be tried again.
+    /// Writes one status; false when it failed and may be tried again (the writer's loop does, after a
+    /// backoff; a drain has no later to try in).
     private func send(_ pending: Pending, of key: ObjectKey) async -> Bool {
         guard leading() else {
             logger.warning("not writing a policy's status: this replica no longer leads", metadata: ["policy": "\(key)"])
@@ -140,10 +145,7 @@ public final class StatusWriter<C: Clock>: Sendable where C.Duration == Duration
         } catch where Task.isCancelled {
             return true
         } catch {
-            logger.warning("cannot write a policy's status; retrying", metadata: ["policy": "\(key)", "error": "\(error)"])
-            self.pending.withLock { newer in
-                if newer[key] == nil { newer[key] = pending }
-            }
+            logger.warning("cannot write a policy's status", metadata: ["policy": "\(key)", "error": "\(error)"])
             return false
         }
     }

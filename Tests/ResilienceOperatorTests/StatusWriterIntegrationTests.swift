@@ -129,6 +129,41 @@ import Testing
         }
     }
 
+    /// A write that fails on the way (its connection closed before the request reached the server) is tried
+    /// again after the backoff, and lands.
+    @Test(.timeLimit(.minutes(1))) func aWriteThatFailsIsTriedAgainAfterTheBackoff() async throws {
+        try await withPolicy("status-retry") { client, ns, _, created in
+            let plane = try await LocalControlPlane.shared()
+            var configuration = try plane.configuration()
+            let port = try #require(configuration.server.split(separator: ":").last.flatMap { Int($0) })
+            let proxy = try await StreamProxy.start(upstreamPort: port)
+            configuration.server = "https://127.0.0.1:\(proxy.port)"
+            try await withClient(try KubernetesClient(configuration: configuration)) { proxied in
+                let clock = ManualClock()
+                let writer = StatusWriter(client: proxied, logger: Logger(label: "status"), clock: clock, settle: .seconds(1))
+                let running = Task { await writer.run() }
+                defer { running.cancel() }
+                var status = PolicyStatus()
+                status.phase = "Ready"
+                let key = ObjectKey(namespace: ns, name: "web")
+                proxy.stall()
+                await writer.write(status, of: key, uid: created.metadata.uid)
+                try await eventually("the write's timer armed", timeout: .seconds(10)) { clock.sleeperCount > 0 ? true : nil }
+                clock.advance(by: .seconds(1))
+                try await eventually("the write's connection opened", timeout: .seconds(10)) { proxy.accepted > 0 ? true : nil }
+                proxy.cut()
+                try await eventually("the backoff's timer armed", timeout: .seconds(10)) { clock.sleeperCount > 0 ? true : nil }
+                #expect(try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status == nil, "the failed write did not land")
+                proxy.resume()
+                clock.advance(by: .seconds(1))
+                try await eventually("the write tried again") { () -> Bool? in
+                    try await client.get(ResiliencePolicy.self, name: "web", namespace: ns).status == status ? true : nil
+                }
+            }
+            await proxy.shutdown()
+        }
+    }
+
     /// A policy named `web` in a namespace of its own, with its spec and as the API server returned it.
     private func withPolicy(
         _ namespace: String, _ body: (KubernetesClient, String, String, ResiliencePolicy) async throws -> Void
