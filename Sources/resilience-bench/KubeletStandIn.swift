@@ -89,6 +89,18 @@ final class KubeletStandIn: Sendable {
         pods.store.indexed("\(namespace)/\(app)").filter { $0.metadata.deletionTimestamp == nil && $0.isReady }
     }
 
+    /// Why a Deployment is not whole, for a bench that gave up waiting: its pods by state, and the first
+    /// few that are not Ready (phase and node) or are being deleted.
+    func describe(namespace: String, app: String, replicas: Int) -> String {
+        let pods = pods.store.indexed("\(namespace)/\(app)")
+        let ready = pods.filter { $0.metadata.deletionTimestamp == nil && $0.isReady }.count
+        let deleting = pods.filter { $0.metadata.deletionTimestamp != nil }
+        let waiting = pods.filter { $0.metadata.deletionTimestamp == nil && !$0.isReady }
+        let named = (waiting.prefix(5).map { "\($0.metadata.name ?? "?") (\($0.status?.phase ?? "no phase"), node \($0.spec?.nodeName ?? "none"))" }
+            + deleting.prefix(5).map { "\($0.metadata.name ?? "?") (being deleted)" })
+        return "\(ready) of \(replicas) Ready, \(waiting.count) not Ready, \(deleting.count) being deleted" + (named.isEmpty ? "" : ": " + named.joined(separator: ", "))
+    }
+
     /// What the cache indexes a pod by: its namespace and `app` label.
     @Sendable private static func deployment(_ pod: Pod) -> [String] {
         pod.metadata.labels?["app"].map { ["\(pod.metadata.namespace ?? "")/\($0)"] } ?? []

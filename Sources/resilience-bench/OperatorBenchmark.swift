@@ -258,8 +258,12 @@ struct OperatorBenchmark: AsyncParsableCommand {
     private func fault(_ chosen: [(namespace: String, name: String)], client: KubernetesClient, kubelet: KubeletStandIn, replicas: Int) async throws -> [FaultSample] {
         var victims: [Pod] = []
         for target in chosen {
-            try await waitUntil("\(target.namespace)/\(target.name) whole again", timeout: .seconds(60)) {
-                kubelet.readyPods(namespace: target.namespace, app: target.name).count >= replicas
+            do {
+                try await waitUntil("\(target.namespace)/\(target.name) whole again", timeout: .seconds(60)) {
+                    kubelet.readyPods(namespace: target.namespace, app: target.name).count >= replicas
+                }
+            } catch let error as BenchError {
+                throw BenchError("\(error), \(kubelet.describe(namespace: target.namespace, app: target.name, replicas: replicas))")
             }
             if let pod = kubelet.readyPods(namespace: target.namespace, app: target.name).randomElement() { victims.append(pod) }
         }
