@@ -93,7 +93,7 @@ final class KubeletStandIn: Sendable {
     /// few that are not Ready (phase and node) or are being deleted.
     func describe(namespace: String, app: String, replicas: Int) -> String {
         let pods = pods.store.indexed("\(namespace)/\(app)")
-        let ready = pods.filter { $0.metadata.deletionTimestamp == nil && $0.isReady }.count
+        let ready = readyPods(namespace: namespace, app: app).count
         let deleting = pods.filter { $0.metadata.deletionTimestamp != nil }
         let waiting = pods.filter { $0.metadata.deletionTimestamp == nil && !$0.isReady }
         let named = (waiting.prefix(5).map { "\($0.metadata.name ?? "?") (\($0.status?.phase ?? "no phase"), node \($0.spec?.nodeName ?? "none"))" }
