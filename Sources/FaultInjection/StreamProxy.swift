@@ -49,7 +49,8 @@ public final class StreamProxy: Sendable {
         return started
     }
 
-    /// Connections accepted so far.
+    /// Connections accepted and relayed so far: each is counted once its upstream connection is made and
+    /// it is among those ``cut()`` closes and ``stall()`` holds.
     public var accepted: Int { state.withLock { $0.accepted } }
 
     /// Stops relaying: nothing more is read from any connection, open or new, until ``resume()``.
@@ -90,14 +91,14 @@ public final class StreamProxy: Sendable {
     }
 
     private func connect(_ client: any Channel) -> EventLoopFuture<Void> {
-        state.withLock { $0.accepted += 1 }
-        return ClientBootstrap(group: client.eventLoop)
+        ClientBootstrap(group: client.eventLoop)
             .channelOption(.autoRead, value: false)
             .connect(host: upstreamHost, port: upstreamPort)
             .flatMapThrowing { upstream in
                 try client.pipeline.syncOperations.addHandler(Relay(partner: upstream, fromServer: false))
                 try upstream.pipeline.syncOperations.addHandler(Relay(partner: client, fromServer: true))
                 let stalled = self.state.withLock { state in
+                    state.accepted += 1
                     state.channels[ObjectIdentifier(client)] = client
                     state.channels[ObjectIdentifier(upstream)] = upstream
                     state.upstream[ObjectIdentifier(upstream)] = upstream

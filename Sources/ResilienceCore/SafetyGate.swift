@@ -29,6 +29,11 @@ struct SafetyGate {
     /// Its pods are disrupted one at a time, and a Ready one only while every other is Ready, so a quorum
     /// that holds is never broken by the operator.
     var quorum: [(uid: String, name: String)]? = nil
+    /// The pods restarted and not yet replaced by a Ready pod, by name.
+    var inFlightRestarts: [String] = []
+    /// A StatefulSet with `OrderedReady` pod management (the default): its controller creates a pod only
+    /// once every lower ordinal is Running and Ready.
+    var orderedReady = false
 
     /// Decides on `action`, and counts it when admitted. Budget is policy-wide, so it is passed in.
     mutating func admit(_ action: Action, step: RecoveryStep?, pod: Pod?, healthyRemoved: Int = 0, budget: inout BudgetLedger) -> (Decision.Disposition, Decision.SafetyCheck?, String?) {
@@ -69,6 +74,7 @@ struct SafetyGate {
         lastActionAt = now
         budget.use()
         if action.isDisruption { inFlight += 1 }
+        if case .restartPod(let name, _, _) = action { inFlightRestarts.append(name) }
         healthy -= removed
         if case .restartPod(_, _, true) = action, let pod { consumeDisruption(pod) }
         if policy.dryRun { return (.dryRun, nil, "the policy is in dry-run mode (spec.dryRun): not executed") }
@@ -81,13 +87,24 @@ struct SafetyGate {
     /// controller itself, one pod at a time, once nothing else is in flight.
     private func quorumRefusal(_ action: Action, pod: Pod?) -> String? {
         guard let quorum else { return nil }
-        if inFlight > 0 {
-            return "a StatefulSet's pods are disrupted one at a time, and \(inFlight) disruption is not yet replaced by a Ready pod"
+        let waiting = inFlight - waitingOn(pod)
+        if waiting > 0 {
+            return "a StatefulSet's pods are disrupted one at a time, and \(waiting) disruption is not yet replaced by a Ready pod"
         }
         guard let pod, pod.isReady else { return nil }
         let others = quorum.filter { $0.uid != pod.metadata.uid }
         guard let first = others.first else { return nil }
         return "\(pod.metadata.name ?? "") is Ready, and \(others.count) other pod\(others.count == 1 ? " is" : "s are") not (\(first.name)): disrupting it would take one more member of the StatefulSet away"
+    }
+
+    /// The in-flight restarts that wait on `pod`, one that is not Ready: with `OrderedReady`, those of higher
+    /// ordinals, which the controller creates again only once `pod` is Running and Ready. Holding `pod`
+    /// until they are replaced would hold both for good (a pod restarted alone, then a lower one failing
+    /// before its replacement came); restarting `pod`, down already, costs no member.
+    private func waitingOn(_ pod: Pod?) -> Int {
+        guard orderedReady, let pod, !pod.isReady, let name = pod.metadata.name else { return 0 }
+        let ordinal = TargetPlanner.ordinal(name)
+        return inFlightRestarts.filter { TargetPlanner.ordinal($0) > ordinal }.count
     }
 
     /// Healthy pods the action takes away: none for pod actions (they aim at unhealthy pods), a rollout's

@@ -25,6 +25,9 @@ struct TargetPlanner {
     /// Isolated pods whose containers have been Ready again for the whole `for`: their isolation ends.
     private var releases: [Candidate] = []
     private var inFlight = 0
+    /// The names of the restarted pods among the in-flight disruptions (a StatefulSet's quorum reads their
+    /// ordinals).
+    private var inFlightRestarts: [String] = []
     /// By UID, the pods that hold an in-flight disruption's place: the disrupted pod while it is still
     /// there, or a replacement created after it that is not Ready yet. One that is unhealthy is counted
     /// once in ``down``, not as a second pod.
@@ -155,7 +158,8 @@ struct TargetPlanner {
             policy: policy, now: now, halt: nil, rolloutOnly: nil, lastActionAt: lastAction, inFlight: inFlight,
             healthy: knownHealthyCount, unknown: healthyCount - knownHealthyCount, minHealthyPods: policy.minHealthy.atLeast(of: desired),
             rolloutDisruption: rolloutDisruption(), disruptionsLeft: [:], budgets: target.disruptionBudgets,
-            quorum: target.isStatefulSet ? target.pods.filter { !$0.isReady }.map { ($0.metadata.uid ?? "", $0.metadata.name ?? "") } : nil)
+            quorum: target.isStatefulSet ? target.pods.filter { !$0.isReady }.map { ($0.metadata.uid ?? "", $0.metadata.name ?? "") } : nil,
+            inFlightRestarts: inFlightRestarts, orderedReady: target.workload.statefulSet.map { $0.spec?.podManagementPolicy != "Parallel" } ?? false)
     }
 
     private mutating func admit(_ candidate: Candidate, gate: inout SafetyGate, budget: inout BudgetLedger) {
@@ -505,6 +509,7 @@ struct TargetPlanner {
                     // The disrupted pod itself still holds the place (its deletion not yet seen, or isolated).
                     standIns.insert(uid)
                     inFlight += 1
+                    if case .restartPod(let name, _, _) = record.action { inFlightRestarts.append(name) }
                     continue
                 }
                 // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
@@ -520,6 +525,7 @@ struct TargetPlanner {
                     stepHelped(record)
                 } else {
                     inFlight += 1
+                    if case .restartPod(let name, _, _) = record.action { inFlightRestarts.append(name) }
                     if let standIn = pods.first(where: { !$0.isReady && $0.metadata.deletionTimestamp == nil && !standIns.contains($0.metadata.uid ?? "") && after(Replacement($0)) }) {
                         standIns.insert(standIn.metadata.uid ?? "")
                     }

@@ -94,6 +94,34 @@ import Testing
         #expect(next.targets.first?.inFlight == 0)
     }
 
+    /// cache-2 was restarted alone; before its replacement came, cache-1 failed. With OrderedReady the
+    /// controller will not create cache-2 while cache-1 is not Ready, so cache-1 goes now (it is down
+    /// already: no member is lost), where waiting for cache-2 would wait for good. With Parallel, cache-2
+    /// comes back on its own, and cache-1 waits for it.
+    @Test func aLowerPodFailingWhileAHigherOneIsGoneIsNotHeldBehindIt() throws {
+        let target = try Scenario.statefulSetStable()
+        let now = Scenario.after(5, target)
+        let alone = target.changing("cache-1") { $0.makeReady(at: now.addingTimeInterval(-60)) }
+        let history = try restartedOnce(alone, at: now)
+        #expect(history.actions.map(\.action.podName) == ["cache-2"])
+        var gone = target
+        gone.pods.removeAll { $0.metadata.name == "cache-2" }
+        let later = now.addingTimeInterval(5)
+        let ordered = try plan(restartOnCrashLoop, gone, history: history, at: later)
+        #expect(ordered.targets.first?.inFlight == 1)
+        let cache1 = try #require(ordered.decisions.first { $0.action?.podName == "cache-1" })
+        #expect(cache1.disposition == .execute, "\(cache1.reason)")
+
+        var parallel = gone
+        var statefulSet = try #require(parallel.workload.statefulSet)
+        statefulSet.spec?.podManagementPolicy = "Parallel"
+        parallel.workload = .statefulSet(statefulSet)
+        let held = try plan(restartOnCrashLoop, parallel, history: history, at: later)
+        let waiting = try #require(held.decisions.first { $0.action?.podName == "cache-1" })
+        #expect(waiting.disposition == .blocked)
+        #expect(waiting.blockedBy == .quorum)
+    }
+
     /// Only the pod of the restarted pod's name settles its disruption: another Ready pod created in the
     /// same second (cache-0, when the whole set was just made) is not its replacement.
     @Test func onlyThePodOfTheSameNameReplacesARestartedOne() throws {

@@ -60,7 +60,9 @@ import Testing
         _ = try await PolicyCRD.installed()
         let (plane, _) = try await TestSimulation.shared()
         // maxInFlight would allow both at once: the StatefulSet's quorum pacing is what holds the second.
-        let spec = #"{"targetRef":{"kind":"StatefulSet","name":"db"},"health":{"waitingReasons":["CrashLoopBackOff"]},"recovery":{"steps":["restartPod"],"stepTimeout":"5m"},"safety":{"cooldown":"1s","maxInFlight":3,"minHealthy":0,"maxUnhealthy":"100%"}}"#
+        // A crash-looping container runs for a moment between its back-offs: the restarts rule keeps such a
+        // pod unhealthy then too, so that the operator's first plan sees both pods sick, whatever the moment.
+        let spec = #"{"targetRef":{"kind":"StatefulSet","name":"db"},"health":{"waitingReasons":["CrashLoopBackOff"],"restarts":{"limit":2,"window":"10m"}},"recovery":{"steps":["restartPod"],"stepTimeout":"5m"},"safety":{"cooldown":"1s","maxInFlight":3,"minHealthy":0,"maxUnhealthy":"100%"}}"#
         try await withClient(KubernetesClient(configuration: plane.configuration())) { client in
             try await withNamespace("sts-quorum", client: client) { ns in
                 let db = TestSimulation.statefulSet("db", replicas: 3)
@@ -79,6 +81,15 @@ import Testing
                 try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: "db", spec: spec))
                 try await TestSimulation.setFaults("crashLoop", on: "db-1", in: ns, client: client)
                 try await TestSimulation.setFaults("crashLoop", on: "db-2", in: ns, client: client)
+                // Both have restarted more than the rule's limit before the operator starts, so that its first
+                // plan sees both and takes the lowest first (started earlier, it would restart whichever the
+                // simulator failed first, alone).
+                _ = try await eventually("db-1 and db-2 restarted 3 times") { () -> Bool? in
+                    let looping = try await client.list(Pod.self, namespace: ns, options: ListOptions(labelSelector: "app=db")).items
+                        .filter { ($0.status?.containerStatuses?.first?.restartCount ?? 0) > 2 }
+                        .compactMap(\.metadata.name)
+                    return Set(looping) == ["db-1", "db-2"] ? true : nil
+                }
                 // `plan` shows the StatefulSet as it shows a Deployment, under its own key.
                 let plan = try await ProcessRunner.run(try LocalControlPlane.operatorExecutable(), ["plan", "--kubeconfig", plane.kubeconfigPath, "-n", ns, "db"])
                 #expect(plan.exitCode == 0, "\(plan.output)")
