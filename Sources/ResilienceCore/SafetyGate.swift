@@ -59,8 +59,8 @@ struct SafetyGate {
             return (.blocked, .cooldown, "in cooldown until \(Timestamp(last.addingTimeInterval(policy.cooldown.seconds))): the last action was at \(Timestamp(last)) (cooldown \(policy.cooldown))")
         }
         if let refusal = budget.refusal() { return (.blocked, .budget, refusal) }
-        if action.isDisruption, inFlight >= policy.maxInFlight {
-            return (.blocked, .maxInFlight, "\(inFlight) disruptions not yet replaced by a Ready pod (maxInFlight \(policy.maxInFlight))")
+        if action.isDisruption, inFlight - waitingOn(pod) >= policy.maxInFlight {
+            return (.blocked, .maxInFlight, "\(inFlight - waitingOn(pod)) disruptions not yet replaced by a Ready pod (maxInFlight \(policy.maxInFlight))")
         }
         let removed = removedHealthy(action, healthyRemoved: healthyRemoved)
         if action.isDisruption || removed > 0, healthy - removed < minHealthyPods {
@@ -99,8 +99,9 @@ struct SafetyGate {
 
     /// The in-flight restarts that wait on `pod`, one that is not Ready: with `OrderedReady`, those of higher
     /// ordinals, which the controller creates again only once `pod` is Running and Ready. Holding `pod`
-    /// until they are replaced would hold both for good (a pod restarted alone, then a lower one failing
-    /// before its replacement came); restarting `pod`, down already, costs no member.
+    /// until they are replaced (by the quorum or by `maxInFlight`) would hold both for good (a pod
+    /// restarted alone, then a lower one failing before its replacement came); restarting `pod`, down
+    /// already, costs no member.
     private func waitingOn(_ pod: Pod?) -> Int {
         guard orderedReady, let pod, !pod.isReady, let name = pod.metadata.name else { return 0 }
         let ordinal = TargetPlanner.ordinal(name)

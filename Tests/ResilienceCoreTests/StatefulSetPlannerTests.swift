@@ -111,6 +111,11 @@ import Testing
         #expect(ordered.targets.first?.inFlight == 1)
         let cache1 = try #require(ordered.decisions.first { $0.action?.podName == "cache-1" })
         #expect(cache1.disposition == .execute, "\(cache1.reason)")
+        // maxInFlight (1 by default) does not hold it behind cache-2 either.
+        let defaults = #"{"health":{"waitingReasons":["CrashLoopBackOff"]},"safety":{"minHealthy":0,"maxUnhealthy":"100%","cooldown":"1s"}}"#
+        let byDefault = try plan(defaults, gone, history: history, at: later)
+        let first = try #require(byDefault.decisions.first { $0.action?.podName == "cache-1" })
+        #expect(first.disposition == .execute, "\(first.reason)")
 
         var parallel = gone
         var statefulSet = try #require(parallel.workload.statefulSet)
