@@ -107,11 +107,7 @@ import Testing
     /// older memory of them is told.
     @Test(.timeLimit(.minutes(1))) func aDrainThatRunsOutOfTimeNamesWhatItLeftUnwritten() async throws {
         try await withPolicy("status-drain-limit") { client, ns, _, created in
-            let plane = try await LocalControlPlane.shared()
-            var configuration = try plane.configuration()
-            let port = try #require(configuration.server.split(separator: ":").last.flatMap { Int($0) })
-            let proxy = try await StreamProxy.start(upstreamPort: port)
-            configuration.server = "https://127.0.0.1:\(proxy.port)"
+            let (proxy, configuration) = try await proxied()
             proxy.stall()
             try await withClient(try KubernetesClient(configuration: configuration)) { silent in
                 let writer = StatusWriter(client: silent, logger: Logger(label: "status"), clock: ContinuousClock())
@@ -133,11 +129,7 @@ import Testing
     /// again after the backoff, and lands.
     @Test(.timeLimit(.minutes(1))) func aWriteThatFailsIsTriedAgainAfterTheBackoff() async throws {
         try await withPolicy("status-retry") { client, ns, _, created in
-            let plane = try await LocalControlPlane.shared()
-            var configuration = try plane.configuration()
-            let port = try #require(configuration.server.split(separator: ":").last.flatMap { Int($0) })
-            let proxy = try await StreamProxy.start(upstreamPort: port)
-            configuration.server = "https://127.0.0.1:\(proxy.port)"
+            let (proxy, configuration) = try await proxied()
             try await withClient(try KubernetesClient(configuration: configuration)) { proxied in
                 let clock = ManualClock()
                 let writer = StatusWriter(client: proxied, logger: Logger(label: "status"), clock: clock, settle: .seconds(1))
@@ -162,6 +154,15 @@ import Testing
             }
             await proxy.shutdown()
         }
+    }
+
+    /// A proxy in front of the plane's API server, and the plane's client configuration pointed at it.
+    private func proxied() async throws -> (StreamProxy, ClientConfiguration) {
+        var configuration = try await LocalControlPlane.shared().configuration()
+        let port = try #require(configuration.server.split(separator: ":").last.flatMap { Int($0) })
+        let proxy = try await StreamProxy.start(upstreamPort: port)
+        configuration.server = "https://127.0.0.1:\(proxy.port)"
+        return (proxy, configuration)
     }
 
     /// A policy named `web` in a namespace of its own, with its spec and as the API server returned it.
