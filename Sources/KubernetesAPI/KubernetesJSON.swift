@@ -44,12 +44,14 @@ public enum KubernetesJSON {
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    /// Formats a date in UTC, with microseconds only when the date has a fraction of a second.
+    /// Formats a date in UTC, with milliseconds only when the date has a fraction of a second. The
+    /// milliseconds are rounded, not cut: a time read back from its text is the nearest double to it, often
+    /// a hair below, and cutting would move it back a millisecond each time it is read and written again.
     public static func formatTimestamp(_ date: Date) -> String {
         let seconds = date.timeIntervalSince1970
         if seconds.rounded(.down) == seconds {
             return date.formatted(Date.ISO8601FormatStyle())
         }
-        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        return date.addingTimeInterval(0.0005).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }

@@ -45,8 +45,8 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var count: Int
     }
 
-    /// One executed action.
-    public struct ActionRecord: Sendable, Equatable, Codable {
+    /// One executed action. In the status it is one line of text (``RemediationHistory/ActionRecord/line``).
+    public struct ActionRecord: Sendable, Equatable {
         public var time: Date
         public var target: String
         public var step: RecoveryStep?

@@ -29,4 +29,16 @@ import Testing
         let encoded = try KubernetesJSON.encoder().encode(["t": date])
         #expect(String(decoding: encoded, as: UTF8.self) == #"{"t":"2026-11-23T04:16:52Z"}"#)
     }
+
+    /// A time written with milliseconds reads back as the nearest double, often a hair below it: written
+    /// again it must give the same text, or memory read and written at each term drifts back.
+    @Test func aTimeWithMillisecondsReadsAndWritesBackTheSame() throws {
+        var moved: [String] = []
+        for millisecond in 0..<1000 where millisecond > 0 {
+            let text = "2026-12-06T22:48:33." + String(String(millisecond + 1000).dropFirst()) + "Z"
+            let date = try #require(KubernetesJSON.parseTimestamp(text))
+            if KubernetesJSON.formatTimestamp(date) != text { moved.append("\(text) -> \(KubernetesJSON.formatTimestamp(date))") }
+        }
+        #expect(moved.isEmpty, "\(moved.count) moved, such as \(moved.prefix(3))")
+    }
 }
