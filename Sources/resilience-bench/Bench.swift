@@ -6,7 +6,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resilience-bench",
         abstract: "Print the operator's speed and memory figures (build with -c release).",
-        subcommands: [StoreBenchmark.self, PlanBenchmark.self, SimulatorBenchmark.self, OperatorBenchmark.self, FaultBenchmark.self],
+        subcommands: [StoreBenchmark.self, PlanBenchmark.self, SimulatorBenchmark.self, OperatorBenchmark.self, FaultBenchmark.self, StatusWriteBenchmark.self],
         defaultSubcommand: StoreBenchmark.self
     )
 }
