@@ -8,8 +8,9 @@ import Foundation
 /// actions it took, each Deployment's place on the ladder, and which revisions were healthy.
 ///
 /// The planner returns an updated copy with every plan; the operator adds what it executed with
-/// ``record(_:at:succeeded:)``. It is a value, so a plan can be replayed and explained.
-public struct RemediationHistory: Sendable, Equatable, Codable {
+/// ``record(_:at:succeeded:)``. It is a value, so a plan can be replayed and explained. How the status
+/// holds it: `RemediationHistory+Coding`.
+public struct RemediationHistory: Sendable, Equatable {
     /// By pod UID: a pod that its ReplicaSet replaced has a new UID and starts fresh.
     public var pods: [String: PodMemory] = [:]
     /// Executed actions, oldest first.
@@ -45,8 +46,8 @@ public struct RemediationHistory: Sendable, Equatable, Codable {
         public var count: Int
     }
 
-    /// One executed action. In the status it is one line of text (``RemediationHistory/ActionRecord/line``).
-    public struct ActionRecord: Sendable, Equatable {
+    /// One executed action.
+    public struct ActionRecord: Sendable, Equatable, Codable {
         public var time: Date
         public var target: String
         public var step: RecoveryStep?
