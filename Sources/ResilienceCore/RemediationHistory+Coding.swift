@@ -90,7 +90,7 @@ extension RemediationHistory.ActionRecord {
     ///     2026-12-06T22:48:33.286Z shop/web restartPod ok 2026-12-06T22:48:33.802Z 0a8a… restartPod web-7c9f-x2 68f3… evict
     ///
     /// Nil when a field cannot be a word of a line.
-    public var line: String? {
+    var line: String? {
         let fields: [String]
         switch action {
         case .restartPod(let pod, let uid, let evict): fields = ["restartPod", pod, uid, evict ? "evict" : "delete"]
@@ -112,7 +112,7 @@ extension RemediationHistory.ActionRecord {
     }
 
     /// Reads a ``line``; nil when it is not one.
-    public init?(line: String) {
+    init?(line: String) {
         let words = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         guard words.count >= 7, let time = KubernetesJSON.parseTimestamp(words[0]), Self.isWord(words[1]) else { return nil }
         let step: RecoveryStep?

@@ -59,8 +59,11 @@ struct SafetyGate {
             return (.blocked, .cooldown, "in cooldown until \(Timestamp(last.addingTimeInterval(policy.cooldown.seconds))): the last action was at \(Timestamp(last)) (cooldown \(policy.cooldown))")
         }
         if let refusal = budget.refusal() { return (.blocked, .budget, refusal) }
-        if action.isDisruption, inFlight - waitingOn(pod) >= policy.maxInFlight {
-            return (.blocked, .maxInFlight, "\(inFlight - waitingOn(pod)) disruptions not yet replaced by a Ready pod (maxInFlight \(policy.maxInFlight))")
+        if action.isDisruption {
+            let counted = inFlight - waitingOn(pod)
+            if counted >= policy.maxInFlight {
+                return (.blocked, .maxInFlight, "\(counted) disruptions not yet replaced by a Ready pod (maxInFlight \(policy.maxInFlight))")
+            }
         }
         let removed = removedHealthy(action, healthyRemoved: healthyRemoved)
         if action.isDisruption || removed > 0, healthy - removed < minHealthyPods {

@@ -508,8 +508,7 @@ struct TargetPlanner {
                     }
                     // The disrupted pod itself still holds the place (its deletion not yet seen, or isolated).
                     standIns.insert(uid)
-                    inFlight += 1
-                    if case .restartPod(let name, _, _) = record.action { inFlightRestarts.append(name) }
+                    stillInFlight(record.action)
                     continue
                 }
                 // creationTimestamp has whole seconds: a replacement made in the second of the action counts.
@@ -524,8 +523,7 @@ struct TargetPlanner {
                     history.actions[index].settledBy = replacement.uid
                     stepHelped(record)
                 } else {
-                    inFlight += 1
-                    if case .restartPod(let name, _, _) = record.action { inFlightRestarts.append(name) }
+                    stillInFlight(record.action)
                     if let standIn = pods.first(where: { !$0.isReady && $0.metadata.deletionTimestamp == nil && !standIns.contains($0.metadata.uid ?? "") && after(Replacement($0)) }) {
                         standIns.insert(standIn.metadata.uid ?? "")
                     }
@@ -536,6 +534,12 @@ struct TargetPlanner {
                 history.actions[index].settledAt = now
             }
         }
+    }
+
+    /// Counts a pod's disruption that no Ready pod has replaced yet, and its name when it was a restart.
+    private mutating func stillInFlight(_ action: Action) {
+        inFlight += 1
+        if case .restartPod(let name, _, _) = action { inFlightRestarts.append(name) }
     }
 
     /// What settling a disruption reads of a pod that may replace it.
