@@ -22,6 +22,10 @@ import KubernetesAPI
 ///
 /// Memory written by earlier versions (every action an object) is read as it is. An action that a line
 /// cannot hold (a field that is empty, is `-` or has a space) stays an object.
+///
+/// A line this version cannot read (edited by hand, or an action a later version added) is skipped and
+/// named in ``RemediationHistory/unread``; the rest of the memory is kept. Anything else malformed fails
+/// the memory's decoding.
 extension RemediationHistory: Codable {
     private enum CodingKeys: String, CodingKey {
         case pods, actions, done, episodes, episodeStarts, revisions, scaledFrom
@@ -32,11 +36,13 @@ extension RemediationHistory: Codable {
         self.init()
         pods = try container.decodeIfPresent([String: PodMemory].self, forKey: .pods) ?? [:]
         let open = try container.decodeIfPresent([ActionRecord].self, forKey: .actions) ?? []
-        let done = try (container.decodeIfPresent([String].self, forKey: .done) ?? []).map { line in
-            guard let record = ActionRecord(line: line) else {
-                throw DecodingError.dataCorruptedError(forKey: .done, in: container, debugDescription: "'\(line)' is not a remembered action")
+        var done: [ActionRecord] = []
+        for (index, line) in (try container.decodeIfPresent([String].self, forKey: .done) ?? []).enumerated() {
+            if let record = ActionRecord(line: line) {
+                done.append(record)
+            } else {
+                unread.append(ValidationProblem("done[\(index)]", "'\(line)' is not a remembered action; skipped"))
             }
-            return record
         }
         actions = Self.merge(done: done, open: open)
         episodes = try container.decodeIfPresent([String: Episode].self, forKey: .episodes) ?? [:]

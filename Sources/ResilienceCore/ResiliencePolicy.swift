@@ -18,6 +18,11 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
     /// CRD's schema but not this decoding still reaches the cache, so that it gets `Ready=False` naming
     /// the field instead of breaking the list of every other policy.
     public var decodingProblem: ValidationProblem?
+    /// What of the status could not be read: the whole status (then nil), or lines of its memory that
+    /// were skipped (the rest is kept; ``RemediationHistory`` says how). A status is the operator's own,
+    /// but it may be edited by hand or written by a later version; the operator plans from what it could
+    /// read, says what it could not (a warning and an Event), and writes the status anew.
+    public var statusProblems: [ValidationProblem] = []
 
     public init(metadata: ObjectMeta, spec: PolicySpec, status: PolicyStatus? = nil) {
         self.metadata = metadata
@@ -36,14 +41,31 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
             spec = try container.decode(PolicySpec.self, forKey: .spec)
         } catch let error as DecodingError {
             spec = PolicySpec()
-            var (field, message) = PolicyDecoder.split(error)
-            // Relative to the policy, wherever it sits (a list's items, a watch event's object).
-            let prefix = DecodingErrorDescription.path(decoder.codingPath)
-            if !decoder.codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
-            decodingProblem = ValidationProblem(field, message)
+            decodingProblem = Self.problem(error, in: decoder)
         }
-        // The operator writes the status anew; one it cannot read is as good as none.
-        status = try? container.decodeIfPresent(PolicyStatus.self, forKey: .status)
+        do {
+            status = try container.decodeIfPresent(PolicyStatus.self, forKey: .status)
+        } catch let error as DecodingError {
+            status = nil
+            statusProblems = [Self.problem(error, in: decoder)]
+        }
+        if let unread = status?.memory?.unread, !unread.isEmpty {
+            statusProblems += unread.map { ValidationProblem("status.memory.\($0.field)", $0.message) }
+            status?.memory?.unread = []
+        }
+        if let unread = status?.rehearsal?.unread, !unread.isEmpty {
+            statusProblems += unread.map { ValidationProblem("status.rehearsal.\($0.field)", $0.message) }
+            status?.rehearsal?.unread = []
+        }
+    }
+
+    /// `error` as a problem whose field is relative to the policy, wherever it sits (a list's items, a
+    /// watch event's object).
+    private static func problem(_ error: DecodingError, in decoder: any Decoder) -> ValidationProblem {
+        var (field, message) = PolicyDecoder.split(error)
+        let prefix = DecodingErrorDescription.path(decoder.codingPath)
+        if !decoder.codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
+        return ValidationProblem(field, message)
     }
 
     public func encode(to encoder: any Encoder) throws {

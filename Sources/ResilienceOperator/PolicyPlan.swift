@@ -13,6 +13,9 @@ public struct PolicyPlan: Sendable {
     public var outcome: Outcome
     /// The targets the policy names or selects but leaves to an older policy, and why.
     public var overlaps: [String]
+    /// What of the policy's status could not be read (``ResiliencePolicy/statusProblems``), when the plan
+    /// was made from the memory the status carries: the plan counts only the rest.
+    public var unreadStatus: [ValidationProblem] = []
 
     public init(policy: String, outcome: Outcome, overlaps: [String] = []) {
         self.policy = policy
@@ -87,6 +90,7 @@ public struct PolicyPlan: Sendable {
     /// The plan in words: each pod's verdict, then each decision with its reason.
     public var text: String {
         var lines = ["policy \(policy)"] + overlaps.map { "  overlap: \($0)" }
+            + unreadStatus.map { "  status not read, so not remembered: \($0)" }
         switch outcome {
         case .invalid(let problems):
             lines.append("  invalid: nothing is judged or done until these are fixed")
@@ -116,6 +120,7 @@ public struct PolicyPlan: Sendable {
     public func json() throws -> String {
         struct Report: Encodable {
             var policy: String
+            var unreadStatus: [String]?
             var invalid: [String]?
             var targetMissing: String?
             var suspended: Bool?
@@ -130,7 +135,7 @@ public struct PolicyPlan: Sendable {
             var inFlight: Int
             var verdicts: [PodVerdict]
         }
-        var report = Report(policy: policy)
+        var report = Report(policy: policy, unreadStatus: unreadStatus.isEmpty ? nil : unreadStatus.map(\.description))
         switch outcome {
         case .invalid(let problems): report.invalid = problems.map(\.description)
         case .targetMissing(let reason): report.targetMissing = reason

@@ -124,6 +124,7 @@ public final class PolicyReconciler: Sendable {
         let now = Date()
         let last = remembered.withLock { $0[key] }.flatMap { $0.uid == policy.metadata.uid ? $0 : nil }
         let real = last?.history ?? policy.status?.memory ?? RemediationHistory()
+        if last == nil, !policy.statusProblems.isEmpty { tellUnread(policy, key: key, logger: logger) }
         if policy.metadata.deletionTimestamp != nil {
             // Deleted: undo what it holds, then let it go (PolicyFinalizer).
             for undone in try await finalizer.release(policy, history: real) {
@@ -426,6 +427,19 @@ public final class PolicyReconciler: Sendable {
         let verdicts = plan.targets.first { $0.target == decision.target }?.verdicts ?? []
         if let uid = decision.action?.podUID { return verdicts.first { $0.uid == uid }?.since }
         return verdicts.filter { $0.health == .unhealthy }.compactMap(\.since).min()
+    }
+
+    /// Says, when a term first reads a policy's memory from its status, what of the status it could not
+    /// read: the policy plans without it (budget and cooldowns count only what was read), and the next
+    /// status write leaves it out.
+    private func tellUnread(_ policy: ResiliencePolicy, key: ObjectKey, logger: Logger) {
+        let problems = policy.statusProblems
+        let named = problems.prefix(3).map(\.description).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")
+        logger.warning("a policy's status cannot be read in full: what was not read is not remembered", metadata: [
+            "policy": "\(key)", "problems": "\(problems.count)", "first": "\(problems[0])",
+        ])
+        event(policy, type: .warning, reason: "StatusUnreadable", action: "Plan",
+              message: "planned without what of the status could not be read (budget and cooldowns count only the rest): \(named)")
     }
 
     private func event(_ policy: ResiliencePolicy, type: EventRecorder.EventType, reason: String, action: String, message: String) {

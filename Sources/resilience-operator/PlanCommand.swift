@@ -76,7 +76,9 @@ struct PlanCommand: AsyncParsableCommand {
             }
             var hold: AlertHoldReading?
             if let alerts = policy.spec.safety?.holdWhileAlerts { hold = await AlertHoldReader.read(alerts, prometheus: nil) }
-            reports.append(PolicyPlan.make(policy, source: objects[namespace]!, alertHold: hold, history: policy.status?.memory ?? RemediationHistory(), now: Date()))
+            var report = PolicyPlan.make(policy, source: objects[namespace]!, alertHold: hold, history: policy.status?.memory ?? RemediationHistory(), now: Date())
+            report.unreadStatus = policy.statusProblems
+            reports.append(report)
         }
         return reports.sorted { $0.policy < $1.policy }
     }

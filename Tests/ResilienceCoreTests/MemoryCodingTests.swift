@@ -120,7 +120,8 @@ import Testing
         #expect(after * 3 < before * 2, "\(after) bytes as lines against \(before) as objects")
     }
 
-    @Test func aLineThatIsNotOneIsRefusedWithIt() throws {
+    @Test func aLineThatIsNotOneIsSkippedNamedAndTheRestKept() throws {
+        let good = try #require(roundTrip({ var history = RemediationHistory(); history.actions = Array(over().prefix(2)); return history }()).json["done"] as? [String])
         for line in [
             "2026-12-06T19:51:49.898Z shop/web restartPod ok - - restartPod web-1 uid",
             "2026-12-06T19:51:49.898Z shop/web restartPod maybe - - restartPod web-1 uid evict",
@@ -129,9 +130,47 @@ import Testing
             "2026-12-06T19:51:49.898Z shop/web scaleUp ok - - scale three 4",
             "2026-12-06T19:51:49.898Z shop/web restartPod ok - - restartPod web-1  evict",
         ] {
-            let data = try JSONSerialization.data(withJSONObject: ["done": [line]])
-            let error = #expect(throws: DecodingError.self, "\(line)") { try KubernetesJSON.decoder().decode(RemediationHistory.self, from: data) }
-            #expect("\(String(describing: error))".contains(line))
+            let data = try JSONSerialization.data(withJSONObject: ["done": [good[0], line, good[1]]])
+            let read = try KubernetesJSON.decoder().decode(RemediationHistory.self, from: data)
+            #expect(read.actions == Array(over().prefix(2)), "\(line)")
+            #expect(read.unread == [ValidationProblem("done[1]", "'\(line)' is not a remembered action; skipped")])
         }
+    }
+
+    /// A policy's status with its memory edited, as the API server returns it in a list: the captured
+    /// policy, its actions written as the operator writes them, then one line or one field spoiled.
+    @Test func aPolicyNamesWhatOfItsStatusWasNotReadAndKeepsTheRest() throws {
+        let captured = try #require(try JSONSerialization.jsonObject(with: Fixture.data("policy-memory-as-objects.json")) as? [String: Any])
+        let memory = try #require(try PolicyDecoder.decode(Fixture.data("policy-memory-as-objects.json")).status?.memory)
+        let lines = try #require(try roundTrip(memory).json["done"] as? [String])
+        #expect(lines.count == 4)
+        func policy(name: String, memory: [String: Any]) -> [String: Any] {
+            var policy = captured, status = captured["status"] as? [String: Any] ?? [:], metadata = captured["metadata"] as? [String: Any] ?? [:]
+            metadata["name"] = name
+            status["memory"] = memory
+            policy["metadata"] = metadata
+            policy["status"] = status
+            return policy
+        }
+        let spoiled = "2026-12-06T22:48:40.533Z bench-op-2683212943-0/app-0 restartPod ok - - teleport app-0-9d5b8d764-p8kfr"
+        let withALine = policy(name: "lines", memory: ["done": [lines[0], spoiled, lines[2], lines[3]], "actions": [] as [Any]])
+        var episodes = try #require(try JSONSerialization.jsonObject(with: KubernetesJSON.encoder().encode(memory)) as? [String: Any])
+        episodes["episodes"] = ["bench-op-2683212943-0/app-0": ["openedAt": "yesterday", "step": 0, "acted": [] as [Any]]]
+        let withABadField = policy(name: "field", memory: episodes)
+        let list = ["apiVersion": "resilience.dev/v1alpha1", "kind": "ResiliencePolicyList", "metadata": [:] as [String: Any], "items": [withALine, withABadField, captured]] as [String: Any]
+        struct List: Decodable { var items: [ResiliencePolicy] }
+        let items = try KubernetesJSON.decoder().decode(List.self, from: JSONSerialization.data(withJSONObject: list)).items
+
+        // One line skipped: the other three actions are remembered, and the line is named with its place.
+        #expect(items[0].statusProblems == [ValidationProblem("status.memory.done[1]", "'\(spoiled)' is not a remembered action; skipped")])
+        #expect(items[0].status?.memory?.actions == [memory.actions[0], memory.actions[2], memory.actions[3]])
+        #expect(items[0].status?.memory?.unread == [], "said once, by the policy")
+        #expect(items[0].status?.phase != nil && items[0].decodingProblem == nil)
+        // A field the memory cannot do without: the status is not read, and the field is named.
+        let problem = try #require(items[1].statusProblems.first)
+        #expect(items[1].statusProblems.count == 1 && items[1].status == nil)
+        #expect(problem.field == "status.memory.episodes.bench-op-2683212943-0/app-0.openedAt", "\(problem)")
+        #expect(items[1].spec == items[2].spec && items[1].decodingProblem == nil, "the spec is read all the same")
+        #expect(items[2].statusProblems.isEmpty && items[2].status?.memory == memory)
     }
 }

@@ -19,11 +19,12 @@ import Testing
     private static let isolateThenScale = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"notReadyFor":"1s","for":"2s"},"recovery":{"steps":["isolate","scaleUp"],"stepTimeout":"3s","isolation":"readinessGate","scaleUp":{"maxSurge":1}},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"50%"}}"#
 
     /// A Deployment `web` of `replicas` Ready pods (declaring the serving gate when `gated`) and the
-    /// policies `policies` (name, spec: created in this order) in a fresh namespace, with the operator
-    /// running on it around `body`.
+    /// policies `policies` (name, spec: created in this order) in a fresh namespace, then `prepare`, then
+    /// the operator running on it around `body`.
     private func scenario(
         _ prefix: String, replicas: Int = 3, gated: Bool = false, policies: [(String, String)],
-        configure: (inout ResilienceOperator.Configuration) -> Void = { _ in }, _ body: (KubernetesClient, String, [Pod]) async throws -> Void
+        configure: (inout ResilienceOperator.Configuration) -> Void = { _ in },
+        prepare: (KubernetesClient, String) async throws -> Void = { _, _ in }, _ body: (KubernetesClient, String, [Pod]) async throws -> Void
     ) async throws {
         _ = try await PolicyCRD.installed()
         let (plane, _) = try await TestSimulation.shared()
@@ -35,6 +36,7 @@ import Testing
                 for (name, spec) in policies {
                     try await client.send(.POST, ResiliencePolicy.path(namespace: ns), body: PolicyCRD.body(name: name, spec: spec))
                 }
+                try await prepare(client, ns)
                 try await OperatorHarness.with(ns, client: client, configure: configure) { _ in
                     try await body(client, ns, try await TestSimulation.readyPods(replicas, in: ns, client: client))
                 }
@@ -74,6 +76,44 @@ import Testing
 
     /// An isolation by readiness gate on pods without the gate fails every time: it is tried again for a
     /// stepTimeout, then the ladder ends in an alert for a human, and the attempts stop.
+    /// A memory line the operator cannot read (edited by hand, or written by a later version) costs that
+    /// line, not the memory: the action the other line remembers still spends the budget, so the next
+    /// crash loop is refused. What was not read is named, and the status is written anew without it.
+    @Test func aMemoryLineItCannotReadIsNamedAndTheRestStillSpendsTheBudget() async throws {
+        let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"safety":{"cooldown":"1s","maxInFlight":1,"minHealthy":0,"maxUnhealthy":"100%","maxActions":{"count":1,"window":"1h"}}}"#
+        let when = KubernetesJSON.formatTimestamp(Date().addingTimeInterval(-120))
+        var lines: [String] = []
+        try await scenario("unread", policies: [("web", spec)], prepare: { client, ns in
+            lines = [
+                "\(when) \(ns)/web restartPod ok \(when) uid-new restartPod web-gone-1 uid-1 evict",
+                "\(when) \(ns)/web restartPod ok \(when) uid-new teleport web-gone-2 uid-2",
+            ]
+            let status = try JSONSerialization.data(withJSONObject: ["status": ["memory": ["done": lines]]])
+            _ = try await client.patch(ResiliencePolicy.self, name: "web", namespace: ns, .merge(Array(status)), subresource: "status")
+        }) { client, ns, pods in
+            let told = try await eventually("the Event naming what was not read") { () -> Event? in
+                try await client.list(Event.self, namespace: ns).items.first { $0.reason == "StatusUnreadable" }
+            }
+            #expect(told.involvedObject.kind == "ResiliencePolicy" && told.involvedObject.name == "web" && told.type == "Warning")
+            #expect(told.message?.contains("status.memory.done[1]: '\(lines[1])' is not a remembered action") == true, "\(told.message ?? "")")
+            // Written anew: the line read is kept, the other is gone, and the budget is spent.
+            let written = try await eventually("the status written anew", diagnose: { await described(ns, client: client) }) { () -> [String]? in
+                let raw = try JSONSerialization.jsonObject(with: Data(try await client.send(.GET, "\(ResiliencePolicy.path(namespace: ns))/web"))) as? [String: Any]
+                let status = raw?["status"] as? [String: Any]
+                return status?["budget"] != nil ? (status?["memory"] as? [String: Any])?["done"] as? [String] ?? [] : nil
+            }
+            #expect(written == [lines[0]])
+            #expect(try await status(in: ns, client: client)?.budget?.remaining == 0)
+            // The next crash loop is refused by the budget the remembered action spent.
+            try await TestSimulation.setFaults("crashLoop", on: pods[0].metadata.name!, in: ns, client: client)
+            let refused = try await eventually("the restart refused", diagnose: { await described(ns, client: client) }) { () -> PolicyStatus.ActionRecord? in
+                try await status(in: ns, client: client)?.lastActions?.first { $0.result == "blocked" && $0.pod == pods[0].metadata.name }
+            }
+            #expect(refused.reason.contains("the action budget is spent: 1 of 1"), "\(refused.reason)")
+            #expect(try await client.get(Pod.self, name: pods[0].metadata.name!, namespace: ns).metadata.deletionTimestamp == nil, "not restarted")
+        }
+    }
+
     @Test func aStepThatKeepsFailingEndsInAnAlertAndStops() async throws {
         let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["isolate"],"stepTimeout":"3s"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
         try await scenario("safe-failing", policies: [("web", spec)]) { client, ns, pods in
