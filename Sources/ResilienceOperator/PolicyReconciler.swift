@@ -205,10 +205,12 @@ public final class PolicyReconciler: Sendable {
                 uid: policy.metadata.uid, history: rehearsing ? real : history, rehearsal: rehearsing ? history : nil, status: status, targets: targets)
         }
         // A status equal to this term's last one is not written. Against the server's copy (the first
-        // reconcile of a term) it is compared as written: dates keep only microseconds on the server.
-        if status != written {
+        // reconcile of a term) it is compared as written: dates keep only microseconds on the server. A
+        // server's copy that was not read in full is written anew all the same, without what was not read.
+        let unreadOnServer = last == nil && !policy.statusProblems.isEmpty
+        if status != written || unreadOnServer {
             let encoder = KubernetesJSON.encoder()
-            if try last != nil || written.map({ try encoder.encode($0) }) != encoder.encode(status) {
+            if try unreadOnServer || last != nil || written.map({ try encoder.encode($0) }) != encoder.encode(status) {
                 await statusWriter.write(status, of: key, uid: policy.metadata.uid)
             }
         }
@@ -430,8 +432,8 @@ public final class PolicyReconciler: Sendable {
     }
 
     /// Says, when a term first reads a policy's memory from its status, what of the status it could not
-    /// read: the policy plans without it (budget and cooldowns count only what was read), and the next
-    /// status write leaves it out.
+    /// read: the policy plans without it (budget and cooldowns count only what was read), and its status
+    /// is written anew without it.
     private func tellUnread(_ policy: ResiliencePolicy, key: ObjectKey, logger: Logger) {
         let problems = policy.statusProblems
         let named = problems.prefix(3).map(\.description).joined(separator: "; ") + (problems.count > 3 ? "; and \(problems.count - 3) more" : "")

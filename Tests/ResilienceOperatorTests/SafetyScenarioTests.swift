@@ -114,6 +114,27 @@ import Testing
         }
     }
 
+    /// A status the last term wrote in full, then given a line this version cannot read: the next term
+    /// plans the same status, and writes it anew all the same, without the line.
+    @Test func aStatusWithALineItCannotReadIsWrittenAgainWithoutIt() async throws {
+        let spoiled = "2026-12-07T01:00:00.000Z x/web restartPod ok - - teleport web-1 uid-1"
+        try await scenario("rewrite", policies: [("web", Self.restarts)], prepare: { client, ns in
+            try await OperatorHarness.with(ns, client: client) { _ in
+                _ = try await eventually("a term's status with every pod healthy", diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                    try await status(in: ns, client: client)?.pods?.healthy == 3 ? true : nil
+                }
+            }
+            let edited = try JSONSerialization.data(withJSONObject: ["status": ["memory": ["done": [spoiled]]]])
+            _ = try await client.patch(ResiliencePolicy.self, name: "web", namespace: ns, .merge(Array(edited)), subresource: "status")
+        }) { client, ns, _ in
+            try await eventually("the status written anew without the line", diagnose: { await described(ns, client: client) }) { () -> Bool? in
+                let raw = try JSONSerialization.jsonObject(with: Data(try await client.send(.GET, "\(ResiliencePolicy.path(namespace: ns))/web"))) as? [String: Any]
+                let memory = (raw?["status"] as? [String: Any])?["memory"] as? [String: Any]
+                return memory != nil && memory?["done"] == nil ? true : nil
+            }
+        }
+    }
+
     @Test func aStepThatKeepsFailingEndsInAnAlertAndStops() async throws {
         let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["isolate"],"stepTimeout":"3s"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
         try await scenario("safe-failing", policies: [("web", spec)]) { client, ns, pods in
