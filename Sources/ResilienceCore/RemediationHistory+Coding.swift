@@ -23,9 +23,9 @@ import KubernetesAPI
 /// Memory written by earlier versions (every action an object) is read as it is. An action that a line
 /// cannot hold (a field that is empty, is `-` or has a space) stays an object.
 ///
-/// A line this version cannot read (edited by hand, or an action a later version added) is skipped and
-/// named in ``RemediationHistory/unread``; the rest of the memory is kept. Anything else malformed fails
-/// the memory's decoding.
+/// A line or an open action this version cannot read (edited by hand, or an action a later version
+/// added) is skipped and named in ``RemediationHistory/unread``; the rest of the memory is kept.
+/// Anything else malformed fails the memory's decoding.
 extension RemediationHistory: Codable {
     private enum CodingKeys: String, CodingKey {
         case pods, actions, done, episodes, episodeStarts, revisions, scaledFrom
@@ -35,7 +35,24 @@ extension RemediationHistory: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
         pods = try container.decodeIfPresent([String: PodMemory].self, forKey: .pods) ?? [:]
-        let open = try container.decodeIfPresent([ActionRecord].self, forKey: .actions) ?? []
+        var open: [ActionRecord] = []
+        if container.contains(.actions), try !container.decodeNil(forKey: .actions) {
+            var list = try container.nestedUnkeyedContainer(forKey: .actions)
+            while !list.isAtEnd {
+                let index = list.currentIndex
+                do {
+                    open.append(try list.decode(ActionRecord.self))
+                } catch let error as DecodingError {
+                    // Passed over whole, so that the next one is read.
+                    _ = try list.decode(JSONValue.self)
+                    // The field relative to the memory: `actions[0].action`.
+                    var (field, message) = PolicyDecoder.split(error)
+                    let prefix = (list.codingPath.isEmpty ? "" : DecodingErrorDescription.path(list.codingPath)) + "[\(index)]"
+                    field = "actions[\(index)]" + (field.hasPrefix(prefix) ? field.dropFirst(prefix.count) : "")
+                    unread.append(ValidationProblem(field, "\(message); this action is skipped"))
+                }
+            }
+        }
         var done: [ActionRecord] = []
         for (index, line) in (try container.decodeIfPresent([String].self, forKey: .done) ?? []).enumerated() {
             if let record = ActionRecord(line: line) {

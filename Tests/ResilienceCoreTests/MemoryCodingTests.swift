@@ -137,6 +137,20 @@ import Testing
         }
     }
 
+    @Test func anOpenActionThatIsNotOneIsSkippedNamedAndTheRestKept() throws {
+        let open = RemediationHistory.ActionRecord(time: time, target: "shop/web", step: .restartPod, action: .restartPod(pod: "web-1", uid: "u1", evict: true), succeeded: true)
+        let object = try #require(try JSONSerialization.jsonObject(with: KubernetesJSON.encoder().encode(open)) as? [String: Any])
+        var later = object, unnamed = object
+        later["action"] = ["teleport": ["pod": "web-2", "uid": "u2"]]
+        unnamed["target"] = nil
+        let data = try JSONSerialization.data(withJSONObject: ["actions": [later, object, unnamed]])
+        let read = try KubernetesJSON.decoder().decode(RemediationHistory.self, from: data)
+        #expect(read.actions == [open])
+        #expect(read.unread.map(\.field) == ["actions[0].action", "actions[2].target"], "\(read.unread)")
+        #expect(read.unread.allSatisfy { $0.message.hasSuffix("; this action is skipped") })
+        #expect(read.unread.last?.message == "required field is missing; this action is skipped")
+    }
+
     /// A policy's status with its memory edited, as the API server returns it in a list: the captured
     /// policy, its actions written as the operator writes them, then one line or one field spoiled.
     @Test func aPolicyNamesWhatOfItsStatusWasNotReadAndKeepsTheRest() throws {
@@ -153,7 +167,7 @@ import Testing
             return policy
         }
         let spoiled = "2026-12-06T22:48:40.533Z bench-op-2683212943-0/app-0 restartPod ok - - teleport app-0-9d5b8d764-p8kfr"
-        let withALine = policy(name: "lines", memory: ["done": [lines[0], spoiled, lines[2], lines[3]], "actions": [] as [Any]])
+        let withALine = policy(name: "lines", memory: ["done": [lines[0], spoiled, lines[2], lines[3]], "actions": [["time": "2026-12-06T22:49:00.000Z"]]])
         var episodes = try #require(try JSONSerialization.jsonObject(with: KubernetesJSON.encoder().encode(memory)) as? [String: Any])
         episodes["episodes"] = ["bench-op-2683212943-0/app-0": ["openedAt": "yesterday", "step": 0, "acted": [] as [Any]]]
         let withABadField = policy(name: "field", memory: episodes)
@@ -162,7 +176,10 @@ import Testing
         let items = try KubernetesJSON.decoder().decode(List.self, from: JSONSerialization.data(withJSONObject: list)).items
 
         // One line skipped: the other three actions are remembered, and the line is named with its place.
-        #expect(items[0].statusProblems == [ValidationProblem("status.memory.done[1]", "'\(spoiled)' is not a remembered action; skipped")])
+        #expect(items[0].statusProblems == [
+            ValidationProblem("status.memory.actions[0].target", "required field is missing; this action is skipped"),
+            ValidationProblem("status.memory.done[1]", "'\(spoiled)' is not a remembered action; skipped"),
+        ])
         #expect(items[0].status?.memory?.actions == [memory.actions[0], memory.actions[2], memory.actions[3]])
         #expect(items[0].status?.memory?.unread == [], "said once, by the policy")
         #expect(items[0].status?.phase != nil && items[0].decodingProblem == nil)
