@@ -18,8 +18,8 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
     /// CRD's schema but not this decoding still reaches the cache, so that it gets `Ready=False` naming
     /// the field instead of breaking the list of every other policy.
     public var decodingProblem: ValidationProblem?
-    /// What of the status could not be read: the whole status (then nil), or lines of its memory that
-    /// were skipped (the rest is kept; ``RemediationHistory`` says how). A status is the operator's own,
+    /// What of the status could not be read: the whole status (then nil), or remembered actions that
+    /// were skipped (the rest is kept; ``RemediationHistory/unread``). A status is the operator's own,
     /// but it may be edited by hand or written by a later version; the operator plans from what it could
     /// read, says what it could not (a warning and an Event), and writes the status anew.
     public var statusProblems: [ValidationProblem] = []
@@ -45,9 +45,10 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
         }
         do {
             status = try container.decodeIfPresent(PolicyStatus.self, forKey: .status)
-        } catch let error as DecodingError {
+        } catch {
+            // Never the policy's undoing: the status is the operator's own, and written anew.
             status = nil
-            statusProblems = [Self.problem(error, in: decoder)]
+            statusProblems = [(error as? DecodingError).map { Self.problem($0, in: decoder) } ?? ValidationProblem("status", "\(error)")]
         }
         if let unread = status?.memory?.unread, !unread.isEmpty {
             statusProblems += unread.map { ValidationProblem("status.memory.\($0.field)", $0.message) }
