@@ -24,8 +24,8 @@ import KubernetesAPI
 /// cannot hold (a field that is empty, is `-` or has a space) stays an object.
 ///
 /// A line or an open action this version cannot read (edited by hand, or an action a later version
-/// added) is skipped and named in ``RemediationHistory/unread``; the rest of the memory is kept.
-/// Anything else malformed fails the memory's decoding.
+/// added) is skipped, and a part that cannot be read (the episodes, say) is left empty; each is named in
+/// ``RemediationHistory/unread``, and the rest of the memory is kept.
 extension RemediationHistory: Codable {
     private enum CodingKeys: String, CodingKey {
         case pods, actions, done, episodes, episodeStarts, revisions, scaledFrom
@@ -34,27 +34,44 @@ extension RemediationHistory: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init()
-        pods = try container.decodeIfPresent([String: PodMemory].self, forKey: .pods) ?? [:]
-        var open: [ActionRecord] = []
-        if container.contains(.actions), try !container.decodeNil(forKey: .actions) {
-            var list = try container.nestedUnkeyedContainer(forKey: .actions)
-            while !list.isAtEnd {
-                let index = list.currentIndex
-                do {
-                    open.append(try list.decode(ActionRecord.self))
-                } catch let error as DecodingError {
-                    // Passed over whole, so that the next one is read.
-                    _ = try list.decode(JSONValue.self)
-                    // The field relative to the memory: `actions[0].action`.
-                    var (field, message) = PolicyDecoder.split(error)
-                    let prefix = (list.codingPath.isEmpty ? "" : DecodingErrorDescription.path(list.codingPath)) + "[\(index)]"
-                    field = "actions[\(index)]" + (field.hasPrefix(prefix) ? field.dropFirst(prefix.count) : "")
-                    unread.append(ValidationProblem(field, "\(message); this action is skipped"))
-                }
+        var unread: [ValidationProblem] = []
+        /// What is wrong, with the field relative to the memory (`actions[0].action`, `episodes.shop/web.step`).
+        func problem(_ error: any Error, at key: CodingKeys, _ consequence: String) -> ValidationProblem {
+            guard let error = error as? DecodingError else { return ValidationProblem(key.stringValue, "\(error); \(consequence)") }
+            var (field, message) = PolicyDecoder.split(error)
+            let prefix = DecodingErrorDescription.path(container.codingPath)
+            if !container.codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
+            return ValidationProblem(field, "\(message); \(consequence)")
+        }
+        /// One part of the memory, or nothing when it cannot be read: the other parts are read all the same.
+        func part<T: Decodable>(_ key: CodingKeys, else empty: T) -> T {
+            do {
+                return try container.decodeIfPresent(T.self, forKey: key) ?? empty
+            } catch {
+                unread.append(problem(error, at: key, "not read"))
+                return empty
             }
         }
+        pods = part(.pods, else: [:])
+        var open: [ActionRecord] = []
+        do {
+            if container.contains(.actions), try !container.decodeNil(forKey: .actions) {
+                var list = try container.nestedUnkeyedContainer(forKey: .actions)
+                while !list.isAtEnd {
+                    do {
+                        open.append(try list.decode(ActionRecord.self))
+                    } catch {
+                        // Passed over whole, so that the next one is read.
+                        _ = try list.decode(JSONValue.self)
+                        unread.append(problem(error, at: .actions, "this action is skipped"))
+                    }
+                }
+            }
+        } catch {
+            unread.append(problem(error, at: .actions, "not read"))
+        }
         var done: [ActionRecord] = []
-        for (index, line) in (try container.decodeIfPresent([String].self, forKey: .done) ?? []).enumerated() {
+        for (index, line) in part(.done, else: [String]()).enumerated() {
             if let record = ActionRecord(line: line) {
                 done.append(record)
             } else {
@@ -62,10 +79,11 @@ extension RemediationHistory: Codable {
             }
         }
         actions = Self.merge(done: done, open: open)
-        episodes = try container.decodeIfPresent([String: Episode].self, forKey: .episodes) ?? [:]
-        episodeStarts = try container.decodeIfPresent([String: [Date]].self, forKey: .episodeStarts) ?? [:]
-        revisions = try container.decodeIfPresent([String: RevisionVerdict].self, forKey: .revisions) ?? [:]
-        scaledFrom = try container.decodeIfPresent([String: ScaleMemory].self, forKey: .scaledFrom) ?? [:]
+        episodes = part(.episodes, else: [:])
+        episodeStarts = part(.episodeStarts, else: [:])
+        revisions = part(.revisions, else: [:])
+        scaledFrom = part(.scaledFrom, else: [:])
+        self.unread = unread
     }
 
     public func encode(to encoder: any Encoder) throws {

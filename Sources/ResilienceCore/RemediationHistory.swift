@@ -24,10 +24,11 @@ public struct RemediationHistory: Sendable, Equatable {
     public var revisions: [String: RevisionVerdict] = [:]
     /// By Deployment: the size it had before the operator scaled it up.
     public var scaledFrom: [String: ScaleMemory] = [:]
-    /// The actions that were read and skipped (lines of `done`, objects of `actions`), each with its place
-    /// (`done[3]`, `actions[0].action`) and what is wrong: a hand edit, or an action a later version
-    /// writes that this one cannot read. Skipping one keeps the rest of the memory (the budget's and the
-    /// cooldowns' count of every other action). Never written: the next status leaves them out.
+    /// What was read and skipped: actions (lines of `done`, objects of `actions`) and parts left empty,
+    /// each with its place (`done[3]`, `actions[0].action`, `episodes.shop/web.step`) and what is wrong: a
+    /// hand edit, or what a later version writes that this one cannot read. Skipping one keeps the rest
+    /// of the memory (the budget's and the cooldowns' count of every other action). Never written: the
+    /// next status leaves them out.
     public internal(set) var unread: [ValidationProblem] = []
 
     public init() {}

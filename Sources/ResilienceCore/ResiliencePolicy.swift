@@ -18,8 +18,8 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
     /// CRD's schema but not this decoding still reaches the cache, so that it gets `Ready=False` naming
     /// the field instead of breaking the list of every other policy.
     public var decodingProblem: ValidationProblem?
-    /// What of the status could not be read: the whole status (then nil), or remembered actions that
-    /// were skipped (the rest is kept; ``RemediationHistory/unread``). A status is the operator's own,
+    /// What of the status could not be read: its reports (then only its memory is kept), or remembered
+    /// actions and parts of the memory that were skipped (the rest is kept; ``RemediationHistory/unread``). A status is the operator's own,
     /// but it may be edited by hand or written by a later version; the operator plans from what it could
     /// read, says what it could not (a warning and an Event), and writes the status anew.
     public var statusProblems: [ValidationProblem] = []
@@ -46,9 +46,15 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
         do {
             status = try container.decodeIfPresent(PolicyStatus.self, forKey: .status)
         } catch {
-            // Never the policy's undoing: the status is the operator's own, and written anew.
-            status = nil
+            // Never the policy's undoing: the status is the operator's own, and written anew. Its memory is
+            // what a new leader needs, so it is read on its own when the rest is not.
             statusProblems = [(error as? DecodingError).map { Self.problem($0, in: decoder) } ?? ValidationProblem("status", "\(error)")]
+            status = (try? container.decodeIfPresent(Memories.self, forKey: .status)).map {
+                var kept = PolicyStatus()
+                kept.memory = $0.memory
+                kept.rehearsal = $0.rehearsal
+                return kept
+            }
         }
         if let unread = status?.memory?.unread, !unread.isEmpty {
             statusProblems += unread.map { ValidationProblem("status.memory.\($0.field)", $0.message) }
@@ -58,6 +64,12 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
             statusProblems += unread.map { ValidationProblem("status.rehearsal.\($0.field)", $0.message) }
             status?.rehearsal?.unread = []
         }
+    }
+
+    /// A status's memories alone.
+    private struct Memories: Decodable {
+        var memory: RemediationHistory?
+        var rehearsal: RemediationHistory?
     }
 
     /// `error` as a problem whose field is relative to the policy, wherever it sits (a list's items, a

@@ -171,7 +171,10 @@ import Testing
         var episodes = try #require(try JSONSerialization.jsonObject(with: KubernetesJSON.encoder().encode(memory)) as? [String: Any])
         episodes["episodes"] = ["bench-op-2683212943-0/app-0": ["openedAt": "yesterday", "step": 0, "acted": [] as [Any]]]
         let withABadField = policy(name: "field", memory: episodes)
-        let list = ["apiVersion": "resilience.dev/v1alpha1", "kind": "ResiliencePolicyList", "metadata": [:] as [String: Any], "items": [withALine, withABadField, captured]] as [String: Any]
+        var withBadReports = captured, reports = captured["status"] as? [String: Any] ?? [:]
+        reports["lastActions"] = [["time": "yesterday", "step": "restartPod", "reason": "r", "result": "succeeded"]]
+        withBadReports["status"] = reports
+        let list = ["apiVersion": "resilience.dev/v1alpha1", "kind": "ResiliencePolicyList", "metadata": [:] as [String: Any], "items": [withALine, withABadField, captured, withBadReports]] as [String: Any]
         struct List: Decodable { var items: [ResiliencePolicy] }
         let items = try KubernetesJSON.decoder().decode(List.self, from: JSONSerialization.data(withJSONObject: list)).items
 
@@ -183,11 +186,31 @@ import Testing
         #expect(items[0].status?.memory?.actions == [memory.actions[0], memory.actions[2], memory.actions[3]])
         #expect(items[0].status?.memory?.unread == [], "said once, by the policy")
         #expect(items[0].status?.phase != nil && items[0].decodingProblem == nil)
-        // A field the memory cannot do without: the status is not read, and the field is named.
+        // A part of the memory that cannot be read is left empty and named; the actions are kept.
         let problem = try #require(items[1].statusProblems.first)
-        #expect(items[1].statusProblems.count == 1 && items[1].status == nil)
+        #expect(items[1].statusProblems.count == 1)
         #expect(problem.field == "status.memory.episodes.bench-op-2683212943-0/app-0.openedAt", "\(problem)")
+        #expect(problem.message.hasSuffix("; not read"), "\(problem)")
+        #expect(items[1].status?.memory?.actions == memory.actions && items[1].status?.memory?.episodes == [:])
+        #expect(items[1].status?.memory?.revisions == memory.revisions)
         #expect(items[1].spec == items[2].spec && items[1].decodingProblem == nil, "the spec is read all the same")
         #expect(items[2].statusProblems.isEmpty && items[2].status?.memory == memory)
+        // Reports that cannot be read: the memory is read on its own, and the field is named.
+        #expect(items[3].statusProblems.map(\.field) == ["status.lastActions[0].time"], "\(items[3].statusProblems)")
+        #expect(items[3].status?.memory == memory && items[3].status?.phase == nil && items[3].status?.lastActions == nil)
+    }
+
+    @Test func aPartOfTheMemoryThatCannotBeReadIsLeftEmptyAndTheRestKept() throws {
+        var history = RemediationHistory()
+        history.actions = over()
+        history.scaledFrom = ["shop/web": .init(replicas: 3, set: 4)]
+        var json = try #require(try roundTrip(history).json)
+        json["scaledFrom"] = "three"
+        json["actions"] = 7
+        let read = try KubernetesJSON.decoder().decode(RemediationHistory.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(read.actions == over(), "the lines are read")
+        #expect(read.scaledFrom.isEmpty)
+        #expect(read.unread.map(\.field) == ["actions", "scaledFrom"], "\(read.unread)")
+        #expect(read.unread.allSatisfy { $0.message.hasSuffix("; not read") }, "\(read.unread)")
     }
 }
