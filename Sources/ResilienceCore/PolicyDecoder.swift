@@ -95,6 +95,15 @@ public enum PolicyDecoder {
         var metadata: ObjectMeta
     }
 
+    /// `error` as a problem whose field is relative to `codingPath`, where the decoding that failed
+    /// started (a policy in a list's items, a memory in a status).
+    static func problem(_ error: DecodingError, below codingPath: [any CodingKey]) -> ValidationProblem {
+        var (field, message) = split(error)
+        let prefix = DecodingErrorDescription.path(codingPath)
+        if !codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
+        return ValidationProblem(field, message)
+    }
+
     static func split(_ error: DecodingError) -> (String, String) {
         switch error {
         case .keyNotFound(let key, let context):

@@ -38,10 +38,8 @@ extension RemediationHistory: Codable {
         /// What is wrong, with the field relative to the memory (`actions[0].action`, `episodes.shop/web.step`).
         func problem(_ error: any Error, at key: CodingKeys, _ consequence: String) -> ValidationProblem {
             guard let error = error as? DecodingError else { return ValidationProblem(key.stringValue, "\(error); \(consequence)") }
-            var (field, message) = PolicyDecoder.split(error)
-            let prefix = DecodingErrorDescription.path(container.codingPath)
-            if !container.codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
-            return ValidationProblem(field, "\(message); \(consequence)")
+            let problem = PolicyDecoder.problem(error, below: container.codingPath)
+            return ValidationProblem(problem.field, "\(problem.message); \(consequence)")
         }
         /// One part of the memory, or nothing when it cannot be read: the other parts are read all the same.
         func part<T: Decodable>(_ key: CodingKeys, else empty: T) -> T {

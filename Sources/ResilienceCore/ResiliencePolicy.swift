@@ -41,14 +41,14 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
             spec = try container.decode(PolicySpec.self, forKey: .spec)
         } catch let error as DecodingError {
             spec = PolicySpec()
-            decodingProblem = Self.problem(error, in: decoder)
+            decodingProblem = PolicyDecoder.problem(error, below: decoder.codingPath)
         }
         do {
             status = try container.decodeIfPresent(PolicyStatus.self, forKey: .status)
         } catch {
             // Never the policy's undoing: the status is the operator's own, and written anew. Its memory is
             // what a new leader needs, so it is read on its own when the rest is not.
-            statusProblems = [(error as? DecodingError).map { Self.problem($0, in: decoder) } ?? ValidationProblem("status", "\(error)")]
+            statusProblems = [(error as? DecodingError).map { PolicyDecoder.problem($0, below: decoder.codingPath) } ?? ValidationProblem("status", "\(error)")]
             status = (try? container.decodeIfPresent(Memories.self, forKey: .status)).map {
                 var kept = PolicyStatus()
                 kept.memory = $0.memory
@@ -70,15 +70,6 @@ public struct ResiliencePolicy: KubernetesResource, Equatable {
     private struct Memories: Decodable {
         var memory: RemediationHistory?
         var rehearsal: RemediationHistory?
-    }
-
-    /// `error` as a problem whose field is relative to the policy, wherever it sits (a list's items, a
-    /// watch event's object).
-    private static func problem(_ error: DecodingError, in decoder: any Decoder) -> ValidationProblem {
-        var (field, message) = PolicyDecoder.split(error)
-        let prefix = DecodingErrorDescription.path(decoder.codingPath)
-        if !decoder.codingPath.isEmpty, field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count).drop { $0 == "." }) }
-        return ValidationProblem(field, message)
     }
 
     public func encode(to encoder: any Encoder) throws {
