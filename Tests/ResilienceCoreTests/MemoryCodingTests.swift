@@ -6,7 +6,8 @@ import Testing
 
 /// How the status holds the memory (`RemediationHistory+Coding`): the actions that are over as lines
 /// under `done`, the open ones as objects under `actions`, where an earlier version still reads them;
-/// and memory that earlier versions wrote (every action an object) is read.
+/// memory that earlier versions wrote (every action an object) is read; and what cannot be read is
+/// skipped and named, the rest kept.
 @Suite struct MemoryCodingTests {
     private let time = Date(timeIntervalSince1970: 1_796_586_709.898)
     private let settled = Date(timeIntervalSince1970: 1_796_586_710.402)

@@ -74,8 +74,6 @@ import Testing
         }
     }
 
-    /// An isolation by readiness gate on pods without the gate fails every time: it is tried again for a
-    /// stepTimeout, then the ladder ends in an alert for a human, and the attempts stop.
     /// A memory line the operator cannot read (edited by hand, or written by a later version) costs that
     /// line, not the memory: the action the other line remembers still spends the budget, so the next
     /// crash loop is refused. What was not read is named, and the status is written anew without it.
@@ -135,6 +133,8 @@ import Testing
         }
     }
 
+    /// An isolation by readiness gate on pods without the gate fails every time: it is tried again for a
+    /// stepTimeout, then the ladder ends in an alert for a human, and the attempts stop.
     @Test func aStepThatKeepsFailingEndsInAnAlertAndStops() async throws {
         let spec = #"{"targetRef":{"kind":"Deployment","name":"web"},"health":{"restarts":{"limit":1,"window":"10m"}},"recovery":{"steps":["isolate"],"stepTimeout":"3s"},"safety":{"cooldown":"1s","minHealthy":0,"maxUnhealthy":"100%"}}"#
         try await scenario("safe-failing", policies: [("web", spec)]) { client, ns, pods in
