@@ -124,7 +124,9 @@ public final class PolicyReconciler: Sendable {
         let now = Date()
         let last = remembered.withLock { $0[key] }.flatMap { $0.uid == policy.metadata.uid ? $0 : nil }
         let real = last?.history ?? policy.status?.memory ?? RemediationHistory()
-        if last == nil, !policy.statusProblems.isEmpty { tellUnread(policy, key: key, logger: logger) }
+        // The server's copy of the status was not read in full: said once a term, and written anew below.
+        let unreadOnServer = last == nil && !policy.statusProblems.isEmpty
+        if unreadOnServer { tellUnread(policy, key: key, logger: logger) }
         if policy.metadata.deletionTimestamp != nil {
             // Deleted: undo what it holds, then let it go (PolicyFinalizer).
             for undone in try await finalizer.release(policy, history: real) {
@@ -207,10 +209,11 @@ public final class PolicyReconciler: Sendable {
         // A status equal to this term's last one is not written. Against the server's copy (the first
         // reconcile of a term) it is compared as written: dates keep only microseconds on the server. A
         // server's copy that was not read in full is written anew all the same, without what was not read.
-        let unreadOnServer = last == nil && !policy.statusProblems.isEmpty
-        if status != written || unreadOnServer {
+        if unreadOnServer {
+            await statusWriter.write(status, of: key, uid: policy.metadata.uid)
+        } else if status != written {
             let encoder = KubernetesJSON.encoder()
-            if try unreadOnServer || last != nil || written.map({ try encoder.encode($0) }) != encoder.encode(status) {
+            if try last != nil || written.map({ try encoder.encode($0) }) != encoder.encode(status) {
                 await statusWriter.write(status, of: key, uid: policy.metadata.uid)
             }
         }
